@@ -1,0 +1,37 @@
+# Export Hub: `make run` serves the demo, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEV_ENV := var/dev.env
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+$(DEV_ENV): | $(STAMP)
+	mkdir -p var
+	$(BIN)/python -m export_hub.devkeys > $(DEV_ENV).tmp && mv $(DEV_ENV).tmp $(DEV_ENV)
+
+## Create .venv, install, migrate var/export_hub.sqlite3, load demo data, serve :8080.
+run: $(STAMP) $(DEV_ENV)
+	set -a && . ./$(DEV_ENV) && set +a && $(BIN)/export-hub demo
+
+## Create/update .venv and run the whole test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check export_hub connectors jobs tests bench
+	$(BIN)/mypy export_hub connectors jobs
+
+## Run every benchmark (each prints one JSON line last).
+bench: $(STAMP)
+	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

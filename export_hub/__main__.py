@@ -1,0 +1,3 @@
+from export_hub.cli import run
+
+run()

@@ -1,0 +1,1 @@
+"""Companies, users, roles, API tokens and log-in throttling."""

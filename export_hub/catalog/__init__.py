@@ -1,0 +1,1 @@
+"""Products, their images, review workflow and audit log, bulk import."""

@@ -1,0 +1,136 @@
+"""Products submitted by companies and the audit log of their review."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from export_hub.accounts.models import Company
+from export_hub.db import Base, utcnow
+
+
+class ReviewState(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+    #: The company took the product off the programme (listings end).
+    WITHDRAWN = "withdrawn"
+
+
+class Condition(enum.StrEnum):
+    NEW = "new"
+    REFURBISHED = "refurbished"
+    USED = "used"
+
+
+def _enum(cls: type[enum.Enum], length: int = 30) -> Enum:
+    return Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("company_id", "sku"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    sku: Mapped[str] = mapped_column(String(40))
+    name_ko: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    description_ko: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    #: Up to five English bullet points.
+    bullets_en: Mapped[list[str]] = mapped_column(JSON, default=list)
+    category: Mapped[str] = mapped_column(String(100), default="")
+    #: Amazon product type (e.g. ``HOME_BED_AND_BATH``); eBay category id.
+    amazon_product_type: Mapped[str] = mapped_column(String(100), default="")
+    ebay_category_id: Mapped[str] = mapped_column(String(20), default="")
+    brand: Mapped[str] = mapped_column(String(100), default="")
+    gtin: Mapped[str | None] = mapped_column(String(14))
+    gtin_exempt: Mapped[bool] = mapped_column(default=False)
+    hs_code: Mapped[str] = mapped_column(String(10), default="")
+    country_of_origin: Mapped[str] = mapped_column(String(2), default="KR")
+    cost_krw: Mapped[int] = mapped_column(default=0)
+    price_krw: Mapped[int] = mapped_column(default=0)
+    target_price_usd: Mapped[Any | None] = mapped_column(Numeric(10, 2))
+    weight_g: Mapped[int] = mapped_column(default=0)
+    length_mm: Mapped[int] = mapped_column(default=0)
+    width_mm: Mapped[int] = mapped_column(default=0)
+    height_mm: Mapped[int] = mapped_column(default=0)
+    quantity: Mapped[int] = mapped_column(default=0)
+    condition: Mapped[Condition] = mapped_column(_enum(Condition), default=Condition.NEW)
+    state: Mapped[ReviewState] = mapped_column(
+        _enum(ReviewState), default=ReviewState.DRAFT, index=True
+    )
+    #: The staff's reason for the last request for changes or rejection.
+    review_reason: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[dt.datetime | None]
+    reviewed_at: Mapped[dt.datetime | None]
+    #: Optimistic lock: an edit names the version it started from.
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    company: Mapped[Company] = relationship(lazy="raise_on_sql")
+    images: Mapped[list[ProductImage]] = relationship(
+        back_populates="product",
+        lazy="raise_on_sql",
+        order_by="ProductImage.position",
+        cascade="all, delete-orphan",
+    )
+
+
+class ProductImage(Base):
+    """An uploaded image, stored under a generated name."""
+
+    __tablename__ = "product_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    #: Generated storage name (hex + extension), never the client's file name.
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int]
+    height: Mapped[int]
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    product: Mapped[Product] = relationship(back_populates="images", lazy="raise_on_sql")
+
+
+class AuditEvent(Base):
+    """Who did what to which record, when and why. Append-only."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    #: ``product``, ``company``, ``seller_account``, ``booking``, ...
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,160 @@
+"""The ``export-hub`` command line.
+
+Each feature adds its commands with ``main.add_command`` at the bottom of this
+module, so ``export-hub --help`` lists everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import click
+from aiohttp import web
+
+from export_hub.accounts.models import Role
+from export_hub.logging import configure_logging
+from export_hub.settings import Settings, SettingsError, load_settings
+
+
+class Context:
+    """Loads the settings on first use, so ``--help`` works without them."""
+
+    def __init__(self, config: Path | None):
+        self.config = config
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings(self.config)
+            except SettingsError as exc:
+                raise click.ClickException(str(exc)) from None
+            configure_logging(self._settings.log_level)
+        return self._settings
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group()
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="TOML settings file (default: config/export_hub.toml or $EXPORT_HUB_CONFIG).",
+)
+@click.pass_context
+def main(ctx: click.Context, config: Path | None) -> None:
+    """Export Hub: Daejeon products on Amazon and eBay, and export consultations."""
+    ctx.obj = Context(config)
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default from settings).")
+@click.option("--port", type=int, default=None, help="Port (default from settings).")
+@pass_context
+def serve(ctx: Context, host: str | None, port: int | None) -> None:
+    """Serve the web application (and, embedded, the scheduled jobs)."""
+    from export_hub.web.app import create_app
+
+    settings = ctx.settings
+    app = create_app(settings)
+    web.run_app(
+        app,
+        host=host or settings.web.host,
+        port=port or settings.web.port,
+        print=lambda msg: click.echo(msg),
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database schema management."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="heads", show_default=True)
+@pass_context
+def db_upgrade(ctx: Context, revision: str) -> None:
+    """Apply the Alembic migrations (SQLite or PostgreSQL, from settings)."""
+    from export_hub.migrations import upgrade
+
+    upgrade(ctx.settings.database.url, revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@pass_context
+def db_downgrade(ctx: Context, revision: str) -> None:
+    """Revert the migrations down to REVISION (``base`` empties the database)."""
+    from export_hub.migrations import downgrade
+
+    downgrade(ctx.settings.database.url, revision)
+    click.echo(f"database at {revision}")
+
+
+@main.group()
+def users() -> None:
+    """User accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", default="")
+@click.option("--company-brn", default=None, help="For role company: the company's BRN.")
+@click.option("--office", default=None, help="For role office: the office code.")
+@click.password_option()
+@pass_context
+def users_create(
+    ctx: Context,
+    email: str,
+    role: str,
+    name: str,
+    company_brn: str | None,
+    office: str | None,
+    password: str,
+) -> None:
+    """Create a user (the password is asked for, never echoed)."""
+    from export_hub.accounts.cli import create_user_command
+
+    try:
+        asyncio.run(
+            create_user_command(
+                ctx.settings,
+                email=email,
+                role=Role(role),
+                name=name,
+                company_brn=company_brn,
+                office_code=office,
+                password=password,
+            )
+        )
+    except Exception as exc:
+        from export_hub.errors import RequestError
+
+        if isinstance(exc, RequestError):
+            raise click.ClickException(_describe(exc)) from None
+        raise
+    click.echo(f"created {role} user {email}")
+
+
+def _describe(exc: Exception) -> str:
+    from export_hub.errors import RequestError
+
+    if not isinstance(exc, RequestError):
+        return str(exc)
+    lines = [str(exc.message)]
+    lines += [f"  {name}: {text}" for name, text in exc.fields.items()]
+    return "\n".join(lines)
+
+
+def run() -> None:
+    """Entry point for ``python -m export_hub``."""
+    logging.captureWarnings(True)
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""One typed, frozen settings tree for the whole service.
+
+Loaded once from ``config/export_hub.toml`` (or the file named by
+``EXPORT_HUB_CONFIG``) plus ``EXPORT_HUB_*`` environment variables, nested keys
+joined with ``__`` (``EXPORT_HUB_DATABASE__URL``). Environment variables win over
+the file. Secrets are :class:`pydantic.SecretStr`, so their ``repr`` is masked.
+Nothing else in the code base reads ``os.environ``: pass :class:`Settings` down.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "export_hub.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DatabaseSettings(_Section):
+    """Where the data lives. SQLite (embedded) by default, PostgreSQL by URL."""
+
+    url: str = "sqlite+aiosqlite:///var/export_hub.sqlite3"
+    echo: bool = False
+
+
+class WebSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    #: 32 url-safe base64 bytes (Fernet key) encrypting the session cookie.
+    session_key: SecretStr
+    #: ``False`` only for plain-http local runs; production serves over TLS.
+    secure_cookies: bool = False
+    session_max_age_seconds: int = 8 * 3600
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 900
+    upload_dir: Path = Path("var/uploads")
+    upload_max_bytes: int = 5 * 1024 * 1024
+    upload_max_pixels: int = 40_000_000
+    public_base_url: str = "http://127.0.0.1:8080"
+
+
+class SecuritySettings(_Section):
+    #: Fernet keys encrypting secrets at rest (refresh tokens). The first one
+    #: encrypts; all of them decrypt, so a new key can be put first and the old
+    #: ones re-encrypted away with ``export-hub secrets rotate``.
+    secret_keys: list[SecretStr] = Field(min_length=1)
+
+
+class AmazonSettings(_Section):
+    """SP-API application settings. Endpoints are settings so the same code talks
+    to production, Amazon's sandbox, or the project's emulator."""
+
+    application_id: str = "amzn1.sp.solution.export-hub-demo"
+    lwa_client_id: str = "amzn1.application-oa2-client.export-hub-demo"
+    lwa_client_secret: SecretStr = SecretStr("demo-client-secret")
+    lwa_token_url: str = "https://api.amazon.com/auth/o2/token"
+    consent_url: str = "https://sellercentral.amazon.com/apps/authorize/consent"
+    consent_beta: bool = False
+    endpoints: dict[str, str] = Field(
+        default_factory=lambda: {
+            "na": "https://sellingpartnerapi-na.amazon.com",
+            "eu": "https://sellingpartnerapi-eu.amazon.com",
+            "fe": "https://sellingpartnerapi-fe.amazon.com",
+        }
+    )
+    #: CA bundle to trust (the emulator's test CA); empty uses the system store.
+    ca_bundle: str = ""
+    default_marketplace: str = "ATVPDKIKX0DER"
+    reauthorize_after_days: int = 365
+    request_timeout_seconds: float = 30.0
+    max_attempts: int = 6
+    max_retry_seconds: float = 120.0
+    #: Multiplies the documented rate limits (tests run the emulator faster).
+    rate_scale: float = 1.0
+
+
+class EbaySettings(_Section):
+    client_id: str = "ExportHu-demo-PRD-000000000-00000000"
+    client_secret: SecretStr = SecretStr("demo-client-secret")
+    ru_name: str = "Export_Hub-ExportHu-demo-PRD"
+    dev_id: str = "export-hub-dev"
+    authorize_url: str = "https://auth.ebay.com/oauth2/authorize"
+    token_url: str = "https://api.ebay.com/identity/v1/oauth2/token"
+    api_base_url: str = "https://api.ebay.com"
+    trading_url: str = "https://api.ebay.com/ws/api.dll"
+    trading_compatibility_level: int = 1331
+    scopes: list[str] = Field(
+        default_factory=lambda: [
+            "https://api.ebay.com/oauth/api_scope",
+            "https://api.ebay.com/oauth/api_scope/sell.inventory",
+            "https://api.ebay.com/oauth/api_scope/sell.account",
+        ]
+    )
+    default_marketplace: str = "EBAY_US"
+    request_timeout_seconds: float = 30.0
+    max_attempts: int = 6
+    max_retry_seconds: float = 120.0
+    rate_scale: float = 1.0
+    #: Daily call budget per seller and API, as eBay's default application quota.
+    daily_call_budget: int = 5000
+    max_revisions_per_listing_per_day: int = 250
+
+
+class EmulatorSettings(_Section):
+    """In-process marketplace emulators for ``make run`` and demos."""
+
+    enabled: bool = False
+    amazon_port: int = 8091
+    ebay_port: int = 8092
+
+
+class MailSettings(_Section):
+    #: ``outbox`` keeps mail in the database (embedded default); ``smtp`` sends it.
+    backend: Literal["outbox", "smtp"] = "outbox"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    sender: str = "Export Hub <no-reply@export-hub.example>"
+
+
+class ConsultationSettings(_Section):
+    offices_file: Path = Path("config/offices.toml")
+    pending_expiry_hours: int = 48
+    #: Secret signing self-hosted Jitsi room JWTs (HS256).
+    jitsi_app_secret: SecretStr = SecretStr("")
+    jitsi_app_id: str = "export-hub"
+    jitsi_base_url: str = "https://meet.export-hub.example"
+
+
+class BrandSettings(_Section):
+    file: Path = Path("config/brand.toml")
+
+
+class JobSettings(_Section):
+    #: Run the scheduled jobs inside ``export-hub serve`` (embedded mode).
+    embedded: bool = True
+    sync_interval_seconds: int = 900
+    reminder_interval_seconds: int = 60
+
+
+class Settings(BaseSettings):
+    """The whole configuration. Frozen: build a new one rather than mutate."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="EXPORT_HUB_",
+        env_nested_delimiter="__",
+        frozen=True,
+        extra="forbid",
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    log_level: str = "INFO"
+    database: DatabaseSettings = DatabaseSettings()
+    web: WebSettings = Field(default_factory=dict, validate_default=True)  # type: ignore[arg-type]
+    security: SecuritySettings = Field(default_factory=dict, validate_default=True)  # type: ignore[arg-type]
+    amazon: AmazonSettings = AmazonSettings()
+    ebay: EbaySettings = EbaySettings()
+    emulators: EmulatorSettings = EmulatorSettings()
+    mail: MailSettings = MailSettings()
+    consultations: ConsultationSettings = ConsultationSettings()
+    brand: BrandSettings = BrandSettings()
+    jobs: JobSettings = JobSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = _config_path_from_env()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+
+class SettingsError(RuntimeError):
+    """The configuration is missing or invalid; the message says what to fix."""
+
+
+_config_override: Path | None = None
+
+
+def _config_path_from_env() -> Path | None:
+    if _config_override is not None:
+        return _config_override
+    named = os.environ.get("EXPORT_HUB_CONFIG")
+    if named:
+        return Path(named)
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Load and validate the settings.
+
+    ``config_file`` replaces the default TOML file; ``overrides`` (nested dicts)
+    win over everything, which is how tests build their settings.
+
+    Raises :class:`SettingsError` naming every missing or invalid key.
+    """
+    global _config_override
+    if config_file is not None and not config_file.exists():
+        raise SettingsError(f"config file not found: {config_file}")
+    _config_override = config_file
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"])
+            env = "EXPORT_HUB_" + "__".join(str(p) for p in err["loc"]).upper()
+            problems.append(f"  - {key} ({env}): {err['msg']}")
+        raise SettingsError(
+            "invalid configuration / 설정이 올바르지 않습니다:\n" + "\n".join(problems)
+        ) from None
+    finally:
+        _config_override = None

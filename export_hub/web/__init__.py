@@ -1,0 +1,1 @@
+"""The aiohttp web application: pages (Jinja2) and the JSON API."""

@@ -1,0 +1,87 @@
+"""The application factory.
+
+Resources (engine, sessions, secret box) are built in ``cleanup_ctx`` and kept
+under typed ``web.AppKey``s. Each feature package contributes a
+``setup(app)`` function listed in :data:`FEATURES`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from aiohttp_session import session_middleware
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
+from export_hub.db import create_engine, session_factory
+from export_hub.i18n import pick
+from export_hub.security import SecretBox
+from export_hub.settings import Settings
+from export_hub.web.keys import ENGINE, SECRET_BOX, SERVICES, SESSIONS, SETTINGS
+from export_hub.web.middlewares import (
+    csrf_middleware,
+    error_middleware,
+    language_middleware,
+    security_headers_middleware,
+)
+
+log = logging.getLogger(__name__)
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _feature_setups() -> list[Callable[[web.Application], None]]:
+    # Imported here so that each feature may import the web core freely.
+    from export_hub.web import routes as core_routes
+
+    return [core_routes.setup]
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the web application for ``settings`` (nothing is started yet)."""
+    storage = EncryptedCookieStorage(
+        settings.web.session_key.get_secret_value(),
+        cookie_name="export_hub_session",
+        httponly=True,
+        secure=settings.web.secure_cookies,
+        samesite="Lax",
+        max_age=settings.web.session_max_age_seconds,
+    )
+    app = web.Application(
+        middlewares=[
+            session_middleware(storage),
+            security_headers_middleware,
+            error_middleware,
+            language_middleware,
+            csrf_middleware,
+        ],
+        client_max_size=settings.web.upload_max_bytes * 9,
+    )
+    app[SETTINGS] = settings
+    app[SECRET_BOX] = SecretBox.from_settings(settings)
+    app[SERVICES] = {}
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+    )
+    env.globals["pick"] = pick
+    app.cleanup_ctx.append(_database_ctx)
+    app.router.add_static("/static/", STATIC, name="static")
+    for setup in _feature_setups():
+        setup(app)
+    return app
+
+
+async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    engine = create_engine(settings.database.url, echo=settings.database.echo)
+    app[ENGINE] = engine
+    app[SESSIONS] = session_factory(engine)
+    yield
+    await engine.dispose()

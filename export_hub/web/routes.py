@@ -1,0 +1,92 @@
+"""Core pages: home, log-in, log-out, health."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from export_hub.accounts.models import Role
+from export_hub.accounts.service import authenticate
+from export_hub.errors import Text
+from export_hub.web.auth import load_user, log_in, log_out
+from export_hub.web.keys import SESSIONS, SETTINGS
+from export_hub.web.render import render
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/", home, name="home")
+    app.router.add_get("/login", login_page, name="login")
+    app.router.add_post("/login", login_submit)
+    app.router.add_post("/logout", logout, name="logout")
+    app.router.add_get("/healthz", health)
+
+
+def safe_next(value: str | None, default: str = "/") -> str:
+    """Only same-site relative paths, so ``next`` cannot redirect off-site."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+def landing_path(role: Role) -> str:
+    return {
+        Role.ADMIN: "/staff/review",
+        Role.STAFF: "/staff/review",
+        Role.OFFICE: "/office",
+        Role.COMPANY: "/company",
+    }[role]
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    user = await load_user(request)
+    if user is None:
+        return await render(request, "home.html")
+    raise web.HTTPSeeOther(landing_path(user.role))
+
+
+async def login_page(request: web.Request) -> web.Response:
+    return await render(
+        request,
+        "login.html",
+        {"email": "", "error": None, "next": safe_next(request.query.get("next"), "")},
+    )
+
+
+async def login_submit(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    email = str(form.get("email", ""))
+    password = str(form.get("password", ""))
+    next_path = safe_next(str(form.get("next", "")), "")
+    web_settings = request.app[SETTINGS].web
+    async with request.app[SESSIONS].begin() as db:
+        user = await authenticate(
+            db,
+            email,
+            password,
+            max_failures=web_settings.login_max_failures,
+            lockout_seconds=web_settings.login_lockout_seconds,
+        )
+    if user is None:
+        return await render(
+            request,
+            "login.html",
+            {
+                "email": email,
+                "next": next_path,
+                "error": Text(
+                    "이메일 또는 비밀번호가 올바르지 않습니다.",
+                    "Wrong e-mail address or password.",
+                ),
+            },
+            status=400,
+        )
+    await log_in(request, user)
+    raise web.HTTPSeeOther(next_path or landing_path(user.role))
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    await log_out(request)
+    raise web.HTTPSeeOther("/")
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})

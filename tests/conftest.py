@@ -1,0 +1,148 @@
+"""Shared fixtures: a freshly migrated real database per test (SQLite always,
+PostgreSQL too when ``EXPORT_HUB_TEST_DATABASE_URL`` is set), settings, the web
+application and a logged-in client.
+
+Each backend is migrated once per session into a template (a file for SQLite,
+a template database for PostgreSQL) and cloned per test, as procrastinate does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from export_hub.db import create_engine, session_factory
+from export_hub.migrations import upgrade
+from export_hub.settings import Settings, load_settings
+
+PG_URL = os.environ.get("EXPORT_HUB_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def _pg_admin_url(url: str) -> str:
+    """The same server, database ``postgres``, sync psycopg driver."""
+    base = re.sub(r"^postgresql(\+\w+)?://", "postgresql+psycopg://", url)
+    return base.rsplit("/", 1)[0] + "/postgres"
+
+
+def _pg_async_url(url: str, database: str) -> str:
+    base = re.sub(r"^postgresql(\+\w+)?://", "postgresql+asyncpg://", url)
+    return base.rsplit("/", 1)[0] + "/" + database
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need EXPORT_HUB_TEST_DATABASE_URL (CI sets it)")
+    name = f"exporthub_tpl_{uuid.uuid4().hex[:10]}"
+    admin = create_sync_engine(_pg_admin_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        upgrade(_pg_async_url(PG_URL, name))
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated, empty database for this test."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "db.sqlite3"
+        shutil.copyfile(template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"exporthub_t_{uuid.uuid4().hex[:12]}"
+    admin = create_sync_engine(_pg_admin_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield _pg_async_url(PG_URL, name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    """Test settings: a real database, throwaway keys, uploads under tmp."""
+    base: dict[str, Any] = {
+        "environment": "test",
+        "database": {"url": database_url},
+        "web": {
+            "session_key": Fernet.generate_key().decode(),
+            "upload_dir": str(tmp_path / "uploads"),
+        },
+        "security": {"secret_keys": [Fernet.generate_key().decode()]},
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = {**base[key], **value}
+        else:
+            base[key] = value
+    return load_settings(**base)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return make_settings(database_url, tmp_path)
+
+
+@pytest.fixture
+async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(settings.database.url)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def client(aiohttp_client: Any, settings: Settings) -> Any:
+    from export_hub.web.app import create_app
+
+    return await aiohttp_client(create_app(settings))
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+async def csrf_from(client: Any, path: str = "/login") -> str:
+    resp = await client.get(path)
+    body = await resp.text()
+    match = CSRF_RE.search(body)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+async def login(client: Any, email: str, password: str) -> str:
+    """Log ``client`` in through the form; returns the session's CSRF token."""
+    token = await csrf_from(client, "/login")
+    resp = await client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        allow_redirects=False,
+    )
+    assert resp.status == 303, await resp.text()
+    return await csrf_from(client, "/login")
