@@ -7,5 +7,13 @@ package with models adds one import line here.
 from export_hub.accounts import models as accounts_models
 from export_hub.catalog import models as catalog_models
 from export_hub.db import Base
+from export_hub.listings import models as listings_models
+from export_hub.marketplaces import models as marketplaces_models
 
-__all__ = ["Base", "accounts_models", "catalog_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "catalog_models",
+    "listings_models",
+    "marketplaces_models",
+]

@@ -1,0 +1,2 @@
+"""Seller accounts on the marketplaces: onboarding (OAuth), encrypted tokens,
+the onboarding checklist."""
