@@ -36,9 +36,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def _feature_setups() -> list[Callable[[web.Application], None]]:
     # Imported here so that each feature may import the web core freely.
+    from export_hub.marketplaces import web as marketplaces_web
     from export_hub.web import routes as core_routes
 
-    return [core_routes.setup]
+    return [core_routes.setup, marketplaces_web.setup]
 
 
 def create_app(settings: Settings) -> web.Application:
