@@ -1,0 +1,403 @@
+"""Listing issues explained to people, in Korean and English.
+
+:func:`explain` turns a marketplace (or pre-flight) issue code into what is
+wrong, who must act (``company`` or ``staff``) and what to do, and whether a
+person is needed at all — in which case automatic retries pause
+(:func:`pause_until`, 24 h by default, ``[sync] needs_human_pause_hours`` in
+``config/brand.toml``). Codes not listed here get a generic text that quotes
+the marketplace's own message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from export_hub.errors import Text
+
+Owner = Literal["company", "staff"]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What a person needs to know about one issue."""
+
+    code: str
+    what: Text
+    action: Text
+    owner: Owner
+    #: A person must act; automatic retries pause meanwhile.
+    needs_human: bool = True
+    #: The marketplace's own message, kept verbatim for the generic case.
+    marketplace_message: str = ""
+
+    def summary(self, lang: str = "ko") -> str:
+        return f"{self.what.get(lang)} {self.action.get(lang)}"
+
+
+def _e(
+    what_ko: str,
+    what_en: str,
+    do_ko: str,
+    do_en: str,
+    owner: Owner,
+    needs_human: bool = True,
+) -> tuple[Text, Text, Owner, bool]:
+    return Text(what_ko, what_en), Text(do_ko, do_en), owner, needs_human
+
+
+_RECONNECT = (
+    "마켓플레이스 판매자 계정 연결에서 다시 인증해 주세요.",
+    "Reconnect the seller account (Marketplaces → reconnect).",
+)
+
+AMAZON: dict[str, tuple[Text, Text, Owner, bool]] = {
+    "8566": _e(
+        "GTIN(바코드)이 입력한 브랜드와 맞지 않아 아마존이 거절했습니다.",
+        "Amazon rejected the GTIN: it does not match the brand given.",
+        "GS1에 등록된 바코드 소유자와 브랜드를 확인하거나 GTIN 면제를 신청해 주세요.",
+        "Check the barcode's GS1 owner is the brand, or apply for a GTIN exemption.",
+        "company",
+    ),
+    "8572": _e(
+        "GTIN(UPC/EAN)이 GS1 데이터베이스의 소유자 정보와 일치하지 않습니다.",
+        "The GTIN (UPC/EAN) does not match its owner in the GS1 database.",
+        "GS1 Korea에서 발급받은 회사의 바코드를 사용하거나 GTIN 면제를 신청해 주세요.",
+        "Use a barcode licensed to your company by GS1, or apply for a GTIN exemption.",
+        "company",
+    ),
+    "5461": _e(
+        "이 판매자 계정은 해당 브랜드로 등록할 승인을 받지 않았습니다.",
+        "This seller account is not approved to list under this brand.",
+        "기관 담당자가 브랜드 승인(브랜드 레지스트리 권한 부여)을 요청합니다.",
+        "Agency staff request brand approval (authorise the seller in Brand Registry).",
+        "staff",
+    ),
+    "8571": _e(
+        "이번 주 신규 ASIN 등록 한도를 넘었습니다.",
+        "The weekly limit of new ASINs for this seller was reached.",
+        "다음 주에 다시 등록합니다. 급하면 기관 담당자가 한도 상향을 요청합니다.",
+        "It is retried next week; staff may ask Amazon for a higher limit.",
+        "staff",
+    ),
+    "90220": _e(
+        "필수 속성이 빠져 있습니다.",
+        "A required attribute is missing.",
+        "제품 정보에서 표시된 항목을 채워 다시 제출해 주세요.",
+        "Fill in the attribute named below in the product form and resubmit.",
+        "company",
+    ),
+    "99001": _e(
+        "필수 항목의 값이 없습니다.",
+        "A value is required for a field.",
+        "표시된 항목의 값을 입력해 주세요.",
+        "Enter a value for the field named below.",
+        "company",
+    ),
+    "99010": _e(
+        "항목 값의 형식이 올바르지 않습니다.",
+        "A field's value has the wrong format.",
+        "표시된 항목을 올바른 형식으로 고쳐 주세요.",
+        "Correct the format of the field named below.",
+        "company",
+    ),
+    "BRAND_NOT_APPROVED": _e(
+        "이 판매자 계정은 해당 브랜드를 사용할 수 없습니다.",
+        "This seller may not use the brand.",
+        "기관 담당자가 브랜드 승인을 요청하거나 브랜딩 방식을 바꿉니다.",
+        "Staff request brand approval or change the branding mode.",
+        "staff",
+    ),
+}
+
+EBAY: dict[str, tuple[Text, Text, Owner, bool]] = {
+    "21919303": _e(
+        "카테고리에 필요한 상품 세부 정보(item specific)가 빠져 있습니다.",
+        "An item specific required by the eBay category is missing.",
+        "표시된 세부 정보(예: 소재, 색상)를 제품 정보에 입력해 주세요.",
+        "Add the item specific named below (e.g. material, colour) to the product.",
+        "company",
+    ),
+    "37": _e(
+        "eBay가 입력 값 일부를 받아들이지 않았습니다.",
+        "eBay found invalid data in the listing.",
+        "eBay 메시지에 나온 항목을 고쳐 주세요.",
+        "Correct the field named in eBay's message.",
+        "company",
+    ),
+    "21916750": _e(
+        "이 eBay 리스팅은 이미 종료되었습니다.",
+        "This eBay listing has already ended.",
+        "다음 동기화 때 새로 등록합니다. 조치가 필요하지 않습니다.",
+        "The next sync lists it again; nothing to do.",
+        "staff",
+        False,
+    ),
+    "518": _e(
+        "eBay 일일 API 호출 한도를 다 썼습니다.",
+        "eBay's daily API call limit was reached.",
+        "한도가 초기화되면 자동으로 이어서 처리합니다.",
+        "Work resumes automatically when the quota resets.",
+        "staff",
+        False,
+    ),
+    "931": _e(
+        "eBay 인증 토큰이 유효하지 않습니다.",
+        "The eBay authorisation token is invalid.",
+        *_RECONNECT,
+        "company",
+    ),
+    "932": _e(
+        "eBay 인증 토큰이 만료되었습니다.",
+        "The eBay authorisation token has expired.",
+        *_RECONNECT,
+        "company",
+    ),
+    "25001": _e(
+        "eBay 시스템 오류입니다.",
+        "eBay had a system error.",
+        "자동으로 다시 시도합니다.",
+        "It is retried automatically.",
+        "staff",
+        False,
+    ),
+    "25002": _e(
+        "eBay가 요청 내용을 거절했습니다.",
+        "eBay rejected the request.",
+        "eBay 메시지를 확인하고 제품 정보 또는 계정 설정을 고쳐 주세요.",
+        "Read eBay's message and correct the product or the account set-up.",
+        "staff",
+    ),
+    "25003": _e(
+        "가격이 올바르지 않습니다.",
+        "The price is invalid.",
+        "기관 담당자가 가격 설정(환율·수수료)을 확인합니다.",
+        "Staff check the pricing (exchange rate, fees).",
+        "staff",
+    ),
+    "25004": _e(
+        "수량이 올바르지 않습니다.",
+        "The quantity is invalid.",
+        "제품 재고 수량을 확인해 주세요.",
+        "Check the product's stock quantity.",
+        "company",
+    ),
+    "25005": _e(
+        "eBay 카테고리가 올바르지 않습니다.",
+        "The eBay category is invalid.",
+        "기관 담당자가 올바른 eBay 카테고리를 지정합니다.",
+        "Staff assign a valid eBay category.",
+        "staff",
+    ),
+    "25007": _e(
+        "배송 정책 정보가 올바르지 않습니다.",
+        "The shipping (fulfillment) policy is invalid.",
+        "기관 담당자가 판매자 계정의 배송 정책을 설정합니다.",
+        "Staff set up the seller account's fulfillment policy.",
+        "staff",
+    ),
+    "25008": _e(
+        "결제 정책 정보가 올바르지 않습니다.",
+        "The payment policy is invalid.",
+        "기관 담당자가 판매자 계정의 결제 정책을 설정합니다.",
+        "Staff set up the seller account's payment policy.",
+        "staff",
+    ),
+    "25009": _e(
+        "반품 정책 정보가 올바르지 않습니다.",
+        "The return policy is invalid.",
+        "기관 담당자가 판매자 계정의 반품 정책을 설정합니다.",
+        "Staff set up the seller account's return policy.",
+        "staff",
+    ),
+    "25014": _e(
+        "제품 사진이 올바르지 않습니다.",
+        "The pictures are invalid.",
+        "500px 이상의 선명한 사진을 다시 올려 주세요.",
+        "Upload clear pictures of at least 500 px again.",
+        "company",
+    ),
+    "25021": _e(
+        "상품 상태 정보가 카테고리에 맞지 않습니다.",
+        "The item condition is not valid for the category.",
+        "제품 상태(새 상품/중고)를 확인해 주세요.",
+        "Check the product's condition (new/used).",
+        "company",
+    ),
+    "25025": _e(
+        "같은 재고를 동시에 수정하려 했습니다.",
+        "The inventory item was being changed concurrently.",
+        "자동으로 다시 시도합니다.",
+        "It is retried automatically.",
+        "staff",
+        False,
+    ),
+    "25026": _e(
+        "판매자 계정의 판매 한도를 넘었습니다.",
+        "The seller's selling limits were exceeded.",
+        "eBay 판매 한도 상향을 신청해 주세요.",
+        "Ask eBay to raise the account's selling limits.",
+        "company",
+    ),
+}
+
+PREFLIGHT: dict[str, tuple[Text, Text, Owner, bool]] = {
+    "PREFLIGHT_BRAND_NOT_APPROVED": _e(
+        "판매자 계정이 이 브랜드로 등록할 승인을 받지 않았습니다 (전송 전 확인).",
+        "The seller account is not approved for this brand (found before sending).",
+        "기관 담당자가 브랜드 승인을 받거나 이 회사의 브랜딩 방식을 바꿉니다.",
+        "Staff obtain brand approval or change this company's branding mode.",
+        "staff",
+    ),
+    "PREFLIGHT_BRAND_MISSING": _e(
+        "회사 브랜드 이름이 없습니다.",
+        "The company has no brand name.",
+        "회사 정보에 영문 브랜드 이름을 입력해 주세요.",
+        "Enter your English brand name in the company profile.",
+        "company",
+    ),
+    "PREFLIGHT_MANUFACTURER_INVALID": _e(
+        "제조사 정보가 브랜딩 방식과 맞지 않습니다.",
+        "The manufacturer does not fit the branding mode.",
+        "회사 정보의 영문 회사명을 확인해 주세요.",
+        "Check the English company name in the company profile.",
+        "company",
+    ),
+    "PREFLIGHT_GTIN_MISSING": _e(
+        "바코드(GTIN)도 GTIN 면제도 없습니다.",
+        "There is neither a GTIN (barcode) nor a GTIN exemption.",
+        "제품에 EAN/UPC 바코드를 입력하거나 GTIN 면제를 표시해 주세요.",
+        "Enter the product's EAN/UPC barcode or mark it GTIN-exempt.",
+        "company",
+    ),
+    "PREFLIGHT_GTIN_INVALID": _e(
+        "바코드(GTIN) 자릿수 또는 검증 숫자가 틀렸습니다.",
+        "The GTIN has a wrong length or check digit.",
+        "바코드 숫자를 다시 확인해 입력해 주세요.",
+        "Re-enter the barcode digits.",
+        "company",
+    ),
+    "PREFLIGHT_GTIN_OWNER_MISMATCH": _e(
+        "공동 브랜드로 등록하는데 바코드의 소유자가 공동 브랜드가 아닙니다.",
+        "Listed under the shared brand, but the GTIN is not licensed to it.",
+        "기관 담당자가 공동 브랜드 바코드를 배정하거나 GTIN 면제로 바꿉니다.",
+        "Staff assign a shared-brand GTIN or switch the product to an exemption.",
+        "staff",
+    ),
+    "PREFLIGHT_HANGUL_IN_ENGLISH": _e(
+        "영문 내용에 한글이 들어 있습니다.",
+        "The English content contains Korean text.",
+        "표시된 항목을 영어로만 작성해 주세요.",
+        "Write the fields named below in English only.",
+        "company",
+    ),
+    "PREFLIGHT_ATTRIBUTE_MISSING": _e(
+        "마켓플레이스에 필요한 항목이 빠져 있습니다.",
+        "A field the marketplace requires is missing.",
+        "표시된 항목을 제품 정보에 입력해 주세요.",
+        "Fill in the fields named below in the product form.",
+        "company",
+    ),
+    "PREFLIGHT_TEXT_TOO_LONG": _e(
+        "한 단어가 너무 길어 제목·설명 한도 안에 넣을 수 없습니다.",
+        "A single word is longer than the title or description limit.",
+        "띄어쓰기를 넣어 글을 고쳐 주세요.",
+        "Rewrite the text with spaces between words.",
+        "company",
+    ),
+    "PREFLIGHT_IMAGE_MISSING": _e(
+        "제품 사진이 없습니다.",
+        "The product has no picture.",
+        "제품 사진을 한 장 이상 올려 주세요.",
+        "Upload at least one product picture.",
+        "company",
+    ),
+    "PREFLIGHT_PRICE_MISSING": _e(
+        "판매 가격이 없습니다.",
+        "There is no price.",
+        "기관 담당자가 환율을 입력하거나 목표 가격을 정합니다.",
+        "Staff enter an exchange rate or set a target price.",
+        "staff",
+    ),
+    "PREFLIGHT_PRICE_BELOW_FLOOR": _e(
+        "판매 가격이 원가와 최소 마진보다 낮습니다.",
+        "The price is below cost plus the minimum margin.",
+        "목표 가격을 올리거나 원가·마진 설정을 확인해 주세요.",
+        "Raise the target price or check the cost and margin settings.",
+        "staff",
+    ),
+    "PREFLIGHT_PRICE_ABOVE_CAP": _e(
+        "판매 가격이 상한을 넘어 입력 오류로 보입니다.",
+        "The price is above the sanity cap; probably a typo.",
+        "제품 가격과 목표 가격을 확인해 주세요.",
+        "Check the product's price and target price.",
+        "company",
+    ),
+    "PREFLIGHT_QUANTITY_INVALID": _e(
+        "재고 수량이 올바르지 않습니다.",
+        "The stock quantity is invalid.",
+        "재고 수량을 0 이상으로 입력해 주세요.",
+        "Enter a stock quantity of 0 or more.",
+        "company",
+    ),
+    "PREFLIGHT_SKU_INVALID": _e(
+        "SKU(상품 관리 코드)가 너무 깁니다.",
+        "The SKU is too long for the marketplace.",
+        "더 짧은 SKU를 사용해 주세요 (아마존 40자, eBay 50자).",
+        "Use a shorter SKU (Amazon 40, eBay 50 characters).",
+        "company",
+    ),
+    "PREFLIGHT_EBAY_SETUP_MISSING": _e(
+        "eBay 판매자 계정의 정책(배송·결제·반품) 또는 출고지 설정이 없습니다.",
+        "The eBay seller account lacks business policies or a location.",
+        "기관 담당자가 판매자 계정 설정을 마칩니다.",
+        "Staff complete the seller account set-up.",
+        "staff",
+    ),
+}
+
+TABLES = {"amazon": AMAZON, "ebay": EBAY}
+
+
+def explain(marketplace: str, code: str, message: str = "") -> Explanation:
+    """The explanation for ``code`` seen on ``marketplace`` (``amazon``/``ebay``).
+
+    Pre-flight codes are the same on every marketplace. Unknown codes get a
+    generic text that quotes the marketplace's ``message`` and asks staff to
+    look (they need a human: retrying the same content fails the same way).
+    """
+    code = str(code)
+    entry = PREFLIGHT.get(code) or TABLES.get(marketplace, {}).get(code)
+    if entry is not None:
+        what, action, owner, needs_human = entry
+        return Explanation(code, what, action, owner, needs_human, message)
+    quoted = f" ({message})" if message else ""
+    return Explanation(
+        code=code,
+        what=Text(
+            f"마켓플레이스가 오류 {code}를 보고했습니다{quoted}.",
+            f"The marketplace reported error {code}{quoted}.",
+        ),
+        action=Text(
+            "기관 담당자가 메시지를 확인하고 필요하면 회사에 수정을 요청합니다.",
+            "Staff read the message and, if needed, ask the company for a fix.",
+        ),
+        owner="staff",
+        needs_human=True,
+        marketplace_message=message,
+    )
+
+
+def known_codes(marketplace: str) -> list[str]:
+    """Every code with a specific explanation on ``marketplace``."""
+    return sorted({*TABLES.get(marketplace, {}), *PREFLIGHT})
+
+
+def pause_until(
+    explanation: Explanation, now: dt.datetime, pause_hours: float = 24
+) -> dt.datetime | None:
+    """When automatic retries may resume, or ``None`` if they need not pause."""
+    if not explanation.needs_human:
+        return None
+    return now + dt.timedelta(hours=pause_hours)
