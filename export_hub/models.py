@@ -4,8 +4,10 @@ Alembic's ``env.py`` and the test fixtures import this module. A new feature
 package with models adds one import line here.
 """
 
+from export_hub import mail as mail_models
 from export_hub.accounts import models as accounts_models
 from export_hub.catalog import models as catalog_models
+from export_hub.consultations import models as consultations_models
 from export_hub.db import Base
 from export_hub.listings import models as listings_models
 from export_hub.marketplaces import models as marketplaces_models
@@ -14,6 +16,8 @@ __all__ = [
     "Base",
     "accounts_models",
     "catalog_models",
+    "consultations_models",
     "listings_models",
+    "mail_models",
     "marketplaces_models",
 ]

@@ -135,6 +135,8 @@ class MailSettings(_Section):
 
 class ConsultationSettings(_Section):
     offices_file: Path = Path("config/offices.toml")
+    #: Korean public holidays: agency-wide blackout days (Seoul dates).
+    holidays_file: Path = Path("config/holidays_kr.toml")
     pending_expiry_hours: int = 48
     #: Secret signing self-hosted Jitsi room JWTs (HS256).
     jitsi_app_secret: SecretStr = SecretStr("")
