@@ -11,13 +11,17 @@ from export_hub.consultations import models as consultations_models
 from export_hub.db import Base
 from export_hub.listings import models as listings_models
 from export_hub.marketplaces import models as marketplaces_models
+from export_hub.pricing import models as pricing_models
+from jobs import models as jobs_models
 
 __all__ = [
     "Base",
     "accounts_models",
     "catalog_models",
     "consultations_models",
+    "jobs_models",
     "listings_models",
     "mail_models",
     "marketplaces_models",
+    "pricing_models",
 ]

@@ -146,6 +146,8 @@ class ConsultationSettings(_Section):
 
 class BrandSettings(_Section):
     file: Path = Path("config/brand.toml")
+    #: Fees, shipping bands, currency endings and the optional rate source.
+    pricing_file: Path = Path("config/pricing.toml")
 
 
 class JobSettings(_Section):

@@ -1,0 +1,2 @@
+"""Marketplace prices from KRW prices: exchange rates, fees, shipping bands,
+margin floors and price endings."""
