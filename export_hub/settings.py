@@ -85,6 +85,14 @@ class AmazonSettings(_Section):
     max_retry_seconds: float = 120.0
     #: Multiplies the documented rate limits (tests run the emulator faster).
     rate_scale: float = 1.0
+    retry_initial_wait_seconds: float = 0.5
+    retry_max_wait_seconds: float = 30.0
+    #: LWA access tokens cached in memory, one per seller (python-amazon-sp-api's
+    #: cache holds 10 by default: too few for many sellers).
+    token_cache_size: int = 10_000
+    #: How often to poll getFeed (its limit is 2/s; Amazon suggests minutes).
+    feed_poll_seconds: float = 30.0
+    feed_max_wait_seconds: float = 3600.0
 
 
 class EbaySettings(_Section):

@@ -1,0 +1,1 @@
+"""Amazon SP-API: the transport, the listings connector, onboarding, the emulator."""
