@@ -158,3 +158,16 @@ def run() -> None:
     """Entry point for ``python -m export_hub``."""
     logging.captureWarnings(True)
     sys.exit(main())
+
+
+def _add_foundation_commands() -> None:
+    from export_hub.accounts.cli import token_command
+    from export_hub.catalog.cli import import_group
+    from export_hub.demo import demo_command
+
+    users.add_command(token_command)
+    main.add_command(import_group)
+    main.add_command(demo_command)
+
+
+_add_foundation_commands()

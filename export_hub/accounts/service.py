@@ -34,7 +34,9 @@ async def authenticate(
     address exists, so the lock reveals nothing.
     """
     email = email.strip().lower()
-    throttle = await db.scalar(select(LoginThrottle).where(LoginThrottle.email == email))
+    throttle = await db.scalar(
+        select(LoginThrottle).where(LoginThrottle.email == email)
+    )
     now = utcnow()
     if throttle and throttle.locked_until and throttle.locked_until > now:
         raise _locked_error(throttle.locked_until - now)
@@ -83,14 +85,23 @@ async def create_user(
     email = validate_email(email, errors)
     validate_password(password, errors)
     if role is Role.COMPANY and company is None:
-        errors.add("company", "회사 사용자는 회사가 필요합니다.", "A company user needs a company.")
+        errors.add(
+            "company",
+            "회사 사용자는 회사가 필요합니다.",
+            "A company user needs a company.",
+        )
     if role is Role.OFFICE and not office_code:
-        errors.add("office_code", "해외사무소를 지정해 주세요.", "Name the overseas office.")
+        errors.add(
+            "office_code", "해외사무소를 지정해 주세요.", "Name the overseas office."
+        )
     errors.raise_if_any()
     exists = await db.scalar(select(User.id).where(func.lower(User.email) == email))
     if exists is not None:
         raise Conflict(
-            Text("이미 가입된 이메일입니다.", "This e-mail address is already registered."),
+            Text(
+                "이미 가입된 이메일입니다.",
+                "This e-mail address is already registered.",
+            ),
             fields={"email": Text("이미 가입된 이메일입니다.", "Already registered.")},
         )
     user = User(

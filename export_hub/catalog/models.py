@@ -70,7 +70,9 @@ class Product(Base):
     width_mm: Mapped[int] = mapped_column(default=0)
     height_mm: Mapped[int] = mapped_column(default=0)
     quantity: Mapped[int] = mapped_column(default=0)
-    condition: Mapped[Condition] = mapped_column(_enum(Condition), default=Condition.NEW)
+    condition: Mapped[Condition] = mapped_column(
+        _enum(Condition), default=Condition.NEW
+    )
     state: Mapped[ReviewState] = mapped_column(
         _enum(ReviewState), default=ReviewState.DRAFT, index=True
     )
@@ -113,7 +115,9 @@ class ProductImage(Base):
     position: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    product: Mapped[Product] = relationship(back_populates="images", lazy="raise_on_sql")
+    product: Mapped[Product] = relationship(
+        back_populates="images", lazy="raise_on_sql"
+    )
 
 
 class AuditEvent(Base):

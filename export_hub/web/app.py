@@ -36,10 +36,23 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def _feature_setups() -> list[Callable[[web.Application], None]]:
     # Imported here so that each feature may import the web core freely.
+    from export_hub.accounts import web as accounts_web
+    from export_hub.api import openapi as api_openapi
+    from export_hub.api import routes as api_routes
+    from export_hub.catalog import staff_web as catalog_staff_web
+    from export_hub.catalog import web as catalog_web
     from export_hub.marketplaces import web as marketplaces_web
     from export_hub.web import routes as core_routes
 
-    return [core_routes.setup, marketplaces_web.setup]
+    return [
+        core_routes.setup,
+        accounts_web.setup,
+        catalog_web.setup,
+        catalog_staff_web.setup,
+        api_openapi.setup,
+        api_routes.setup,
+        marketplaces_web.setup,
+    ]
 
 
 def create_app(settings: Settings) -> web.Application:

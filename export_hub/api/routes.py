@@ -1,0 +1,413 @@
+"""``/api/v1``: companies, products and review actions as JSON.
+
+Authentication is a bearer token or the session cookie (writes with the
+session also need ``X-CSRF-Token``; the CSRF middleware checks it). Errors are
+``{"error": {"code", "message", "fields"}}`` from the error middleware.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from export_hub.accounts.companies import (
+    clean_company,
+    company_form_values,
+    update_company,
+)
+from export_hub.accounts.models import Company, Role, User
+from export_hub.api.openapi import API_PREFIX, add_api_route, add_schema
+from export_hub.api.schemas import (
+    SCHEMAS,
+    audit_json,
+    company_json,
+    company_rows_json,
+    page_json,
+    product_json,
+)
+from export_hub.catalog.models import ReviewState
+from export_hub.catalog.queries import (
+    PRODUCT_SORTS,
+    ProductFilter,
+    find_products,
+    list_companies,
+    page_number,
+)
+from export_hub.catalog.review import ReviewAction
+from export_hub.catalog.service import (
+    add_images,
+    create_product,
+    delete_product,
+    get_product_for,
+    product_history,
+    review_product,
+    submit_product,
+    update_product,
+)
+from export_hub.catalog.validation import clean_product, product_form_values
+from export_hub.catalog.web import image_store, read_uploads
+from export_hub.errors import NotFound, Text, ValidationFailed
+from export_hub.web.auth import require_staff, require_user
+from export_hub.web.keys import SESSIONS
+
+READERS = (Role.ADMIN, Role.STAFF, Role.COMPANY)
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object, or a 400 saying it is not one."""
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ValidationFailed(
+            {"body": Text("JSON 객체를 보내 주세요.", "Send a JSON object.")},
+        )
+    return body
+
+
+def _version(raw: Any, *, required: bool) -> int | None:
+    if raw is None and not required:
+        return None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.isdigit():
+        return int(raw)
+    raise ValidationFailed(
+        {
+            "version": Text(
+                "읽어 온 버전 번호(version)가 필요합니다.", "Send the version you read."
+            )
+        }
+    )
+
+
+def _product_id(request: web.Request) -> int:
+    return int(request.match_info["product_id"])
+
+
+async def _visible_company(db: AsyncSession, user: User, company_id: int) -> Company:
+    if not user.is_staff and user.company_id != company_id:
+        raise NotFound()
+    company = await db.get(Company, company_id)
+    if company is None:
+        raise NotFound()
+    return company
+
+
+async def list_companies_api(request: web.Request) -> web.Response:
+    user = await require_user(request, *READERS)
+    async with request.app[SESSIONS]() as db:
+        if user.is_staff:
+            page = await list_companies(
+                db,
+                search=request.query.get("q", "")[:100],
+                page=page_number(request.query.get("page")),
+            )
+            return web.json_response(company_rows_json(page))
+        company = await _visible_company(db, user, user.company_id or 0)
+    return web.json_response(
+        {
+            "items": [company_json(company)],
+            "page": 1,
+            "pages": 1,
+            "per_page": 1,
+            "total": 1,
+        }
+    )
+
+
+async def get_company_api(request: web.Request) -> web.Response:
+    user = await require_user(request, *READERS)
+    async with request.app[SESSIONS]() as db:
+        company = await _visible_company(
+            db, user, int(request.match_info["company_id"])
+        )
+    return web.json_response(company_json(company))
+
+
+async def update_company_api(request: web.Request) -> web.Response:
+    user = await require_user(request, *READERS)
+    body = await json_body(request)
+    async with request.app[SESSIONS].begin() as db:
+        company = await _visible_company(
+            db, user, int(request.match_info["company_id"])
+        )
+        values = company_form_values(company) | body
+        await update_company(db, company, clean_company(values), actor=user)
+    return web.json_response(company_json(company))
+
+
+async def list_products_api(request: web.Request) -> web.Response:
+    user = await require_user(request, *READERS)
+    q = request.query
+    try:
+        state = ReviewState(q["state"]) if q.get("state") else None
+    except ValueError:
+        raise ValidationFailed(
+            {"state": Text("알 수 없는 상태입니다.", "Unknown state.")}
+        ) from None
+    company_id = int(q["company_id"]) if q.get("company_id", "").isdigit() else None
+    if not user.is_staff:
+        company_id = user.company_id
+    sort = q.get("sort", "-updated")
+    flt = ProductFilter(
+        state=state,
+        company_id=company_id,
+        search=q.get("q", "")[:100],
+        sort=sort if sort in PRODUCT_SORTS else "-updated",
+    )
+    async with request.app[SESSIONS]() as db:
+        page = await find_products(db, flt, page=page_number(q.get("page")))
+    items = [product_json(p, images=False) for p, _ in page.items]
+    return web.json_response(page_json(page, items))
+
+
+async def create_product_api(request: web.Request) -> web.Response:
+    user = await require_user(request, Role.COMPANY)
+    body = await json_body(request)
+    fields = clean_product(body)
+    async with request.app[SESSIONS].begin() as db:
+        company = await _visible_company(db, user, user.company_id or 0)
+        product = await create_product(
+            db,
+            company=company,
+            actor=user,
+            fields=fields,
+            submit=body.get("submit") is True,
+        )
+    return web.json_response(product_json(product), status=201)
+
+
+async def get_product_api(request: web.Request) -> web.Response:
+    user = await require_user(request, *READERS)
+    async with request.app[SESSIONS]() as db:
+        product = await get_product_for(db, user, _product_id(request))
+        history = await product_history(db, product.id)
+    body = product_json(product) | {"history": [audit_json(e) for e in history]}
+    return web.json_response(body)
+
+
+async def update_product_api(request: web.Request) -> web.Response:
+    user = await require_user(request, *READERS)
+    body = await json_body(request)
+    version = _version(body.get("version"), required=True)
+    async with request.app[SESSIONS].begin() as db:
+        product = await get_product_for(db, user, _product_id(request))
+        fields = clean_product(product_form_values(product) | body)
+        await update_product(
+            db,
+            product,
+            actor=user,
+            fields=fields,
+            expected_version=version,
+            submit=body.get("submit") is True,
+        )
+    return web.json_response(product_json(product))
+
+
+async def delete_product_api(request: web.Request) -> web.Response:
+    user = await require_user(request, *READERS)
+    version = _version(request.query.get("version"), required=True)
+    async with request.app[SESSIONS].begin() as db:
+        product = await get_product_for(db, user, _product_id(request))
+        names = [img.stored_name for img in product.images]
+        await delete_product(db, product, actor=user, expected_version=version)
+    image_store(request).discard(names)
+    return web.json_response({}, status=200)
+
+
+async def submit_product_api(request: web.Request) -> web.Response:
+    user = await require_user(request, *READERS)
+    body = await json_body(request)
+    async with request.app[SESSIONS].begin() as db:
+        product = await get_product_for(db, user, _product_id(request))
+        await submit_product(
+            db,
+            product,
+            actor=user,
+            expected_version=_version(body.get("version"), required=False),
+        )
+    return web.json_response(product_json(product))
+
+
+async def review_product_api(request: web.Request) -> web.Response:
+    user = await require_staff(request)
+    body = await json_body(request)
+    try:
+        action = ReviewAction(str(body.get("action", "")))
+    except ValueError:
+        raise ValidationFailed(
+            {
+                "action": Text(
+                    "approve, request_changes, reject 중 하나입니다.",
+                    "One of approve, request_changes, reject.",
+                )
+            }
+        ) from None
+    async with request.app[SESSIONS].begin() as db:
+        product = await get_product_for(db, user, _product_id(request))
+        await review_product(
+            db,
+            product,
+            actor=user,
+            action=action,
+            reason=str(body.get("reason") or ""),
+            expected_version=_version(body.get("version"), required=False),
+        )
+    return web.json_response(product_json(product))
+
+
+async def upload_images_api(request: web.Request) -> web.Response:
+    user = await require_user(request, Role.COMPANY)
+    images = await read_uploads(request, await request.post())
+    if not images:
+        raise ValidationFailed(
+            {"images": Text("이미지를 보내 주세요.", "Send images.")}
+        )
+    store = image_store(request)
+    names: list[str] = []
+    try:
+        async with request.app[SESSIONS].begin() as db:
+            product = await get_product_for(db, user, _product_id(request))
+            names = await add_images(
+                db, product, actor=user, store=store, images=images
+            )
+    except BaseException:
+        store.discard(names)
+        raise
+    return web.json_response(product_json(product), status=201)
+
+
+def setup(app: web.Application) -> None:
+    for name, schema in SCHEMAS.items():
+        add_schema(app, name, schema)
+    v1 = API_PREFIX
+    companies, products = "companies", "products"
+    add_api_route(
+        app,
+        "GET",
+        f"{v1}/companies",
+        list_companies_api,
+        tag=companies,
+        summary="Companies with product counts (staff: all; a company: its own)",
+        response_schema="CompanyPage",
+        query=(("q", "string", "name or BRN contains"), ("page", "integer", "from 1")),
+    )
+    add_api_route(
+        app,
+        "GET",
+        f"{v1}/companies/{{company_id:\\d+}}",
+        get_company_api,
+        tag=companies,
+        summary="One company",
+        response_schema="Company",
+    )
+    add_api_route(
+        app,
+        "PATCH",
+        f"{v1}/companies/{{company_id:\\d+}}",
+        update_company_api,
+        tag=companies,
+        summary="Update a company profile",
+        request_schema="CompanyUpdate",
+        response_schema="Company",
+        responses=(400, 401, 404),
+    )
+    add_api_route(
+        app,
+        "GET",
+        f"{v1}/products",
+        list_products_api,
+        tag=products,
+        summary="Products (a company sees its own; staff all)",
+        response_schema="ProductPage",
+        responses=(400, 401, 403),
+        query=(
+            ("state", "string", "review state"),
+            ("company_id", "integer", "staff only"),
+            ("q", "string", "SKU or name contains"),
+            ("sort", "string", ", ".join(PRODUCT_SORTS)),
+            ("page", "integer", "from 1"),
+        ),
+    )
+    add_api_route(
+        app,
+        "POST",
+        f"{v1}/products",
+        create_product_api,
+        tag=products,
+        summary="Create a product (draft; `submit: true` sends it for review)",
+        request_schema="ProductInput",
+        response_schema="Product",
+        success=201,
+        responses=(400, 401, 403),
+    )
+    add_api_route(
+        app,
+        "GET",
+        f"{v1}/products/{{product_id:\\d+}}",
+        get_product_api,
+        tag=products,
+        summary="One product with its review history",
+        response_schema="Product",
+    )
+    add_api_route(
+        app,
+        "PATCH",
+        f"{v1}/products/{{product_id:\\d+}}",
+        update_product_api,
+        tag=products,
+        summary="Edit a product (optimistic lock on `version`)",
+        request_schema="ProductUpdate",
+        response_schema="Product",
+        responses=(400, 401, 403, 404, 409),
+    )
+    add_api_route(
+        app,
+        "DELETE",
+        f"{v1}/products/{{product_id:\\d+}}",
+        delete_product_api,
+        tag=products,
+        summary="Delete a draft, changes-requested or rejected product",
+        response_schema={"type": "object"},
+        responses=(400, 401, 403, 404, 409),
+        query=(("version", "integer", "the version you read"),),
+    )
+    add_api_route(
+        app,
+        "POST",
+        f"{v1}/products/{{product_id:\\d+}}/submit",
+        submit_product_api,
+        tag=products,
+        summary="Submit for review",
+        request_schema="VersionRequest",
+        response_schema="Product",
+        responses=(400, 401, 403, 404, 409),
+    )
+    add_api_route(
+        app,
+        "POST",
+        f"{v1}/products/{{product_id:\\d+}}/review",
+        review_product_api,
+        tag="review",
+        summary="Approve, request changes or reject (staff only)",
+        request_schema="ReviewRequest",
+        response_schema="Product",
+        responses=(400, 401, 403, 404, 409),
+    )
+    add_api_route(
+        app,
+        "POST",
+        f"{v1}/products/{{product_id:\\d+}}/images",
+        upload_images_api,
+        tag=products,
+        summary="Upload images (multipart field `images`; JPEG, PNG, WebP)",
+        request_schema="ImageUpload",
+        request_content="multipart/form-data",
+        response_schema="Product",
+        success=201,
+        responses=(400, 401, 403, 404, 409),
+    )

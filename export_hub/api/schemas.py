@@ -1,0 +1,229 @@
+"""JSON shapes of the foundation's API: serializers and their OpenAPI schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from export_hub.accounts.companies import COMPANY_FIELDS
+from export_hub.accounts.models import Company
+from export_hub.catalog.models import AuditEvent, Condition, Product, ReviewState
+from export_hub.catalog.queries import CompanyRow, Page
+from export_hub.catalog.review import ReviewAction
+from export_hub.catalog.validation import MAX_BULLETS, PRODUCT_INPUTS
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def company_json(
+    company: Company, counts: dict[str, int] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": company.id}
+    body |= {name: getattr(company, name) for name in COMPANY_FIELDS}
+    body["profile_complete"] = company.profile_complete
+    if counts is not None:
+        body["product_counts"] = counts
+    return body
+
+
+def product_json(product: Product, *, images: bool = True) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": product.id, "company_id": product.company_id}
+    for name in PRODUCT_INPUTS:
+        value = getattr(product, name)
+        if name == "target_price_usd":
+            value = None if value is None else f"{value:.2f}"
+        elif name == "condition":
+            value = value.value
+        body[name] = value
+    body |= {
+        "state": product.state.value,
+        "review_reason": product.review_reason,
+        "version": product.version,
+        "submitted_at": _iso(product.submitted_at),
+        "reviewed_at": _iso(product.reviewed_at),
+        "created_at": _iso(product.created_at),
+        "updated_at": _iso(product.updated_at),
+    }
+    if images:
+        body["images"] = [
+            {
+                "id": img.id,
+                "url": f"/media/{img.stored_name}",
+                "content_type": img.content_type,
+                "width": img.width,
+                "height": img.height,
+            }
+            for img in product.images
+        ]
+    return body
+
+
+def audit_json(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "at": _iso(event.at),
+        "actor_user_id": event.actor_user_id,
+        "action": event.action,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "reason": event.reason,
+    }
+
+
+def page_json(page: Page[Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "items": items,
+        "page": page.number,
+        "pages": page.pages,
+        "per_page": page.per_page,
+        "total": page.total,
+    }
+
+
+def company_rows_json(page: Page[CompanyRow]) -> dict[str, Any]:
+    return page_json(page, [company_json(r.company, r.counts) for r in page.items])
+
+
+_COMPANY_PROPS = {name: STR for name in COMPANY_FIELDS}
+_PRODUCT_INPUT_PROPS: dict[str, Any] = {name: STR for name in PRODUCT_INPUTS} | {
+    "bullets_en": {"type": "array", "items": STR, "maxItems": MAX_BULLETS},
+    "gtin": {"type": "string", "nullable": True, "description": "EAN-13 or UPC-A"},
+    "gtin_exempt": {"type": "boolean"},
+    "cost_krw": INT,
+    "price_krw": INT,
+    "target_price_usd": {"type": "string", "nullable": True, "example": "19.90"},
+    "weight_g": INT,
+    "length_mm": INT,
+    "width_mm": INT,
+    "height_mm": INT,
+    "quantity": INT,
+    "condition": {"type": "string", "enum": [c.value for c in Condition]},
+}
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "Company": {
+        "type": "object",
+        "properties": {
+            "id": INT,
+            **_COMPANY_PROPS,
+            "profile_complete": {"type": "boolean"},
+            "product_counts": {"type": "object", "additionalProperties": INT},
+        },
+    },
+    "CompanyUpdate": {
+        "type": "object",
+        "description": "Fields left out keep their current value.",
+        "properties": _COMPANY_PROPS,
+    },
+    "CompanyPage": {
+        "type": "object",
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/Company"},
+            },
+            "page": INT,
+            "pages": INT,
+            "per_page": INT,
+            "total": INT,
+        },
+    },
+    "ProductInput": {
+        "type": "object",
+        "required": ["sku", "name_ko", "name_en"],
+        "properties": _PRODUCT_INPUT_PROPS | {"submit": {"type": "boolean"}},
+    },
+    "ProductUpdate": {
+        "type": "object",
+        "required": ["version"],
+        "description": "Fields left out keep their current value; `version` is the one"
+        " you read (409 if someone changed the product since).",
+        "properties": _PRODUCT_INPUT_PROPS
+        | {"version": INT, "submit": {"type": "boolean"}},
+    },
+    "Product": {
+        "type": "object",
+        "properties": _PRODUCT_INPUT_PROPS
+        | {
+            "id": INT,
+            "company_id": INT,
+            "state": {"type": "string", "enum": [s.value for s in ReviewState]},
+            "review_reason": STR,
+            "version": INT,
+            "submitted_at": NULLABLE_TIME,
+            "reviewed_at": NULLABLE_TIME,
+            "created_at": NULLABLE_TIME,
+            "updated_at": NULLABLE_TIME,
+            "images": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": INT,
+                        "url": STR,
+                        "content_type": STR,
+                        "width": INT,
+                        "height": INT,
+                    },
+                },
+            },
+            "history": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "at": NULLABLE_TIME,
+                        "actor_user_id": {"type": "integer", "nullable": True},
+                        "action": STR,
+                        "from_state": {"type": "string", "nullable": True},
+                        "to_state": {"type": "string", "nullable": True},
+                        "reason": STR,
+                    },
+                },
+            },
+        },
+    },
+    "ProductPage": {
+        "type": "object",
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/Product"},
+            },
+            "page": INT,
+            "pages": INT,
+            "per_page": INT,
+            "total": INT,
+        },
+    },
+    "VersionRequest": {
+        "type": "object",
+        "properties": {"version": INT},
+    },
+    "ReviewRequest": {
+        "type": "object",
+        "required": ["action"],
+        "properties": {
+            "action": {
+                "type": "string",
+                "enum": [
+                    ReviewAction.APPROVE.value,
+                    ReviewAction.REQUEST_CHANGES.value,
+                    ReviewAction.REJECT.value,
+                ],
+            },
+            "reason": {"type": "string", "description": "Required unless approving."},
+            "version": INT,
+        },
+    },
+    "ImageUpload": {
+        "type": "object",
+        "properties": {
+            "images": {"type": "array", "items": {"type": "string", "format": "binary"}}
+        },
+    },
+}

@@ -1,0 +1,237 @@
+"""Staff pages: review queue, product review, company list, bulk import."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from export_hub.accounts.companies import company_by_brn, company_form_values
+from export_hub.accounts.models import Company
+from export_hub.accounts.web import form_values
+from export_hub.catalog.importer import IMPORT_COLUMNS, ImportRejected, import_products
+from export_hub.catalog.models import ReviewState
+from export_hub.catalog.queries import (
+    PRODUCT_SORTS,
+    ProductFilter,
+    company_products,
+    find_products,
+    list_companies,
+    page_number,
+)
+from export_hub.catalog.review import STATE_LABELS, ReviewAction
+from export_hub.catalog.service import get_product_for, product_history, review_product
+from export_hub.catalog.web import actor_names
+from export_hub.errors import NotFound, Text, ValidationFailed
+from export_hub.web.auth import require_staff
+from export_hub.web.keys import SESSIONS
+from export_hub.web.render import render
+
+SORT_LABELS = {
+    "submitted": Text("제출 오래된 순", "Oldest submission"),
+    "-submitted": Text("제출 최근 순", "Newest submission"),
+    "-updated": Text("최근 수정 순", "Recently changed"),
+    "updated": Text("수정 오래된 순", "Least recently changed"),
+    "sku": Text("SKU 순", "By SKU"),
+    "name": Text("제품명 순", "By name"),
+}
+
+
+def setup(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/staff/review", review_queue, name="review_queue")
+    r.add_get("/staff/products/{product_id:\\d+}", review_page)
+    r.add_post("/staff/products/{product_id:\\d+}/review", review_submit)
+    r.add_get("/staff/companies", companies_page, name="staff_companies")
+    r.add_get("/staff/companies/{company_id:\\d+}", company_page)
+    r.add_get("/staff/import", import_page, name="staff_import")
+    r.add_post("/staff/import", import_submit)
+
+
+def _state(raw: str | None) -> ReviewState | None:
+    if raw == "all":
+        return None
+    try:
+        return ReviewState(raw or ReviewState.SUBMITTED.value)
+    except ValueError:
+        return ReviewState.SUBMITTED
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
+
+
+async def review_queue(request: web.Request) -> web.StreamResponse:
+    await require_staff(request)
+    q = request.query
+    sort = q.get("sort", "submitted")
+    flt = ProductFilter(
+        state=_state(q.get("state")),
+        company_id=_int_or_none(q.get("company_id")),
+        search=q.get("q", "").strip()[:100],
+        sort=sort if sort in PRODUCT_SORTS else "submitted",
+    )
+    async with request.app[SESSIONS]() as db:
+        page = await find_products(db, flt, page=page_number(q.get("page")))
+        company = await db.get(Company, flt.company_id) if flt.company_id else None
+    keep = {
+        "state": flt.state.value if flt.state else "all",
+        "company_id": flt.company_id or "",
+        "q": flt.search,
+        "sort": flt.sort,
+    }
+    return await render(
+        request,
+        "staff/review_queue.html",
+        {
+            "page": page,
+            "filter": flt,
+            "company": company,
+            "labels": STATE_LABELS,
+            "sorts": SORT_LABELS,
+            "base": "/staff/review?" + urlencode(keep) + "&",
+        },
+    )
+
+
+async def review_page(
+    request: web.Request,
+    *,
+    errors: dict[str, Text] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> web.StreamResponse:
+    user = await require_staff(request)
+    async with request.app[SESSIONS]() as db:
+        product = await get_product_for(db, user, int(request.match_info["product_id"]))
+        company = await db.get(Company, product.company_id)
+        history = await product_history(db, product.id)
+        actors = await actor_names(db, history)
+    return await render(
+        request,
+        "staff/product_review.html",
+        {
+            "product": product,
+            "company": company,
+            "history": history,
+            "actors": actors,
+            "labels": STATE_LABELS,
+            "errors": errors or {},
+            "values": values or {},
+        },
+        status=status,
+    )
+
+
+async def review_submit(request: web.Request) -> web.StreamResponse:
+    user = await require_staff(request)
+    values = form_values(await request.post())
+    try:
+        action = ReviewAction(values.get("action", ""))
+    except ValueError:
+        action = ReviewAction.SUBMIT  # refused below as not a staff action
+    try:
+        version = int(values.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        async with request.app[SESSIONS].begin() as db:
+            product = await get_product_for(
+                db, user, int(request.match_info["product_id"])
+            )
+            await review_product(
+                db,
+                product,
+                actor=user,
+                action=action,
+                reason=values.get("reason", ""),
+                expected_version=version,
+            )
+    except ValidationFailed as exc:
+        return await review_page(request, errors=exc.fields, values=values, status=400)
+    raise web.HTTPSeeOther(f"/staff/products/{product.id}")
+
+
+async def companies_page(request: web.Request) -> web.StreamResponse:
+    await require_staff(request)
+    search = request.query.get("q", "").strip()[:100]
+    async with request.app[SESSIONS]() as db:
+        page = await list_companies(
+            db, search=search, page=page_number(request.query.get("page"))
+        )
+    return await render(
+        request,
+        "staff/companies.html",
+        {
+            "page": page,
+            "search": search,
+            "labels": STATE_LABELS,
+            "states": list(ReviewState),
+            "base": "/staff/companies?" + urlencode({"q": search}) + "&",
+        },
+    )
+
+
+async def company_page(request: web.Request) -> web.StreamResponse:
+    await require_staff(request)
+    async with request.app[SESSIONS]() as db:
+        company = await db.get(Company, int(request.match_info["company_id"]))
+        if company is None:
+            raise NotFound()
+        products = await company_products(db, company.id)
+    return await render(
+        request,
+        "staff/company.html",
+        {
+            "company": company,
+            "profile": company_form_values(company),
+            "products": products,
+            "labels": STATE_LABELS,
+        },
+    )
+
+
+async def import_page(request: web.Request) -> web.StreamResponse:
+    await require_staff(request)
+    return await render(
+        request, "staff/import.html", _import_context({}, {}, None, None)
+    )
+
+
+def _import_context(
+    values: dict[str, str],
+    errors: dict[str, Text],
+    rejected: ImportRejected | None,
+    imported: int | None,
+) -> dict[str, object]:
+    return {
+        "values": values,
+        "errors": errors,
+        "rejected": rejected,
+        "imported": imported,
+        "columns": IMPORT_COLUMNS,
+    }
+
+
+async def import_submit(request: web.Request) -> web.StreamResponse:
+    user = await require_staff(request)
+    form = await request.post()
+    values = form_values(form)
+    upload = form.get("file")
+    try:
+        data = upload.file.read() if isinstance(upload, web.FileField) else b""
+        if not data:
+            raise ValidationFailed(
+                {"file": Text("파일을 선택해 주세요.", "Choose a file.")}
+            )
+        async with request.app[SESSIONS].begin() as db:
+            company = await company_by_brn(db, values.get("brn", ""))
+            report = await import_products(db, company=company, actor=user, data=data)
+    except ImportRejected as exc:
+        context = _import_context(values, {}, exc, None)
+        return await render(request, "staff/import.html", context, status=400)
+    except ValidationFailed as exc:
+        context = _import_context(values, exc.fields, None, None)
+        return await render(request, "staff/import.html", context, status=400)
+    context = _import_context(values, {}, None, report.imported)
+    return await render(request, "staff/import.html", context)

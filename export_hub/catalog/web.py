@@ -1,0 +1,336 @@
+"""Company pages for products (list, form with images, detail) and image serving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+
+from export_hub.accounts.models import Company, Role, User
+from export_hub.accounts.web import form_values
+from export_hub.catalog.images import (
+    STORED_NAME_PATTERN,
+    CheckedImage,
+    ImageStore,
+    check_image,
+    check_image_count,
+)
+from export_hub.catalog.models import Condition, Product, ProductImage
+from export_hub.catalog.queries import company_products
+from export_hub.catalog.review import STATE_LABELS
+from export_hub.catalog.service import (
+    add_images,
+    create_product,
+    delete_product,
+    get_product_for,
+    product_history,
+    remove_image,
+    submit_product,
+    update_product,
+)
+from export_hub.catalog.validation import clean_product, product_form_values
+from export_hub.errors import Conflict, NotFound, Text, ValidationFailed
+from export_hub.web.auth import load_user, require_user
+from export_hub.web.keys import SESSIONS, SETTINGS
+from export_hub.web.render import render
+
+CONDITIONS = [
+    (Condition.NEW.value, Text("새 상품", "New")),
+    (Condition.REFURBISHED.value, Text("리퍼브", "Refurbished")),
+    (Condition.USED.value, Text("중고", "Used")),
+]
+
+
+def setup(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/company", product_list, name="company_products")
+    r.add_get("/company/products/new", new_product_page)
+    r.add_post("/company/products", create_product_submit)
+    r.add_get("/company/products/{product_id:\\d+}", product_detail)
+    r.add_get("/company/products/{product_id:\\d+}/edit", edit_product_page)
+    r.add_post("/company/products/{product_id:\\d+}", update_product_submit)
+    r.add_post("/company/products/{product_id:\\d+}/submit", submit_submit)
+    r.add_post("/company/products/{product_id:\\d+}/delete", delete_submit)
+    r.add_post(
+        "/company/products/{product_id:\\d+}/images/{image_id:\\d+}/delete",
+        image_delete_submit,
+    )
+    r.add_get(f"/media/{{name:{STORED_NAME_PATTERN}}}", media)
+
+
+def image_store(request: web.Request) -> ImageStore:
+    return ImageStore(request.app[SETTINGS].web.upload_dir)
+
+
+def _product_id(request: web.Request) -> int:
+    return int(request.match_info["product_id"])
+
+
+def _version(values: dict[str, str]) -> int | None:
+    try:
+        return int(values.get("version", ""))
+    except ValueError:
+        return None
+
+
+async def product_list(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request, Role.COMPANY)
+    async with request.app[SESSIONS]() as db:
+        company = await db.get(Company, user.company_id)
+        products = await company_products(db, user.company_id or 0)
+    return await render(
+        request,
+        "company/products.html",
+        {"company": company, "products": products, "labels": STATE_LABELS},
+    )
+
+
+def _form_context(
+    product: Product | None,
+    values: dict[str, str],
+    errors: dict[str, Text],
+    message: Text | None = None,
+) -> dict[str, Any]:
+    return {
+        "product": product,
+        "values": values,
+        "errors": errors,
+        "message": message,
+        "conditions": CONDITIONS,
+        "labels": STATE_LABELS,
+    }
+
+
+async def new_product_page(request: web.Request) -> web.StreamResponse:
+    await require_user(request, Role.COMPANY)
+    return await render(
+        request,
+        "company/product_form.html",
+        _form_context(None, product_form_values(None), {}),
+    )
+
+
+async def read_uploads(request: web.Request, form: Any) -> list[CheckedImage]:
+    """Check every file uploaded as ``images``; ``ValidationFailed`` if one is bad."""
+    web_settings = request.app[SETTINGS].web
+    uploads = [
+        item
+        for item in form.getall("images", [])
+        if isinstance(item, web.FileField) and item.filename
+    ]
+    check_image_count(0, len(uploads))
+    return [
+        check_image(
+            item.file.read(),
+            max_bytes=web_settings.upload_max_bytes,
+            max_pixels=web_settings.upload_max_pixels,
+        )
+        for item in uploads
+    ]
+
+
+def _merge_errors(
+    values: dict[str, str], images: list[CheckedImage] | Exception
+) -> Any:
+    """Validate the fields and combine their errors with the upload's."""
+    errors: dict[str, Text] = {}
+    fields = None
+    try:
+        fields = clean_product(values)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if isinstance(images, ValidationFailed):
+        errors.update(images.fields)
+    if errors:
+        raise ValidationFailed(errors)
+    return fields
+
+
+async def _fields_and_images(request: web.Request) -> tuple[dict[str, str], Any, Any]:
+    form = await request.post()
+    values = form_values(form)
+    images: list[CheckedImage] | ValidationFailed
+    try:
+        images = await read_uploads(request, form)
+    except ValidationFailed as exc:
+        images = exc
+    return values, form, images
+
+
+async def create_product_submit(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request, Role.COMPANY)
+    values, _, images = await _fields_and_images(request)
+    store = image_store(request)
+    names: list[str] = []
+    try:
+        fields = _merge_errors(values, images)
+        async with request.app[SESSIONS].begin() as db:
+            company = await db.get(Company, user.company_id)
+            if company is None:
+                raise NotFound()
+            product = await create_product(
+                db, company=company, actor=user, fields=fields
+            )
+            names = await add_images(
+                db, product, actor=user, store=store, images=images
+            )
+            if values.get("action") == "submit":
+                await submit_product(db, product, actor=user)
+    except ValidationFailed as exc:
+        store.discard(names)
+        return await render(
+            request,
+            "company/product_form.html",
+            _form_context(None, values, exc.fields),
+            status=400,
+        )
+    except BaseException:
+        store.discard(names)
+        raise
+    raise web.HTTPSeeOther(f"/company/products/{product.id}?saved=1")
+
+
+async def edit_product_page(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request, Role.COMPANY)
+    async with request.app[SESSIONS]() as db:
+        product = await get_product_for(db, user, _product_id(request))
+    values = product_form_values(product) | {"version": str(product.version)}
+    return await render(
+        request, "company/product_form.html", _form_context(product, values, {})
+    )
+
+
+async def update_product_submit(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request, Role.COMPANY)
+    values, _, images = await _fields_and_images(request)
+    store = image_store(request)
+    names: list[str] = []
+    product: Product | None = None
+    try:
+        async with request.app[SESSIONS].begin() as db:
+            product = await get_product_for(db, user, _product_id(request))
+            fields = _merge_errors(values, images)
+            await update_product(
+                db,
+                product,
+                actor=user,
+                fields=fields,
+                expected_version=_version(values),
+            )
+            names = await add_images(
+                db, product, actor=user, store=store, images=images
+            )
+            if values.get("action") == "submit":
+                await submit_product(db, product, actor=user)
+    except (ValidationFailed, Conflict) as exc:
+        store.discard(names)
+        if product is None:
+            raise
+        # The rollback expired the instance: show the stored state afresh.
+        async with request.app[SESSIONS]() as db:
+            product = await get_product_for(db, user, _product_id(request))
+        return await render(
+            request,
+            "company/product_form.html",
+            _form_context(product, values, exc.fields, exc.message),
+            status=exc.status,
+        )
+    except BaseException:
+        store.discard(names)
+        raise
+    raise web.HTTPSeeOther(f"/company/products/{product.id}?saved=1")
+
+
+async def product_detail(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request, Role.COMPANY)
+    async with request.app[SESSIONS]() as db:
+        product = await get_product_for(db, user, _product_id(request))
+        history = await product_history(db, product.id)
+        actors = await actor_names(db, history)
+    return await render(
+        request,
+        "company/product_detail.html",
+        {
+            "product": product,
+            "history": history,
+            "actors": actors,
+            "labels": STATE_LABELS,
+            "saved": bool(request.query.get("saved")),
+        },
+    )
+
+
+async def actor_names(db: Any, history: list[Any]) -> dict[int, str]:
+    """E-mail addresses of the users in an audit trail, by id."""
+    ids = {e.actor_user_id for e in history if e.actor_user_id is not None}
+    if not ids:
+        return {}
+    rows = await db.execute(select(User.id, User.email).where(User.id.in_(ids)))
+    return {uid: email for uid, email in rows}
+
+
+async def submit_submit(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request, Role.COMPANY)
+    values = form_values(await request.post())
+    async with request.app[SESSIONS].begin() as db:
+        product = await get_product_for(db, user, _product_id(request))
+        await submit_product(db, product, actor=user, expected_version=_version(values))
+    raise web.HTTPSeeOther(f"/company/products/{product.id}")
+
+
+async def delete_submit(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request, Role.COMPANY)
+    values = form_values(await request.post())
+    async with request.app[SESSIONS].begin() as db:
+        product = await get_product_for(db, user, _product_id(request))
+        names = [img.stored_name for img in product.images]
+        await delete_product(db, product, actor=user, expected_version=_version(values))
+    image_store(request).discard(names)
+    raise web.HTTPSeeOther("/company")
+
+
+async def image_delete_submit(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request, Role.COMPANY)
+    values = form_values(await request.post())
+    async with request.app[SESSIONS].begin() as db:
+        product = await get_product_for(db, user, _product_id(request))
+        name = await remove_image(
+            db,
+            product,
+            actor=user,
+            image_id=int(request.match_info["image_id"]),
+            expected_version=_version(values),
+        )
+    image_store(request).discard([name])
+    raise web.HTTPSeeOther(f"/company/products/{product.id}/edit")
+
+
+async def media(request: web.Request) -> web.StreamResponse:
+    """An uploaded image, to its company and staff only, never as script."""
+    user = await load_user(request)
+    if user is None:
+        raise NotFound()
+    name = request.match_info["name"]
+    async with request.app[SESSIONS]() as db:
+        row = await db.execute(
+            select(ProductImage.content_type, Product.company_id)
+            .join(Product, Product.id == ProductImage.product_id)
+            .where(ProductImage.stored_name == name)
+        )
+        found = row.first()
+    if found is None or not (user.is_staff or user.company_id == found.company_id):
+        raise NotFound()
+    path = image_store(request).path_of(name)
+    if not path.is_file():
+        raise NotFound()
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": found.content_type,
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": "inline",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, max-age=3600",
+        },
+    )
