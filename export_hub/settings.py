@@ -120,6 +120,20 @@ class EbaySettings(_Section):
     #: Daily call budget per seller and API, as eBay's default application quota.
     daily_call_budget: int = 5000
     max_revisions_per_listing_per_day: int = 250
+    #: Commerce Identity API (who consented): the seller's eBay user id.
+    identity_url: str = "https://apiz.ebay.com/commerce/identity/v1/user/"
+    #: Client-side pace per seller and API (eBay publishes daily limits only).
+    requests_per_second: float = 10.0
+    max_concurrency_per_seller: int = 4
+    retry_initial_wait_seconds: float = 0.5
+    #: Refresh the 2-hour access token this long before it expires.
+    token_refresh_skew_seconds: float = 300.0
+    #: The agency's location key registered once per seller (Daejeon, KR).
+    merchant_location_key: str = "daejeon-export-hub"
+    #: Business policy templates (fulfillment, payment, return) per marketplace.
+    policies_file: Path = Path("config/ebay_policies.toml")
+    #: Refresh tokens last about 18 months; ask for re-consent this long before.
+    reconsent_warning_days: int = 30
 
 
 class EmulatorSettings(_Section):

@@ -1,0 +1,705 @@
+"""``EbayInventoryClient``: the marketplace contract over the Sell Inventory API.
+
+A listing's content is ``{"inventory_item": {...}, "offer": {...}}`` in eBay's
+own shapes (``InventoryItem`` and ``EbayOfferDetailsWithKeys``). The client
+fills in what belongs to the seller's set-up: the merchant location and the
+business policy ids (:mod:`connectors.ebay.account`).
+
+Bulk work goes 25 items a call (eBay's limit). Bulk answers are 200/207 with a
+``statusCode`` per item: every item is settled on its own, items that failed
+for a transient reason are sent again (alone with the other stragglers), items
+that succeeded are never sent again in the same run, and a re-run never makes a
+second offer for a SKU (eBay refuses a duplicate offer with ``25002`` and the
+existing ``offerId``, which we adopt; failing that we look it up by SKU).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from connectors.base import (
+    ListingPayload,
+    ListingState,
+    ListingStatus,
+    Marketplace,
+    PriceQuantityUpdate,
+    SellerAccount,
+    SubmissionResult,
+    SubmissionStatus,
+)
+from connectors.ebay.account import EbayAccountSetup, SellerSetup
+from connectors.ebay.errors import (
+    TRANSIENT_CODES,
+    EbayError,
+    rest_errors,
+)
+from connectors.ebay.sites import site_for
+from connectors.ebay.transport import EbayTransport
+from export_hub.errors import (
+    InvalidListing,
+    MarketplaceIssue,
+    NeedsHumanError,
+    SkippableError,
+)
+
+E = TypeVar("E")
+BASE = "/sell/inventory/v1"
+BATCH = 25
+#: Rounds of re-sending items whose failure was transient, within one call.
+BULK_ROUNDS = 3
+
+
+@dataclass
+class _Item:
+    """One SKU's progress through a bulk run."""
+
+    payload: ListingPayload
+    offer_id: str | None = None
+    listing_id: str | None = None
+    existing_offer: bool = False
+    failed: tuple[MarketplaceIssue, ...] | None = None
+    warnings: list[MarketplaceIssue] = field(default_factory=list)
+
+
+class EbayInventoryClient:
+    """One seller account's listings through the Inventory API.
+
+    Implements :class:`connectors.base.MarketplaceConnector`.
+    """
+
+    marketplace = Marketplace.EBAY
+
+    def __init__(
+        self,
+        transport: EbayTransport,
+        *,
+        setup: EbayAccountSetup | None = None,
+        known_setup: SellerSetup | None = None,
+    ):
+        self._t = transport
+        self.account: SellerAccount = transport.account
+        self.setup = setup or EbayAccountSetup(transport, known=known_setup)
+        self._site = site_for(self.account.marketplace_id)
+
+    # -- the contract -------------------------------------------------------
+
+    async def check_connection(self) -> None:
+        """One cheap authenticated call (raises ``AuthorizationError``)."""
+        await self._t.request(
+            "GET",
+            f"{BASE}/inventory_item",
+            api="inventory",
+            operation="inventory.check_connection",
+            params={"limit": "1", "offset": "0"},
+        )
+
+    async def put_listing(
+        self, listing: ListingPayload, *, validate_only: bool = False
+    ) -> SubmissionResult:
+        """Replace the inventory item, create or update its offer, publish.
+
+        With ``validate_only`` the item and an unpublished offer are saved and
+        eBay's listing fees are asked for (a dry run that validates like a
+        publish); a live listing is left untouched."""
+        setup = await self.setup.ensure()
+        sku = listing.sku
+        try:
+            existing = await self._find_offer(sku)
+            if validate_only and existing and existing.get("status") == "PUBLISHED":
+                return SubmissionResult(
+                    sku,
+                    SubmissionStatus.VALID,
+                    _ALREADY_LIVE,
+                    submission_id=existing.get("offerId"),
+                )
+            if not setup.ready:
+                return _not_ready(sku, setup)
+            await self._put_item(listing)
+            offer_id = await self._upsert_offer(listing, setup, existing)
+            if validate_only:
+                fees = await self._fees(offer_id, sku)
+                return SubmissionResult(
+                    sku, SubmissionStatus.VALID, fees, submission_id=offer_id
+                )
+            if existing and existing.get("status") == "PUBLISHED":
+                await self._t.budget.spend_revisions(self._t.seller_id, [offer_id])
+            resp = await self._t.request(
+                "POST",
+                f"{BASE}/offer/{offer_id}/publish",
+                api="inventory",
+                operation="inventory.publish_offer",
+                sku=sku,
+            )
+        except InvalidListing as exc:
+            return SubmissionResult(
+                sku, SubmissionStatus.INVALID, exc.issues, request_id=exc.request_id
+            )
+        return SubmissionResult(
+            sku,
+            SubmissionStatus.DONE,
+            tuple(e.issue() for e in resp.warnings),
+            submission_id=offer_id,
+            listing_id=resp.body.get("listingId"),
+            request_id=resp.request_id,
+        )
+
+    async def update_price_quantity(
+        self, updates: Sequence[PriceQuantityUpdate]
+    ) -> list[SubmissionResult]:
+        """``bulk_update_price_quantity``, 25 SKUs a call; one result per update.
+
+        Offer ids come from ``listing_id`` (looked up by SKU when missing).
+        Listings over today's 250 revisions are not sent (INVALID, code
+        ``revision_limit``: try again tomorrow)."""
+        results: dict[int, SubmissionResult] = {}
+        pending: list[tuple[int, PriceQuantityUpdate, str]] = []
+        for index, update in enumerate(updates):
+            offer_id = update.listing_id or await self._offer_id_for(update.sku)
+            if offer_id is None:
+                results[index] = SubmissionResult(
+                    update.sku,
+                    SubmissionStatus.INVALID,
+                    (
+                        MarketplaceIssue(
+                            "offer_not_found", "No eBay offer for this SKU."
+                        ),
+                    ),
+                )
+                continue
+            pending.append((index, update, offer_id))
+        over = await self._t.budget.spend_revisions(
+            self._t.seller_id, [o for _, _, o in pending]
+        )
+        for index, update, offer_id in pending:
+            if offer_id in over:
+                results[index] = SubmissionResult(
+                    update.sku,
+                    SubmissionStatus.INVALID,
+                    (
+                        MarketplaceIssue(
+                            "revision_limit",
+                            "250 revisions today; wait for tomorrow (UTC).",
+                        ),
+                    ),
+                )
+        sendable = [p for p in pending if p[2] not in over]
+
+        def request_of(entry: tuple[int, PriceQuantityUpdate, str]) -> dict[str, Any]:
+            return _price_quantity_request(entry[1], entry[2])
+
+        async def settle(
+            entry: tuple[int, PriceQuantityUpdate, str], answer: dict[str, Any]
+        ) -> None:
+            index, update, offer_id = entry
+            results[index] = _result_of(update.sku, answer, offer_id=offer_id)
+
+        await self._bulk(
+            sendable,
+            "bulk_update_price_quantity",
+            "inventory.bulk_update_price_quantity",
+            request_of,
+            settle,
+        )
+        return [results[i] for i in range(len(updates))]
+
+    async def get_listing(self, sku: str) -> ListingState | None:
+        """The inventory item and this marketplace's offer, normalised."""
+        try:
+            item = await self._t.request(
+                "GET",
+                f"{BASE}/inventory_item/{sku}",
+                api="inventory",
+                operation="inventory.get_inventory_item",
+                sku=sku,
+            )
+        except SkippableError:
+            return None
+        offer = await self._find_offer(sku)
+        quantity = (
+            (item.body.get("availability") or {})
+            .get("shipToLocationAvailability", {})
+            .get("quantity")
+        )
+        if offer is None:
+            return ListingState(
+                sku, ListingStatus.PENDING, quantity=quantity, raw_status=("NO_OFFER",)
+            )
+        listing = offer.get("listing") or {}
+        listing_status = str(listing.get("listingStatus", ""))
+        if offer.get("status") == "PUBLISHED" and listing_status in (
+            "",
+            "ACTIVE",
+            "OUT_OF_STOCK",
+        ):
+            status = ListingStatus.LIVE
+        elif listing_status in ("ENDED", "INACTIVE") or (
+            listing.get("listingId") and offer.get("status") != "PUBLISHED"
+        ):
+            status = ListingStatus.ENDED
+        else:
+            status = ListingStatus.PENDING
+        price = ((offer.get("pricingSummary") or {}).get("price") or {}).get("value")
+        return ListingState(
+            sku,
+            status,
+            listing_id=listing.get("listingId"),
+            offer_id=offer.get("offerId"),
+            price=Decimal(price) if price is not None else None,
+            quantity=offer.get("availableQuantity", quantity),
+            raw_status=tuple(s for s in (offer.get("status"), listing_status) if s),
+        )
+
+    async def delete_listing(self, sku: str) -> SubmissionResult:
+        """Withdraw and delete this marketplace's offer; delete the inventory
+        item too when no other marketplace has an offer on it."""
+        offers = await self._offers(sku, marketplace=False)
+        mine = [
+            o for o in offers if o.get("marketplaceId") == self.account.marketplace_id
+        ]
+        for offer in mine:
+            offer_id = offer["offerId"]
+            if offer.get("status") == "PUBLISHED":
+                try:
+                    await self._t.request(
+                        "POST",
+                        f"{BASE}/offer/{offer_id}/withdraw",
+                        api="inventory",
+                        operation="inventory.withdraw_offer",
+                        sku=sku,
+                    )
+                except SkippableError:
+                    pass  # already ended
+            try:
+                await self._t.request(
+                    "DELETE",
+                    f"{BASE}/offer/{offer_id}",
+                    api="inventory",
+                    operation="inventory.delete_offer",
+                    sku=sku,
+                )
+            except SkippableError:
+                pass
+        if len(mine) == len(offers):
+            try:
+                await self._t.request(
+                    "DELETE",
+                    f"{BASE}/inventory_item/{sku}",
+                    api="inventory",
+                    operation="inventory.delete_inventory_item",
+                    sku=sku,
+                )
+            except SkippableError:
+                pass
+        return SubmissionResult(
+            sku,
+            SubmissionStatus.DONE,
+            submission_id=mine[0]["offerId"] if mine else None,
+        )
+
+    async def bulk_put_listings(
+        self, listings: Sequence[ListingPayload]
+    ) -> list[SubmissionResult]:
+        """Inventory items, offers and publishing, 25 per call at each step.
+
+        One result per input, in input order. A SKU that fails a step stops
+        there with its issues; the others go on."""
+        setup = await self.setup.ensure()
+        if not setup.ready:
+            return [_not_ready(p.sku, setup) for p in listings]
+        items = [_Item(p) for p in listings]
+        await self._bulk_items(items)
+        await self._bulk_offers([i for i in items if i.failed is None], setup)
+        await self._bulk_publish([i for i in items if i.failed is None])
+        return [_final(i) for i in items]
+
+    async def get_listing_fees(
+        self, offer_ids: Sequence[str]
+    ) -> list[MarketplaceIssue]:
+        """eBay's fees for unpublished offers, as INFO issues (a dry run)."""
+        resp = await self._t.request(
+            "POST",
+            f"{BASE}/offer/get_listing_fees",
+            api="inventory",
+            operation="inventory.get_listing_fees",
+            json={"offers": [{"offerId": o} for o in offer_ids]},
+        )
+        return _fee_issues(resp.body)
+
+    async def aclose(self) -> None:
+        """The transport (and its HTTP session) belongs to the pool."""
+
+    # -- steps ----------------------------------------------------------------
+
+    async def _put_item(self, listing: ListingPayload) -> None:
+        await self._t.request(
+            "PUT",
+            f"{BASE}/inventory_item/{listing.sku}",
+            api="inventory",
+            operation="inventory.put_inventory_item",
+            sku=listing.sku,
+            json=self._item_body(listing),
+            headers={"Content-Language": self._site.content_language},
+        )
+
+    async def _upsert_offer(
+        self,
+        listing: ListingPayload,
+        setup: SellerSetup,
+        existing: dict[str, Any] | None,
+    ) -> str:
+        body = self._offer_body(listing, setup)
+        if existing is not None:
+            offer_id = str(existing["offerId"])
+            await self._put_offer(offer_id, body, listing.sku)
+            return offer_id
+        try:
+            resp = await self._t.request(
+                "POST",
+                f"{BASE}/offer",
+                api="inventory",
+                operation="inventory.create_offer",
+                sku=listing.sku,
+                json=body,
+                headers={"Content-Language": self._site.content_language},
+            )
+            return str(resp.body["offerId"])
+        except InvalidListing as exc:
+            offer_id = _existing_offer_id(exc.issues) or await self._offer_id_for(
+                listing.sku
+            )
+            if offer_id is None:
+                raise
+            await self._put_offer(offer_id, body, listing.sku)
+            return offer_id
+
+    async def _put_offer(self, offer_id: str, body: dict[str, Any], sku: str) -> None:
+        update = {
+            k: v for k, v in body.items() if k not in ("sku", "marketplaceId", "format")
+        }
+        await self._t.request(
+            "PUT",
+            f"{BASE}/offer/{offer_id}",
+            api="inventory",
+            operation="inventory.update_offer",
+            sku=sku,
+            json=update,
+            headers={"Content-Language": self._site.content_language},
+        )
+
+    async def _fees(self, offer_id: str, sku: str) -> tuple[MarketplaceIssue, ...]:
+        try:
+            return tuple(await self.get_listing_fees([offer_id]))
+        except InvalidListing as exc:
+            raise InvalidListing(
+                exc.message,
+                marketplace="ebay",
+                operation=exc.operation,
+                seller_id=exc.seller_id,
+                sku=sku,
+                issues=exc.issues,
+                request_id=exc.request_id,
+            ) from exc
+
+    async def _bulk_items(self, items: list[_Item]) -> None:
+        def request_of(item: _Item) -> dict[str, Any]:
+            return {
+                "sku": item.payload.sku,
+                "locale": self._site.content_language.replace("-", "_"),
+                **self._item_body(item.payload),
+            }
+
+        async def settle(item: _Item, answer: dict[str, Any]) -> None:
+            _settle(item, answer)
+
+        await self._bulk(
+            items,
+            "bulk_create_or_replace_inventory_item",
+            "inventory.bulk_create_or_replace_inventory_item",
+            request_of,
+            settle,
+            headers={"Content-Language": self._site.content_language},
+        )
+
+    async def _bulk_offers(self, items: list[_Item], setup: SellerSetup) -> None:
+        def request_of(item: _Item) -> dict[str, Any]:
+            return self._offer_body(item.payload, setup)
+
+        async def settle(item: _Item, answer: dict[str, Any]) -> None:
+            errors = rest_errors(answer.get("errors"))
+            existing = _existing_offer_id(tuple(e.issue() for e in errors))
+            if _ok(answer):
+                item.offer_id = str(answer.get("offerId"))
+            elif existing or _is_duplicate(errors):
+                item.existing_offer = True
+                item.offer_id = existing or await self._offer_id_for(item.payload.sku)
+                if item.offer_id is None:
+                    item.failed = tuple(e.issue() for e in errors)
+                    return
+                try:
+                    await self._put_offer(
+                        item.offer_id, request_of(item), item.payload.sku
+                    )
+                except InvalidListing as exc:
+                    item.failed = exc.issues
+                    return
+            _settle(item, answer, ignore_duplicate=True)
+
+        await self._bulk(
+            items,
+            "bulk_create_offer",
+            "inventory.bulk_create_offer",
+            request_of,
+            settle,
+            headers={"Content-Language": self._site.content_language},
+        )
+
+    async def _bulk_publish(self, items: list[_Item]) -> None:
+        def request_of(item: _Item) -> dict[str, Any]:
+            return {"offerId": item.offer_id}
+
+        async def settle(item: _Item, answer: dict[str, Any]) -> None:
+            if _settle(item, answer):
+                item.listing_id = answer.get("listingId")
+
+        await self._bulk(
+            items,
+            "bulk_publish_offer",
+            "inventory.bulk_publish_offer",
+            request_of,
+            settle,
+        )
+
+    async def _bulk(
+        self,
+        entries: Sequence[E],
+        resource: str,
+        operation: str,
+        request_of: Callable[[E], dict[str, Any]],
+        settle: Callable[[E, dict[str, Any]], Awaitable[None]],
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Send ``entries`` 25 at a time; per-item transient failures go again
+        (up to ``BULK_ROUNDS``), everything else is settled once."""
+        pending = list(entries)
+        for round_no in range(BULK_ROUNDS):
+            retry: list[E] = []
+            for start in range(0, len(pending), BATCH):
+                batch = pending[start : start + BATCH]
+                resp = await self._t.request(
+                    "POST",
+                    f"{BASE}/{resource}",
+                    api="inventory",
+                    operation=operation,
+                    json={"requests": [request_of(e) for e in batch]},
+                    headers=headers,
+                )
+                answers = (resp.body or {}).get("responses") or []
+                for entry, answer in zip(batch, answers, strict=False):
+                    if _transient(answer) and round_no < BULK_ROUNDS - 1:
+                        retry.append(entry)
+                    else:
+                        await settle(entry, answer)
+                for entry in batch[len(answers) :]:
+                    retry.append(entry)  # eBay left it out: treat as not done
+            if not retry:
+                return
+            pending = retry
+        raise NeedsHumanError(  # pragma: no cover - the last round settles everything
+            "bulk call left items unsettled", marketplace="ebay", operation=operation
+        )
+
+    # -- lookups and bodies -----------------------------------------------------
+
+    async def _offers(
+        self, sku: str, *, marketplace: bool = True
+    ) -> list[dict[str, Any]]:
+        params = {"sku": sku}
+        if marketplace:
+            params["marketplace_id"] = self.account.marketplace_id
+        try:
+            resp = await self._t.request(
+                "GET",
+                f"{BASE}/offer",
+                api="inventory",
+                operation="inventory.get_offers",
+                sku=sku,
+                params=params,
+            )
+        except SkippableError:
+            return []
+        return list((resp.body or {}).get("offers") or [])
+
+    async def _find_offer(self, sku: str) -> dict[str, Any] | None:
+        for offer in await self._offers(sku):
+            if offer.get("format", "FIXED_PRICE") == "FIXED_PRICE":
+                return offer
+        return None
+
+    async def _offer_id_for(self, sku: str) -> str | None:
+        offer = await self._find_offer(sku)
+        return str(offer["offerId"]) if offer else None
+
+    def _item_body(self, listing: ListingPayload) -> dict[str, Any]:
+        item = dict(listing.content.get("inventory_item") or {})
+        if listing.quantity is not None:
+            availability = dict(item.get("availability") or {})
+            availability["shipToLocationAvailability"] = {"quantity": listing.quantity}
+            item["availability"] = availability
+        return item
+
+    def _offer_body(
+        self, listing: ListingPayload, setup: SellerSetup
+    ) -> dict[str, Any]:
+        offer = dict(listing.content.get("offer") or {})
+        offer.setdefault("format", "FIXED_PRICE")
+        offer["sku"] = listing.sku
+        offer["marketplaceId"] = self.account.marketplace_id
+        offer["merchantLocationKey"] = (
+            offer.get("merchantLocationKey") or setup.location_key
+        )
+        policies = dict(offer.get("listingPolicies") or {})
+        for key, value in setup.listing_policies().items():
+            policies.setdefault(key, value)
+        offer["listingPolicies"] = policies
+        if listing.price is not None:
+            offer["pricingSummary"] = {
+                "price": {"value": _money(listing.price), "currency": listing.currency}
+            }
+        if listing.quantity is not None:
+            offer["availableQuantity"] = listing.quantity
+        return offer
+
+
+def _money(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.01'))}"
+
+
+def _price_quantity_request(
+    update: PriceQuantityUpdate, offer_id: str
+) -> dict[str, Any]:
+    offer: dict[str, Any] = {"offerId": offer_id}
+    request: dict[str, Any] = {"sku": update.sku, "offers": [offer]}
+    if update.price is not None:
+        offer["price"] = {"value": _money(update.price), "currency": update.currency}
+    if update.quantity is not None:
+        offer["availableQuantity"] = update.quantity
+        request["shipToLocationAvailability"] = {"quantity": update.quantity}
+    return request
+
+
+def _ok(answer: dict[str, Any]) -> bool:
+    return 200 <= int(answer.get("statusCode", 500)) < 300
+
+
+def _transient(answer: dict[str, Any]) -> bool:
+    if _ok(answer):
+        return False
+    errors = rest_errors(answer.get("errors"))
+    return int(answer.get("statusCode", 500)) >= 500 or (
+        bool(errors) and all(e.code in TRANSIENT_CODES for e in errors)
+    )
+
+
+def _is_duplicate(errors: list[EbayError]) -> bool:
+    return any(e.code == 25002 and "already exists" in e.message for e in errors)
+
+
+def _existing_offer_id(issues: tuple[MarketplaceIssue, ...]) -> str | None:
+    for issue in issues:
+        if (
+            issue.code == "25002"
+            and "already exists" in issue.message
+            and issue.attribute_names
+        ):
+            return issue.attribute_names[0]
+    return None
+
+
+def _settle(
+    item: _Item, answer: dict[str, Any], *, ignore_duplicate: bool = False
+) -> bool:
+    """Record one per-item answer; ``True`` if it succeeded."""
+    warnings = [
+        w.issue() for w in rest_errors(answer.get("warnings"), severity="WARNING")
+    ]
+    item.warnings.extend(warnings)
+    errors = rest_errors(answer.get("errors"))
+    if _ok(answer) or (ignore_duplicate and item.offer_id and _is_duplicate(errors)):
+        return True
+    item.failed = tuple(e.issue() for e in errors) or (
+        MarketplaceIssue(str(answer.get("statusCode")), "eBay gave no error details"),
+    )
+    return False
+
+
+def _final(item: _Item) -> SubmissionResult:
+    sku = item.payload.sku
+    if item.failed is not None:
+        return SubmissionResult(
+            sku, SubmissionStatus.INVALID, item.failed, submission_id=item.offer_id
+        )
+    return SubmissionResult(
+        sku,
+        SubmissionStatus.DONE,
+        tuple(item.warnings),
+        submission_id=item.offer_id,
+        listing_id=item.listing_id,
+    )
+
+
+def _result_of(sku: str, answer: dict[str, Any], *, offer_id: str) -> SubmissionResult:
+    warnings = tuple(
+        w.issue() for w in rest_errors(answer.get("warnings"), severity="WARNING")
+    )
+    if _ok(answer):
+        return SubmissionResult(
+            sku, SubmissionStatus.DONE, warnings, submission_id=offer_id
+        )
+    issues = tuple(e.issue() for e in rest_errors(answer.get("errors")))
+    return SubmissionResult(
+        sku, SubmissionStatus.INVALID, issues or warnings, submission_id=offer_id
+    )
+
+
+def _fee_issues(body: dict[str, Any] | None) -> list[MarketplaceIssue]:
+    issues = []
+    for summary in (body or {}).get("feeSummaries") or []:
+        for fee in summary.get("fees") or []:
+            amount = fee.get("amount") or {}
+            issues.append(
+                MarketplaceIssue(
+                    code=f"fee.{fee.get('feeType', 'FEE')}",
+                    message=(
+                        f"{fee.get('feeType')}: {amount.get('value')} "
+                        f"{amount.get('currency')}"
+                    ),
+                    severity="INFO",
+                )
+            )
+    return issues
+
+
+_ALREADY_LIVE = (
+    MarketplaceIssue(
+        "already_live",
+        "The listing is live; not changed by a dry run.",
+        severity="INFO",
+    ),
+)
+
+
+def _not_ready(sku: str, setup: SellerSetup) -> SubmissionResult:
+    message = (
+        "eBay business policies are pending the seller's opt-in (can take a day)."
+        if setup.opt_in != "opted_in"
+        else "Business policies or the merchant location are missing."
+    )
+    return SubmissionResult(
+        sku,
+        SubmissionStatus.INVALID,
+        (MarketplaceIssue("setup_pending", message, categories=("staff",)),),
+    )

@@ -1,0 +1,262 @@
+"""EbayInventoryClient against the emulator over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+
+from connectors.base import (
+    ListingStatus,
+    MarketplaceConnector,
+    PriceQuantityUpdate,
+    SubmissionStatus,
+)
+from connectors.ebay.emulator import EbayEmulator
+from connectors.ebay.inventory import EbayInventoryClient
+from export_hub.errors import AuthorizationError, TransientError
+from tests.ebay.conftest import SELLER, MakeTransport, listing
+
+
+def offers_of(emulator: EbayEmulator, sku: str) -> list[str]:
+    return [o.offer_id for o in emulator.state.sellers[SELLER].offers_for(sku)]
+
+
+async def test_client_implements_the_contract(client: EbayInventoryClient) -> None:
+    assert isinstance(client, MarketplaceConnector)
+    await client.check_connection()
+
+
+async def test_put_listing_sets_up_the_seller_once_and_publishes(
+    client: EbayInventoryClient, emulator: EbayEmulator
+) -> None:
+    first = await client.put_listing(listing("TEA-1"))
+    assert first.status is SubmissionStatus.DONE
+    assert first.listing_id
+    seller = emulator.state.sellers[SELLER]
+    assert list(seller.locations) == ["daejeon-export-hub"]
+    assert (
+        seller.locations["daejeon-export-hub"]["location"]["address"]["country"] == "KR"
+    )
+    assert {k: len(v) for k, v in seller.policies.items()} == {
+        "fulfillment": 1,
+        "payment": 1,
+        "return": 1,
+    }
+    state = await client.get_listing("TEA-1")
+    assert state is not None
+    assert state.status is ListingStatus.LIVE
+    assert state.price == Decimal("24.90")
+    assert state.quantity == 10
+    assert state.listing_id == first.listing_id
+
+    second = await client.put_listing(listing("TEA-1", price="19.50"))
+    assert second.status is SubmissionStatus.DONE
+    assert second.submission_id == first.submission_id
+    assert offers_of(emulator, "TEA-1") == [first.submission_id]
+    assert len(emulator.state.requests_to("/location/")) == 1
+    put = emulator.state.requests_to("/inventory_item/TEA-1")
+    assert put
+    assert put[0][0] == "PUT"
+    again = await client.get_listing("TEA-1")
+    assert again is not None
+    assert again.price == Decimal("19.50")
+
+
+async def test_put_listing_keeps_ebays_issues_with_the_listing(
+    client: EbayInventoryClient,
+) -> None:
+    result = await client.put_listing(
+        listing("TEA-2", aspects={"Type": ["Green Tea"]}, title="T" * 81)
+    )
+    assert result.status is SubmissionStatus.INVALID
+    codes = {(i.code, i.attribute_names) for i in result.issues}
+    assert ("25002", ("Brand",)) in codes
+    assert ("25002", ("title",)) in codes
+
+
+async def test_validate_only_asks_for_fees_and_never_publishes(
+    client: EbayInventoryClient, emulator: EbayEmulator
+) -> None:
+    good = await client.put_listing(listing("TEA-3"), validate_only=True)
+    assert good.status is SubmissionStatus.VALID
+    assert any(i.code == "fee.InsertionFee" for i in good.issues)
+    offer = emulator.state.sellers[SELLER].offers[good.submission_id or ""]
+    assert offer.status == "UNPUBLISHED"
+    bad = await client.put_listing(
+        listing("TEA-4", category="11700"), validate_only=True
+    )
+    assert bad.status is SubmissionStatus.INVALID
+    assert [i.code for i in bad.issues] == ["25005"]
+
+
+async def test_bulk_put_batches_by_25_and_settles_each_item(
+    client: EbayInventoryClient, emulator: EbayEmulator
+) -> None:
+    payloads = [listing(f"B-{i:02d}") for i in range(30)]
+    payloads.insert(7, listing("B-BAD", aspects={}))
+    results = await client.bulk_put_listings(payloads)
+    assert [r.sku for r in results] == [p.sku for p in payloads]
+    assert results[7].status is SubmissionStatus.INVALID
+    assert {i.attribute_names for i in results[7].issues} == {("Brand",), ("Type",)}
+    assert all(
+        r.status is SubmissionStatus.DONE and r.listing_id
+        for i, r in enumerate(results)
+        if i != 7
+    )
+    for path in (
+        "bulk_create_or_replace_inventory_item",
+        "bulk_create_offer",
+        "bulk_publish_offer",
+    ):
+        sizes = [len(body["requests"]) for *_, body in emulator.state.requests_to(path)]
+        assert sizes == [25, 6]
+    offers = emulator.state.sellers[SELLER].offers.values()
+    assert sum(o.status == "PUBLISHED" for o in offers) == 30
+
+
+async def test_partial_bulk_failure_loses_nothing_repeats_nothing_no_duplicates(
+    client: EbayInventoryClient, emulator: EbayEmulator
+) -> None:
+    payloads = [listing(f"P-{i}") for i in range(10)]
+    emulator.state.script_item_fault("P-3")  # one per-item 500 in the 207
+    emulator.state.script_fault(
+        "/bulk_publish_offer", "drop_after"
+    )  # published, answer lost
+    results = await client.bulk_put_listings(payloads)
+    assert all(r.status is SubmissionStatus.DONE for r in results), results
+    item_calls = emulator.state.requests_to("bulk_create_or_replace_inventory_item")
+    assert [[r["sku"] for r in body["requests"]] for *_, body in item_calls] == [
+        [p.sku for p in payloads],
+        ["P-3"],
+    ]
+    for p in payloads:
+        assert len(offers_of(emulator, p.sku)) == 1
+
+    rerun = await client.bulk_put_listings(
+        [listing(f"P-{i}", price="30.00") for i in range(10)]
+    )
+    assert [r.submission_id for r in rerun] == [r.submission_id for r in results]
+    for p in payloads:
+        assert len(offers_of(emulator, p.sku)) == 1
+    state = await client.get_listing("P-5")
+    assert state is not None
+    assert state.price == Decimal("30.00")
+
+
+async def test_update_price_quantity_in_batches_of_25(
+    client: EbayInventoryClient, emulator: EbayEmulator
+) -> None:
+    results = await client.bulk_put_listings([listing(f"Q-{i}") for i in range(30)])
+    updates = [
+        PriceQuantityUpdate(
+            r.sku, Decimal("9.99"), quantity=i, listing_id=r.submission_id
+        )
+        for i, r in enumerate(results)
+    ]
+    updates.append(
+        PriceQuantityUpdate("Q-0", quantity=4)
+    )  # no offer id: looked up by SKU
+    done = await client.update_price_quantity(updates)
+    assert [d.status for d in done] == [SubmissionStatus.DONE] * 31
+    sizes = [
+        len(b["requests"])
+        for *_, b in emulator.state.requests_to("bulk_update_price_quantity")
+    ]
+    assert sizes == [25, 6]
+    state = await client.get_listing("Q-7")
+    assert state is not None
+    assert (state.price, state.quantity) == (Decimal("9.99"), 7)
+
+
+async def test_revisions_per_listing_per_day_are_budgeted(
+    make_transport: MakeTransport,
+) -> None:
+    client = EbayInventoryClient(make_transport(max_revisions_per_listing_per_day=2))
+    first = await client.put_listing(listing("R-1"))
+    update = PriceQuantityUpdate("R-1", quantity=1, listing_id=first.submission_id)
+    assert (await client.update_price_quantity([update]))[0].ok
+    assert (await client.update_price_quantity([update]))[0].ok
+    third = (await client.update_price_quantity([update]))[0]
+    assert third.status is SubmissionStatus.INVALID
+    assert third.issues[0].code == "revision_limit"
+
+
+async def test_delete_listing_withdraws_then_deletes(
+    client: EbayInventoryClient, emulator: EbayEmulator
+) -> None:
+    await client.put_listing(listing("D-1"))
+    result = await client.delete_listing("D-1")
+    assert result.status is SubmissionStatus.DONE
+    assert emulator.state.requests_to("/withdraw")
+    assert await client.get_listing("D-1") is None
+    assert (await client.delete_listing("D-1")).status is SubmissionStatus.DONE
+
+
+@pytest.mark.parametrize("kind", ["429", "500", "503", "drop"])
+async def test_transient_failures_are_retried(
+    client: EbayInventoryClient, emulator: EbayEmulator, kind: str
+) -> None:
+    await client.put_listing(listing("F-1"))
+    emulator.state.script_fault("/inventory_item/F-1", kind, times=2)
+    state = await client.get_listing("F-1")
+    assert state is not None
+    assert state.status is ListingStatus.LIVE
+
+
+async def test_expired_access_token_is_refreshed_once_for_20_concurrent_calls(
+    client: EbayInventoryClient, emulator: EbayEmulator, make_transport: MakeTransport
+) -> None:
+    await client.put_listing(listing("T-1"))
+    tokens = client._t.tokens
+    assert tokens.refresh_count == 1
+    emulator.state.expire_access_tokens()
+    states = await asyncio.gather(*(client.get_listing("T-1") for _ in range(20)))
+    assert all(s is not None and s.status is ListingStatus.LIVE for s in states)
+    assert tokens.refresh_count == 2
+    assert emulator.state.token_calls["refresh_token"] == 2
+
+
+async def test_revoked_refresh_token_is_an_authorization_error(
+    client: EbayInventoryClient, emulator: EbayEmulator
+) -> None:
+    await client.check_connection()
+    emulator.state.revoke_refresh_tokens(SELLER)
+    with pytest.raises(AuthorizationError) as caught:
+        await client.check_connection()
+    assert caught.value.code == "invalid_grant"
+    calls = emulator.state.token_calls["refresh_token"]
+    with pytest.raises(AuthorizationError):
+        await client.get_listing("X")
+    assert emulator.state.token_calls["refresh_token"] == calls
+
+
+async def test_daily_call_budget_stops_before_calling(
+    make_transport: MakeTransport, emulator: EbayEmulator
+) -> None:
+    client = EbayInventoryClient(make_transport(daily_call_budget=2))
+    await client.check_connection()
+    await client.check_connection()
+    with pytest.raises(TransientError) as caught:
+        await client.check_connection()
+    assert caught.value.retry_after
+    assert caught.value.retry_after > 0
+    assert len(emulator.state.requests_to("/inventory_item")) == 2
+
+
+async def test_business_policies_pending_until_ebay_opts_the_seller_in(
+    make_transport: MakeTransport, emulator: EbayEmulator
+) -> None:
+    emulator.config.opt_in_delay = 3600
+    client = EbayInventoryClient(make_transport("new_seller", opted_in=False))
+    result = await client.put_listing(listing("N-1"))
+    assert result.status is SubmissionStatus.INVALID
+    assert result.issues[0].code == "setup_pending"
+    setup = await client.setup.ensure()
+    assert setup.opt_in == "pending"
+    assert not setup.policies_ready
+    assert setup.location_key == "daejeon-export-hub"
+    emulator.state.sellers["new_seller"].opt_in_at = 0
+    assert (await client.setup.ensure()).ready
+    assert (await client.put_listing(listing("N-1"))).status is SubmissionStatus.DONE
