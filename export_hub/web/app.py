@@ -42,7 +42,9 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
     from export_hub.catalog import staff_web as catalog_staff_web
     from export_hub.catalog import web as catalog_web
     from export_hub.marketplaces import web as marketplaces_web
+    from export_hub.pricing import web as pricing_web
     from export_hub.web import routes as core_routes
+    from jobs import web as jobs_web
 
     return [
         core_routes.setup,
@@ -52,6 +54,8 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
         api_openapi.setup,
         api_routes.setup,
         marketplaces_web.setup,
+        pricing_web.setup,
+        jobs_web.setup,
     ]
 
 

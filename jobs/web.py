@@ -1,0 +1,118 @@
+"""Jobs in the web application: the embedded scheduler's life cycle and the
+staff page ``/staff/jobs`` (registered jobs, recent runs, run now).
+
+With ``jobs.embedded`` (the default), :func:`jobs_ctx` starts the
+:class:`~jobs.embedded.EmbeddedScheduler` with the app and stops it cleanly
+on shutdown. Otherwise (PostgreSQL, ``export-hub worker`` processes) the page
+enqueues through procrastinate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import procrastinate
+from aiohttp import web
+
+from export_hub.db import is_sqlite
+from export_hub.errors import Text, ValidationFailed
+from export_hub.web.auth import require_staff
+from export_hub.web.keys import SESSIONS, SETTINGS
+from export_hub.web.render import render
+from jobs.embedded import EmbeddedScheduler
+from jobs.registry import JobRegistry, default_registry
+from jobs.runs import recent_runs
+
+JOB_REGISTRY = web.AppKey("job_registry", JobRegistry)
+SCHEDULER = web.AppKey("job_scheduler", EmbeddedScheduler)
+QUEUE = web.AppKey("job_queue", procrastinate.App)
+STATUSES = ("running", "succeeded", "failed", "cancelled")
+
+
+def setup(app: web.Application) -> None:
+    app.cleanup_ctx.append(jobs_ctx)
+    app.router.add_get("/staff/jobs", jobs_page, name="staff_jobs")
+    app.router.add_post("/staff/jobs/run", run_now)
+
+
+async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Start the embedded scheduler (or open the queue) with the app."""
+    settings = app[SETTINGS]
+    registry = default_registry(settings)
+    app[JOB_REGISTRY] = registry
+    if settings.jobs.embedded:
+        scheduler = EmbeddedScheduler(registry, app[SESSIONS], settings)
+        app[SCHEDULER] = scheduler
+        scheduler.start()
+        try:
+            yield
+        finally:
+            await scheduler.aclose()
+        return
+    if is_sqlite(settings.database.url):
+        yield  # nothing runs jobs: the settings say so (see README)
+        return
+    from jobs.worker import WorkerRuntime, build_app
+
+    queue = build_app(settings, registry, WorkerRuntime(settings, app[SESSIONS]))
+    app[QUEUE] = queue
+    async with queue.open_async():
+        yield
+
+
+async def jobs_page(request: web.Request) -> web.Response:
+    await require_staff(request)
+    kind = request.query.get("kind", "")
+    status = request.query.get("status", "")
+    async with request.app[SESSIONS]() as db:
+        runs = await recent_runs(
+            db, kind=kind or None, status=status if status in STATUSES else None
+        )
+    registry = request.app[JOB_REGISTRY]
+    return await render(
+        request,
+        "jobs/runs.html",
+        {
+            "specs": list(registry),
+            "runs": runs,
+            "kind": kind,
+            "status": status,
+            "statuses": STATUSES,
+            "embedded": SCHEDULER in request.app,
+            "can_run": SCHEDULER in request.app or QUEUE in request.app,
+        },
+    )
+
+
+async def run_now(request: web.Request) -> web.StreamResponse:
+    """Start one periodic (argument-free) job now; 400 for an unknown name."""
+    user = await require_staff(request)
+    form = await request.post()
+    name = str(form.get("name", ""))
+    registry = request.app[JOB_REGISTRY]
+    if name not in registry or not registry[name].periodic:
+        raise ValidationFailed(
+            {
+                "name": Text(
+                    "지금 실행할 수 없는 작업입니다.",
+                    "This job cannot be run from here.",
+                )
+            }
+        )
+    if SCHEDULER in request.app:
+        request.app[SCHEDULER].trigger(name, started_by="user", user_id=user.id)
+    elif QUEUE in request.app:
+        from jobs.worker import defer
+
+        await defer(
+            request.app[QUEUE], registry[name], started_by="user", user_id=user.id
+        )
+    else:
+        raise ValidationFailed(
+            {
+                "name": Text(
+                    "작업 실행기가 꺼져 있습니다.", "No job runner is configured."
+                )
+            }
+        )
+    raise web.HTTPSeeOther(f"/staff/jobs?kind={name}")

@@ -1,0 +1,78 @@
+"""The staff jobs page and the scheduler's life with the web application."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from export_hub.accounts.models import Role
+from export_hub.accounts.service import create_user
+from export_hub.db import transaction
+from jobs.models import JobRun
+from jobs.web import JOB_REGISTRY, SCHEDULER
+from tests.conftest import login
+
+PASSWORD = "correct-horse-1"
+
+
+async def _wait_for_run(sessions, kind: str) -> JobRun:
+    while True:
+        async with sessions() as db:
+            run = await db.scalar(
+                select(JobRun).where(
+                    JobRun.kind == kind, JobRun.finished_at.is_not(None)
+                )
+            )
+        if run is not None:
+            return run
+        await asyncio.sleep(0.05)
+
+
+async def test_scheduler_lives_with_the_app_and_staff_run_jobs(
+    client, sessions
+) -> None:
+    app = client.server.app
+    assert app[SCHEDULER].running
+    registry = app[JOB_REGISTRY]
+    assert "pricing.fetch_rates" in registry
+    assert "consultations.send_reminders" in registry  # jobs/consultations.py
+    async with transaction(sessions) as db:
+        staff = await create_user(
+            db, email="staff@example.kr", password=PASSWORD, role=Role.STAFF
+        )
+    token = await login(client, "staff@example.kr", PASSWORD)
+    page = await client.get("/staff/jobs")
+    assert page.status == 200
+    assert "consultations.send_reminders" in await page.text()
+
+    resp = await client.post(
+        "/staff/jobs/run",
+        data={"csrf_token": token, "name": "consultations.send_reminders"},
+        allow_redirects=False,
+    )
+    assert resp.status == 303
+    run = await asyncio.wait_for(
+        _wait_for_run(sessions, "consultations.send_reminders"), timeout=30
+    )
+    assert run.status == "succeeded"
+    assert run.started_by == "user"
+    assert run.started_by_user_id == staff.id
+    assert run.counts == {"send_reminders": {"done": 0}}
+    listing = await (
+        await client.get("/staff/jobs?kind=consultations.send_reminders")
+    ).text()
+    assert "succeeded" in listing
+
+    resp = await client.post(
+        "/staff/jobs/run", data={"csrf_token": token, "name": "no.such.job"}
+    )
+    assert resp.status == 400
+    resp = await client.post("/staff/jobs/run", data={"name": "pricing.fetch_rates"})
+    assert resp.status == 400  # no CSRF token
+    assert "보안 토큰" in await resp.text()
+
+
+async def test_company_users_may_not_see_jobs(client, sessions) -> None:
+    resp = await client.get("/staff/jobs", headers={"Accept": "application/json"})
+    assert resp.status == 401
