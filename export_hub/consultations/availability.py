@@ -46,13 +46,11 @@ async def office_policy(db: AsyncSession, office: Office) -> Policy:
     overrides = await db.scalars(
         select(DateOverride).where(DateOverride.office_id == office.id)
     )
-    blackouts = (
-        await db.execute(
-            select(Blackout.office_id, Blackout.date).where(
-                (Blackout.office_id == office.id) | Blackout.office_id.is_(None)
-            )
+    blackouts = await db.execute(
+        select(Blackout.office_id, Blackout.date).where(
+            (Blackout.office_id == office.id) | Blackout.office_id.is_(None)
         )
-    ).tuples()
+    )
     extra: dict[dt.date, tuple[Window, ...]] = {}
     closed: set[dt.date] = set()
     for override in overrides:
@@ -108,7 +106,7 @@ async def busy_spans(
         query = query.where(Booking.buyer_id == buyer_id)
     if exclude_booking_id is not None:
         query = query.where(Booking.id != exclude_booking_id)
-    return [Span(s, e) for s, e in (await db.execute(query)).tuples()]
+    return [Span(s, e) for s, e in (await db.execute(query))]
 
 
 async def day_counts(
@@ -126,7 +124,7 @@ async def day_counts(
     if exclude_booking_id is not None:
         query = query.where(Booking.id != exclude_booking_id)
     counts: dict[dt.date, int] = {}
-    for (instant,) in (await db.execute(query)).tuples():
+    for (instant,) in await db.execute(query):
         day = local_date(instant, office.time_zone)
         counts[day] = counts.get(day, 0) + 1
     return counts

@@ -106,7 +106,7 @@ def build_invite(
     calendar.add("version", "2.0")
     calendar.add("method", "REQUEST" if booking.is_live else "CANCEL")
     calendar.add_component(_event(booking, office, company_name, attendees, now))
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())
 
 
 def invite_method(booking: Booking) -> str:
@@ -126,4 +126,4 @@ def build_feed(
     calendar.add("x-wr-calname", f"Export Hub · {office.name_en}")
     for booking, company_name in bookings:
         calendar.add_component(_event(booking, office, company_name, (), now))
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())

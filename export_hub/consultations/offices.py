@@ -168,17 +168,14 @@ async def add_holidays(
     db: AsyncSession, holidays: list[HolidaySpec], *, office_id: int | None = None
 ) -> int:
     """Add the blackout days not yet there (``office_id`` None: agency-wide)."""
-    existing = set(
-        (
-            await db.execute(
-                select(Blackout.date, Blackout.name).where(
-                    Blackout.office_id.is_(None)
-                    if office_id is None
-                    else Blackout.office_id == office_id
-                )
-            )
-        ).tuples()
+    rows = await db.execute(
+        select(Blackout.date, Blackout.name).where(
+            Blackout.office_id.is_(None)
+            if office_id is None
+            else Blackout.office_id == office_id
+        )
     )
+    existing: set[tuple[dt.date, str]] = {(day, name) for day, name in rows}
     added = 0
     for holiday in holidays:
         if (holiday.date, holiday.name) not in existing:
