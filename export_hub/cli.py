@@ -171,3 +171,13 @@ def _add_foundation_commands() -> None:
 
 
 _add_foundation_commands()
+
+
+def _add_job_commands() -> None:
+    from jobs.cli import jobs_group, worker_command
+
+    main.add_command(worker_command)
+    main.add_command(jobs_group)
+
+
+_add_job_commands()
