@@ -182,6 +182,20 @@ def _verify(ca_bundle: str) -> ssl.SSLContext:
     return context
 
 
+class _PooledTransport(AsyncHttpxTransport):
+    """The library's transport over our pool, keeping the pool's timeout.
+
+    The library passes ``timeout=None`` on every request, which httpx reads as
+    "no timeout at all": a hung connection would hang the job.
+    """
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        if kwargs.get("timeout") is None:
+            kwargs.pop("timeout", None)
+        response: httpx.Response = await self._client.request(method, url, **kwargs)
+        return response
+
+
 @dataclass(frozen=True)
 class _Endpoint:
     """The marketplace-like object the library's clients take."""
@@ -244,6 +258,21 @@ class AmazonTransport:
             credentials["refresh_token"] = refresh_token
         return credentials
 
+    def auth_client(self, refresh_token: str | None) -> token_module.AccessTokenClient:
+        """An LWA token client (its own pool, with the request timeout).
+        Close it with ``aclose()``."""
+        auth = self.auth_class(
+            refresh_token=refresh_token,
+            credentials=_config(self._credentials(refresh_token)),
+            verify=self.verify,
+        )
+        auth._transport = _PooledTransport(
+            client=httpx.AsyncClient(
+                timeout=self.settings.request_timeout_seconds, verify=self.verify
+            )
+        )
+        return auth
+
     def session(self, account: SellerAccount, refresh_token: str) -> SellerSession:
         """API clients for ``account`` sharing one pool and one token client."""
         endpoint = self.settings.endpoints.get(account.region)
@@ -261,14 +290,7 @@ class AmazonTransport:
             event_hooks={"response": [_record_response]},
         )
         credentials = self._credentials(refresh_token)
-        auth = self.auth_class(
-            refresh_token=refresh_token,
-            credentials=_config(credentials),
-            verify=self.verify,
-        )
-        auth._transport = AsyncHttpxTransport(  # one pool for LWA per seller
-            client=httpx.AsyncClient(timeout=timeout, verify=self.verify)
-        )
+        auth = self.auth_client(refresh_token)
 
         def build(cls: Any, **extra: Any) -> Any:
             client = cls(
@@ -281,7 +303,7 @@ class AmazonTransport:
                 auth_token_client_class=lambda **_: auth,
                 **extra,
             )
-            client._transport = AsyncHttpxTransport(client=http)
+            client._transport = _PooledTransport(client=http)
             return client
 
         return SellerSession(
@@ -296,13 +318,32 @@ class AmazonTransport:
     async def call(
         self,
         operation: str,
-        account: SellerAccount,
+        session: SellerSession,
         fn: Callable[[], Awaitable[T]],
         *,
         sku: str | None = None,
     ) -> T:
-        """Run one SP-API operation for ``account`` under its rate limit, the
-        retry policy and error mapping. Raises :mod:`export_hub.errors`."""
+        """Run one SP-API operation for the session's account under its rate
+        limit, the retry policy and error mapping. Raises :mod:`export_hub.errors`.
+
+        A 403 with a cached access token drops that token and tries once more
+        (the seller may have re-authorized, or the cache outlived the token).
+        """
+        try:
+            return await self._call(operation, session, fn, sku)
+        except AuthorizationError as exc:
+            if exc.status != 403 or not _forget_access_token(session):
+                raise
+        return await self._call(operation, session, fn, sku)
+
+    async def _call(
+        self,
+        operation: str,
+        session: SellerSession,
+        fn: Callable[[], Awaitable[T]],
+        sku: str | None,
+    ) -> T:
+        account = session.account
         key = (account.seller_id, account.marketplace_id)
         context = CallContext(MARKETPLACE, operation, account.seller_id, sku)
 
@@ -331,10 +372,7 @@ class AmazonTransport:
 
     async def exchange_code(self, code: str) -> dict[str, Any]:
         """The ``authorization_code`` grant at LWA: ``{"refresh_token", ...}``."""
-        auth = self.auth_class(
-            credentials=_config(self._credentials(None)),
-            verify=self.verify,
-        )
+        auth = self.auth_client(None)
         context = CallContext(MARKETPLACE, "lwaToken")
         try:
             return await call(
@@ -347,6 +385,12 @@ class AmazonTransport:
             )
         finally:
             await auth.aclose()
+
+
+def _forget_access_token(session: SellerSession) -> bool:
+    """Drop the session's cached access token; ``False`` if none was cached."""
+    key = session.auth._get_cache_key()  # the library's own cache key
+    return token_module.cache.pop(key, None) is not None
 
 
 def _granted_rate(result: Any) -> float | None:

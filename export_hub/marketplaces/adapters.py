@@ -27,7 +27,8 @@ that satisfies :class:`OAuthAdapter`:
 Adapters are built from :class:`~export_hub.settings.Settings` by a factory
 named in :data:`ADAPTER_FACTORIES` (``"module:function"``; imported lazily, so
 the web layer does not import marketplace packages at start-up). A new
-marketplace adds one line there.
+marketplace adds one line there, and one in :data:`EMULATOR_FACTORIES` if its
+emulator should run inside the web app when ``settings.emulators.enabled``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -45,7 +47,15 @@ from export_hub.marketplaces.models import SellerAccount
 from export_hub.settings import Settings
 
 #: marketplace name -> "module:factory(settings) -> OAuthAdapter".
-ADAPTER_FACTORIES: dict[str, str] = {}
+ADAPTER_FACTORIES: dict[str, str] = {
+    "amazon": "connectors.amazon.onboarding:adapter_from_settings",
+}
+#: marketplace name -> "module:function(settings)" returning an async context
+#: manager that serves the marketplace's emulator while the web app runs
+#: (only when ``settings.emulators.enabled``).
+EMULATOR_FACTORIES: dict[str, str] = {
+    "amazon": "connectors.amazon.emulator.demo:serve_for_settings",
+}
 
 
 class OnboardingError(RequestError):
@@ -154,15 +164,26 @@ class OAuthAdapter(Protocol):
         ...
 
 
+def _resolve(target: str) -> Any:
+    module_name, _, function = target.partition(":")
+    return getattr(importlib.import_module(module_name), function)
+
+
+def emulator_contexts(
+    settings: Settings, factories: Mapping[str, str] | None = None
+) -> list[AbstractAsyncContextManager[Any]]:
+    """The emulators to serve in-process (empty unless emulators are enabled)."""
+    if not settings.emulators.enabled:
+        return []
+    return [_resolve(t)(settings) for t in (factories or EMULATOR_FACTORIES).values()]
+
+
 def load_adapters(
     settings: Settings, factories: Mapping[str, str] | None = None
 ) -> dict[str, OAuthAdapter]:
     """Build every registered adapter for ``settings``, keyed by marketplace."""
     adapters: dict[str, OAuthAdapter] = {}
     for name, target in (factories or ADAPTER_FACTORIES).items():
-        module_name, _, function = target.partition(":")
-        factory: Callable[[Settings], OAuthAdapter] = getattr(
-            importlib.import_module(module_name), function
-        )
+        factory: Callable[[Settings], OAuthAdapter] = _resolve(target)
         adapters[name] = factory(settings)
     return adapters

@@ -65,7 +65,9 @@ class OAuthState(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: SHA-256 of the state value sent to the marketplace.
     state_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE")
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     marketplace: Mapped[str] = mapped_column(String(10))
     marketplace_id: Mapped[str] = mapped_column(String(20))

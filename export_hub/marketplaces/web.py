@@ -8,6 +8,7 @@ marketplace-neutral: ``{marketplace}`` names an adapter from
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -20,6 +21,7 @@ from export_hub.marketplaces import service
 from export_hub.marketplaces.adapters import (
     OAuthAdapter,
     OnboardingError,
+    emulator_contexts,
     load_adapters,
 )
 from export_hub.web.auth import require_staff, require_user
@@ -43,10 +45,13 @@ def setup(app: web.Application) -> None:
 
 
 async def _adapters_ctx(app: web.Application) -> AsyncIterator[None]:
-    app[ADAPTERS] = load_adapters(app[SETTINGS])
-    yield
-    for adapter in app[ADAPTERS].values():
-        await adapter.aclose()
+    async with contextlib.AsyncExitStack() as stack:
+        for emulator in emulator_contexts(app[SETTINGS]):
+            await stack.enter_async_context(emulator)
+        app[ADAPTERS] = load_adapters(app[SETTINGS])
+        yield
+        for adapter in app[ADAPTERS].values():
+            await adapter.aclose()
 
 
 def _adapter(request: web.Request) -> OAuthAdapter:

@@ -221,9 +221,9 @@ async def patch_item(request: web.Request) -> web.Response:
             }
         ]
     else:
-        issues = validate_attributes(
-            product_type, ids[0], "LISTING_OFFER_ONLY", patched
-        )
+        # "PRODUCT" is Amazon's product type for offer-only changes.
+        kind = record.product_type if product_type == "PRODUCT" else product_type
+        issues = validate_attributes(kind, ids[0], "LISTING_OFFER_ONLY", patched)
     if issues:
         return web.json_response(_submission(sku, "INVALID", issues, record))
     if preview or record is None:

@@ -1,8 +1,8 @@
 """The product type schemas the emulator serves, written by the project in
 Amazon's schema format (JSON Schema 2019-09 plus Amazon's keywords).
 
-They cover what Daejeon's demo products need: kitchenware (``KITCHEN``),
-bedding and towels (``HOME_BED_AND_BATH``) and cosmetics (``BEAUTY``). Like
+They cover what Daejeon's demo products need (tea, rice snacks, tumblers,
+kitchen scales, creams and sheet masks) and bedding (``HOME_BED_AND_BATH``). Like
 Amazon's, every attribute is an array of objects with ``selectors``;
 ``brand`` is required, and a GTIN (``externally_assigned_product_identifier``)
 is required unless ``supplier_declared_has_product_identifier_exemption`` is
@@ -37,12 +37,33 @@ class ProductTypeSpec:
 PRODUCT_TYPES: dict[str, ProductTypeSpec] = {
     spec.name: spec
     for spec in (
+        ProductTypeSpec("TEA", "Tea", ("tea-bags", "loose-leaf-tea", "herbal-tea")),
         ProductTypeSpec(
-            "KITCHEN",
-            "Kitchen",
-            ("cookware-sets", "kitchen-utensils", "food-storage-containers", "teapots"),
+            "SNACK_CHIP_AND_CRISP", "Snack Chip and Crisp", ("rice-snacks", "chips")
+        ),
+        ProductTypeSpec(
+            "DRINKING_CUP",
+            "Drinking Cup",
+            ("tumblers", "travel-mugs", "drinking-cups"),
             (("material", "Material", 200), ("color", "Colour", 100)),
-            ("material",),
+        ),
+        ProductTypeSpec(
+            "KITCHEN_SCALE",
+            "Kitchen Scale",
+            ("kitchen-scales", "digital-kitchen-scales"),
+            (("color", "Colour", 100),),
+        ),
+        ProductTypeSpec(
+            "SKIN_MOISTURIZER",
+            "Skin Moisturizer",
+            ("face-moisturizers", "body-lotions"),
+            (("skin_type", "Skin Type", 100),),
+        ),
+        ProductTypeSpec(
+            "SKIN_CARE_AGENT",
+            "Skin Care Agent",
+            ("facial-masks", "serums", "skin-care-sets"),
+            (("skin_type", "Skin Type", 100),),
         ),
         ProductTypeSpec(
             "HOME_BED_AND_BATH",
@@ -51,14 +72,20 @@ PRODUCT_TYPES: dict[str, ProductTypeSpec] = {
             (("material", "Material", 200), ("size", "Size", 100)),
             ("material",),
         ),
-        ProductTypeSpec(
-            "BEAUTY",
-            "Beauty",
-            ("face-moisturizers", "facial-masks", "skin-care-sets", "serums"),
-            (("skin_type", "Skin Type", 100), ("item_form", "Item Form", 100)),
-        ),
     )
 }
+MAX_OTHER_IMAGES = 8
+WEIGHT_UNITS = ["grams", "kilograms", "ounces", "pounds"]
+LENGTH_UNITS = ["millimeters", "centimeters", "meters", "inches"]
+DG_HZ = [
+    "ghs",
+    "not_applicable",
+    "other",
+    "storage",
+    "transportation",
+    "unknown",
+    "waste",
+]
 
 
 def _localized(title: str, max_bytes: int, *, max_unique: int = 1) -> dict[str, Any]:
@@ -103,6 +130,77 @@ def _single(title: str, value: dict[str, Any]) -> dict[str, Any]:
             "required": ["value"],
             "properties": {
                 "value": {"title": title, "editable": True, "hidden": False, **value},
+                "marketplace_id": {"$ref": "#/$defs/marketplace_id"},
+            },
+            "additionalProperties": False,
+        },
+    }
+
+
+def _measure(units: list[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["value", "unit"],
+        "properties": {
+            "value": {"type": "number", "exclusiveMinimum": 0},
+            "unit": {"type": "string", "enum": units},
+        },
+        "additionalProperties": False,
+    }
+
+
+def _weight(title: str) -> dict[str, Any]:
+    return {
+        "title": title,
+        "type": "array",
+        "minItems": 1,
+        "maxUniqueItems": 1,
+        "selectors": ["marketplace_id"],
+        "items": {
+            "type": "object",
+            "required": ["value", "unit"],
+            "properties": {
+                **_measure(WEIGHT_UNITS)["properties"],
+                "marketplace_id": {"$ref": "#/$defs/marketplace_id"},
+            },
+            "additionalProperties": False,
+        },
+    }
+
+
+def _dimensions() -> dict[str, Any]:
+    return {
+        "title": "Item Package Dimensions",
+        "type": "array",
+        "minItems": 1,
+        "maxUniqueItems": 1,
+        "selectors": ["marketplace_id"],
+        "items": {
+            "type": "object",
+            "required": ["length", "width", "height"],
+            "properties": {
+                "length": _measure(LENGTH_UNITS),
+                "width": _measure(LENGTH_UNITS),
+                "height": _measure(LENGTH_UNITS),
+                "marketplace_id": {"$ref": "#/$defs/marketplace_id"},
+            },
+            "additionalProperties": False,
+        },
+    }
+
+
+def _image(title: str) -> dict[str, Any]:
+    return {
+        "title": title,
+        "type": "array",
+        "minItems": 1,
+        "maxUniqueItems": 1,
+        "selectors": ["marketplace_id"],
+        "items": {
+            "type": "object",
+            "required": ["media_location"],
+            "properties": {
+                "media_location": {"type": "string", "format": "uri", "minLength": 1},
                 "marketplace_id": {"$ref": "#/$defs/marketplace_id"},
             },
             "additionalProperties": False,
@@ -250,28 +348,19 @@ def build_schema(
         },
         "purchasable_offer": _offer(),
         "fulfillment_availability": _fulfillment(),
-        "main_product_image_locator": {
-            "title": "Main Image Location",
-            "type": "array",
-            "minItems": 1,
-            "maxUniqueItems": 1,
-            "selectors": ["marketplace_id"],
-            "items": {
-                "type": "object",
-                "required": ["media_location"],
-                "properties": {
-                    "media_location": {
-                        "type": "string",
-                        "format": "uri",
-                        "minLength": 1,
-                    },
-                    "marketplace_id": {"$ref": "#/$defs/marketplace_id"},
-                },
-                "additionalProperties": False,
-            },
-        },
+        "main_product_image_locator": _image("Main Image Location"),
+        "supplier_declared_dg_hz_regulation": _single(
+            "Dangerous Goods Regulations", {"type": "string", "enum": DG_HZ}
+        ),
+        "item_weight": _weight("Item Weight"),
+        "item_package_weight": _weight("Item Package Weight"),
+        "item_package_dimensions": _dimensions(),
     }
     properties["brand"]["items"]["properties"]["value"].update(brand_value)
+    for index in range(1, MAX_OTHER_IMAGES + 1):
+        properties[f"other_product_image_locator_{index}"] = _image(
+            f"Other Image Location {index}"
+        )
     for name, title, max_bytes in spec.extra_text:
         properties[name] = _localized(title, max_bytes)
     return {
@@ -307,8 +396,8 @@ def build_schema(
             "bullet_point",
             "country_of_origin",
             "item_name",
-            "item_type_keyword",
             "product_description",
+            "supplier_declared_dg_hz_regulation",
             *spec.extra_required,
         ],
         "properties": properties,

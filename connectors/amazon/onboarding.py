@@ -1,0 +1,211 @@
+"""Amazon's adapter for the onboarding framework (website authorization).
+
+Consent at Seller Central (``application_id``, ``state``, ``version=beta``
+while the app is a draft) → callback with ``selling_partner_id`` and
+``spapi_oauth_code`` → the code is exchanged at LWA at once. Sellers must
+re-authorize every 365 days (``settings.amazon.reauthorize_after_days``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from connectors.amazon.client import AmazonListingsClient
+from connectors.amazon.product_types import ProductTypeCache
+from connectors.amazon.transport import AmazonTransport
+from connectors.base import Marketplace, SellerAccount
+from export_hub.catalog.models import Product, ReviewState
+from export_hub.db import utcnow
+from export_hub.errors import Text
+from export_hub.marketplaces import models
+from export_hub.marketplaces.adapters import (
+    AccessToken,
+    AccountRef,
+    ChecklistItem,
+    ConnectionCheck,
+    Grant,
+    OnboardingError,
+)
+from export_hub.settings import AmazonSettings, Settings
+
+MARKETPLACES: dict[str, tuple[str, Text]] = {
+    "ATVPDKIKX0DER": ("na", Text("미국 (amazon.com)", "United States (amazon.com)")),
+    "A1VC38T7YXB528": ("fe", Text("일본 (amazon.co.jp)", "Japan (amazon.co.jp)")),
+    "A1PA6795UKMFR9": ("eu", Text("독일 (amazon.de)", "Germany (amazon.de)")),
+    "A1F83G8C2ARO7P": (
+        "eu",
+        Text("영국 (amazon.co.uk)", "United Kingdom (amazon.co.uk)"),
+    ),
+}
+
+
+def effective_amazon_settings(settings: Settings) -> AmazonSettings:
+    """``settings.amazon``, aimed at the in-process emulator when
+    ``settings.emulators.enabled`` (plain HTTP on ``emulators.amazon_port``)."""
+    if not settings.emulators.enabled:
+        return settings.amazon
+    from connectors.amazon.emulator.server import amazon_settings_overrides
+
+    base = f"http://127.0.0.1:{settings.emulators.amazon_port}"
+    return settings.amazon.model_copy(update=amazon_settings_overrides(base))
+
+
+class AmazonOAuthAdapter:
+    """:class:`~export_hub.marketplaces.adapters.OAuthAdapter` for Amazon."""
+
+    marketplace = "amazon"
+    display_name = Text("아마존", "Amazon")
+    marketplace_ids: Mapping[str, Text] = MappingProxyType(
+        {mid: label for mid, (_, label) in MARKETPLACES.items()}
+    )
+    reauthorize_notice = dt.timedelta(days=30)
+
+    def __init__(
+        self, settings: AmazonSettings, transport: AmazonTransport | None = None
+    ):
+        self.settings = settings
+        self.default_marketplace_id = settings.default_marketplace
+        self.transport = transport or AmazonTransport(settings)
+        self.product_types = ProductTypeCache()
+
+    def consent_url(self, *, state: str, marketplace_id: str, redirect_uri: str) -> str:
+        query = {
+            "application_id": self.settings.application_id,
+            "state": state,
+            "redirect_uri": redirect_uri,
+        }
+        if self.settings.consent_beta:
+            query["version"] = "beta"
+        return f"{self.settings.consent_url}?{urlencode(query)}"
+
+    async def exchange_code(
+        self, params: Mapping[str, str], *, marketplace_id: str, redirect_uri: str
+    ) -> Grant:
+        seller_id = params.get("selling_partner_id", "")
+        code = params.get("spapi_oauth_code", "")
+        if not seller_id or not code:
+            raise OnboardingError(
+                Text(
+                    "아마존이 승인 정보를 보내지 않았습니다. 다시 시도해 주세요.",
+                    "Amazon did not send the authorization. Please try again.",
+                )
+            )
+        answer = await self.transport.exchange_code(code)
+        now = utcnow()
+        return Grant(
+            seller_id=seller_id,
+            refresh_token=str(answer["refresh_token"]),
+            refresh_token_expires_at=now
+            + dt.timedelta(days=self.settings.reauthorize_after_days),
+            region=MARKETPLACES.get(marketplace_id, ("na", None))[0],
+        )
+
+    async def refresh(self, refresh_token: str) -> AccessToken:
+        auth = self.transport.auth_client(refresh_token)
+        try:
+            answer = await auth.get_auth()
+        finally:
+            await auth.aclose()
+        return AccessToken(
+            token=answer.access_token,
+            expires_at=utcnow() + dt.timedelta(seconds=int(answer.expires_in)),
+        )
+
+    async def check_connection(
+        self, account: AccountRef, refresh_token: str
+    ) -> ConnectionCheck:
+        """Search listings (the test call), then learn the seller's brands from
+        a seller-specific product type definition."""
+        seller = SellerAccount(
+            Marketplace.AMAZON,
+            account.seller_id,
+            account.marketplace_id,
+            account.region,
+        )
+        async with AmazonListingsClient(
+            self.transport, seller, refresh_token, self.product_types
+        ) as client:
+            await client.check_connection()
+            definition = await client.definition(
+                self.settings.brand_check_product_type, seller_specific=True
+            )
+        return ConnectionCheck(
+            message=Text("아마존 호출 성공", "Amazon call succeeded"),
+            approved_brands=tuple(definition.brands),
+        )
+
+    async def extra_checklist(
+        self, db: AsyncSession, company_id: int, account: models.SellerAccount | None
+    ) -> Sequence[ChecklistItem]:
+        products = list(
+            await db.scalars(
+                select(Product).where(
+                    Product.company_id == company_id,
+                    Product.state == ReviewState.APPROVED,
+                )
+            )
+        )
+        return [_brand_item(products, account), _gtin_item(products)]
+
+    async def aclose(self) -> None:
+        """Nothing pooled: sessions are opened and closed per check."""
+
+
+def _brand_item(
+    products: list[Product], account: models.SellerAccount | None
+) -> ChecklistItem:
+    label = Text("이 판매자에게 허용된 브랜드", "Brand permitted for this seller")
+    brands = sorted({p.brand for p in products if p.brand})
+    if account is None or account.last_check_ok is None:
+        return ChecklistItem(
+            "brand", label, None, Text("테스트 호출 후 확인", "Known after a test call")
+        )
+    approved = {b.casefold() for b in account.approved_brands or []}
+    missing = [b for b in brands if b.casefold() not in approved]
+    if missing:
+        names = ", ".join(missing)
+        return ChecklistItem(
+            "brand",
+            label,
+            False,
+            Text(
+                f"브랜드 승인 필요: {names} (셀러 센트럴에서 신청)",
+                f"Brand approval needed: {names} (apply in Seller Central)",
+            ),
+        )
+    return ChecklistItem(
+        "brand", label, True, Text(", ".join(brands) or "-", ", ".join(brands) or "-")
+    )
+
+
+def _gtin_item(products: list[Product]) -> ChecklistItem:
+    label = Text("GTIN 또는 면제 확인", "GTINs or exemption in place")
+    lacking = [p.sku for p in products if not p.gtin and not p.gtin_exempt]
+    if lacking:
+        skus = ", ".join(lacking)
+        return ChecklistItem(
+            "gtin",
+            label,
+            False,
+            Text(
+                f"GTIN 또는 면제가 없는 제품: {skus}",
+                f"Products without GTIN or exemption: {skus}",
+            ),
+        )
+    return ChecklistItem(
+        "gtin",
+        label,
+        True,
+        Text(f"승인된 제품 {len(products)}개", f"{len(products)} approved products"),
+    )
+
+
+def adapter_from_settings(settings: Settings) -> AmazonOAuthAdapter:
+    """The factory named in ``ADAPTER_FACTORIES``."""
+    return AmazonOAuthAdapter(effective_amazon_settings(settings))
