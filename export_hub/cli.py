@@ -173,6 +173,16 @@ def _add_foundation_commands() -> None:
 _add_foundation_commands()
 
 
+def _add_marketplace_commands() -> None:
+    from export_hub.marketplaces.cli import emulate, secrets
+
+    main.add_command(emulate)
+    main.add_command(secrets)
+
+
+_add_marketplace_commands()
+
+
 def _add_job_commands() -> None:
     from jobs.cli import jobs_group, worker_command
 

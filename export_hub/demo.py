@@ -39,9 +39,10 @@ DemoStep = Callable[
 
 def demo_steps() -> list[DemoStep]:
     """The demo data steps, run in order. Features add theirs here (one line)."""
+    from connectors.amazon.emulator.demo import connect_demo_sellers
     from export_hub.catalog.demo_data import load_foundation_demo
 
-    return [load_foundation_demo]
+    return [load_foundation_demo, connect_demo_sellers]
 
 
 async def load_demo(settings: Settings) -> list[DemoLogin]:
