@@ -88,7 +88,7 @@ TRANSIENT_CODES = frozenset({25001, 25025, 20500, 20501, 35001, 35002, 10007})
 #: The user token is invalid, expired or lacks the scope: reconnect.
 AUTH_CODES = frozenset({931, 932, 1001, 1100, 16110, 21916984, 21917053})
 #: Nothing to do: the listing already ended / is already gone.
-SKIPPABLE_CODES = frozenset({21916750, 1047, 25713, 25702, 25710})
+SKIPPABLE_CODES = frozenset({17, 21916750, 1047, 25713, 25702, 25710})
 #: The application's daily call limit (Trading 518; REST 429 + errorId 2001).
 QUOTA_CODES = frozenset({518})
 RATE_CODES = frozenset({2001})

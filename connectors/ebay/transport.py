@@ -128,14 +128,25 @@ class EbayTransport:
         context = CallContext(MARKETPLACE, operation, self.seller_id, sku)
         bucket = self.limiter.bucket(api, self.seller_id, self.account.marketplace_id)
 
+        translate = translate or translate_aiohttp
+
         async def guarded() -> T:
             async with self._gate:
                 try:
                     await self.budget.spend_call(self.seller_id, api, operation)
                     return await attempt()
-                except TransientError as exc:
-                    if exc.retry_after and exc.retry_after > self.policy.max_wait:
-                        raise _GiveUp(exc) from exc
+                except Exception as exc:
+                    mapped = (
+                        exc
+                        if isinstance(exc, MarketplaceError)
+                        else translate(exc, context)
+                    )
+                    if (
+                        isinstance(mapped, TransientError)
+                        and mapped.retry_after
+                        and mapped.retry_after > self.policy.max_wait
+                    ):
+                        raise _GiveUp(mapped) from exc
                     raise
 
         try:
@@ -144,11 +155,11 @@ class EbayTransport:
                 bucket,
                 guarded,
                 policy=self.policy,
-                translate=translate or translate_aiohttp,
+                translate=translate,
                 stats=self.stats[api],
             )
         except _GiveUp as give_up:
-            raise give_up.error from give_up.error.__cause__
+            raise give_up.error from give_up.__cause__
 
     async def request(
         self,

@@ -137,8 +137,9 @@ async def api_dll(request: web.Request) -> web.Response:
             ],
             None,
         )
+    raw = await request.read()
     try:
-        root = ET.fromstring(await request.read())  # noqa: S314 - local test clients only
+        root = ET.fromstring(raw)  # noqa: S314 - local test clients only
     except ET.ParseError:
         return _respond(
             call, [TradingError(5, "XML Parse error.", "XML Error Text.")], None
@@ -156,9 +157,7 @@ async def api_dll(request: web.Request) -> web.Response:
             None,
         )
     site = request.headers.get("X-EBAY-API-SITEID", "0")
-    state.log.append(
-        ("POST", f"/ws/api.dll#{call}", seller.username, ET.tostring(root))
-    )
+    state.log.append(("POST", f"/ws/api.dll#{call}", seller.username, raw))
     handler = CALLS.get(call)
     if handler is None:
         return _respond(

@@ -1,0 +1,277 @@
+"""Companies that already sell on eBay: import, link, sync, migrate.
+
+* :func:`import_legacy_listings` reads the seller's active listings (Trading
+  GetMyeBaySelling, then GetItem each), records them as
+  :class:`~connectors.ebay.models.EbayListingLink` rows and links each to the
+  company's product with the same SKU (creating the Export Hub ``Listing``).
+* :func:`sync_legacy_price_quantity` keeps linked listings' price and quantity
+  in step through ReviseInventoryStatus (four per call).
+* :func:`migrate_to_inventory` converts listings staff chose to the Inventory
+  model with ``bulk_migrate_listing`` (five per call).
+
+One listing is managed through one path only: ``EbayListingLink.managed_by``
+says which, the Trading path refuses ``inventory`` links, and a product that
+already has an Inventory-API listing on the account is not linked to a legacy
+one. Functions take a session and never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from connectors.base import PriceQuantityUpdate, SubmissionResult, SubmissionStatus
+from connectors.ebay.errors import rest_errors
+from connectors.ebay.models import EbayListingLink
+from connectors.ebay.trading import EbayTradingClient, LegacyListing
+from connectors.ebay.transport import EbayTransport
+from export_hub.catalog.models import Product
+from export_hub.db import utcnow
+from export_hub.errors import MarketplaceIssue, SkippableError
+from export_hub.listings.models import Listing
+from export_hub.marketplaces.models import SellerAccount
+
+TRADING = "trading"
+INVENTORY = "inventory"
+MIGRATE_BATCH = 5
+
+
+@dataclass
+class ImportReport:
+    """What an import found: counts and the SKUs that could not be linked."""
+
+    imported: int = 0
+    linked: int = 0
+    unmatched: list[str] = field(default_factory=list)
+    #: SKUs whose product is already listed through the Inventory API.
+    conflicts: list[str] = field(default_factory=list)
+
+
+async def import_legacy_listings(
+    db: AsyncSession, account: SellerAccount, trading: EbayTradingClient
+) -> ImportReport:
+    """Record the seller's active Trading listings and link them by SKU.
+
+    Idempotent: running it again refreshes titles, prices and quantities."""
+    report = ImportReport()
+    for summary in await trading.active_listings():
+        try:
+            detail = await trading.get_item(summary.item_id)
+        except SkippableError:
+            continue  # ended between the two calls
+        link = await _upsert_link(db, account, detail)
+        report.imported += 1
+        if link.listing_id is None and link.managed_by == TRADING:
+            await _link_product(db, account, link, report)
+        if link.listing_id is not None:
+            report.linked += 1
+    return report
+
+
+async def _upsert_link(
+    db: AsyncSession, account: SellerAccount, item: LegacyListing
+) -> EbayListingLink:
+    link = await db.scalar(
+        select(EbayListingLink).where(
+            EbayListingLink.seller_account_id == account.id,
+            EbayListingLink.item_id == item.item_id,
+        )
+    )
+    if link is None:
+        link = EbayListingLink(seller_account_id=account.id, item_id=item.item_id)
+        db.add(link)
+    link.sku = item.sku
+    link.title = item.title[:200]
+    link.price = item.price
+    link.currency = item.currency
+    link.quantity = item.quantity
+    link.ebay_status = item.status
+    await db.flush()
+    return link
+
+
+async def _link_product(
+    db: AsyncSession,
+    account: SellerAccount,
+    link: EbayListingLink,
+    report: ImportReport,
+) -> None:
+    product = None
+    if link.sku:
+        product = await db.scalar(
+            select(Product).where(
+                Product.company_id == account.company_id, Product.sku == link.sku
+            )
+        )
+    if product is None:
+        report.unmatched.append(link.sku or link.item_id)
+        return
+    listing = await db.scalar(
+        select(Listing).where(
+            Listing.product_id == product.id, Listing.seller_account_id == account.id
+        )
+    )
+    if listing is not None and listing.offer_id and listing.listing_id != link.item_id:
+        report.conflicts.append(link.sku)
+        return
+    if listing is None:
+        listing = Listing(
+            product_id=product.id,
+            seller_account_id=account.id,
+            marketplace="ebay",
+            sku=link.sku,
+        )
+        db.add(listing)
+    listing.status = "live" if link.ebay_status == "Active" else "ended"
+    listing.listing_id = link.item_id
+    listing.sent_price = str(link.price) if link.price is not None else None
+    listing.sent_currency = link.currency
+    listing.sent_quantity = link.quantity
+    await db.flush()
+    link.listing_id = listing.id
+
+
+async def links_by_sku(
+    db: AsyncSession, account: SellerAccount
+) -> dict[str, EbayListingLink]:
+    rows = await db.scalars(
+        select(EbayListingLink).where(EbayListingLink.seller_account_id == account.id)
+    )
+    return {row.sku: row for row in rows if row.sku}
+
+
+async def sync_legacy_price_quantity(
+    db: AsyncSession,
+    account: SellerAccount,
+    trading: EbayTradingClient,
+    updates: Sequence[PriceQuantityUpdate],
+) -> list[SubmissionResult]:
+    """ReviseInventoryStatus for linked Trading listings, four a call, within
+    the 250-revisions-a-day budget. One result per update, in order."""
+    links = await links_by_sku(db, account)
+    results: dict[int, SubmissionResult] = {}
+    sendable: list[tuple[int, PriceQuantityUpdate]] = []
+    for index, update in enumerate(updates):
+        link = links.get(update.sku)
+        if link is None or link.managed_by != TRADING:
+            results[index] = SubmissionResult(
+                update.sku, SubmissionStatus.INVALID, (_refusal(link),)
+            )
+            continue
+        sendable.append((index, _with_item(update, link.item_id)))
+    budget = trading.transport.budget
+    over = await budget.spend_revisions(
+        trading.transport.seller_id, [u.listing_id or "" for _, u in sendable]
+    )
+    for index, update in [(i, u) for i, u in sendable if u.listing_id in over]:
+        results[index] = SubmissionResult(
+            update.sku,
+            SubmissionStatus.INVALID,
+            (
+                MarketplaceIssue(
+                    "revision_limit", "250 revisions today; wait for tomorrow (UTC)."
+                ),
+            ),
+        )
+    sendable = [(i, u) for i, u in sendable if u.listing_id not in over]
+    done = await trading.revise_inventory_status([u for _, u in sendable])
+    for (index, update), result in zip(sendable, done, strict=True):
+        results[index] = result
+        if result.ok:
+            link = links[update.sku]
+            link.price = update.price if update.price is not None else link.price
+            link.quantity = (
+                update.quantity if update.quantity is not None else link.quantity
+            )
+    await db.flush()
+    return [results[i] for i in range(len(updates))]
+
+
+def _refusal(link: EbayListingLink | None) -> MarketplaceIssue:
+    if link is None:
+        return MarketplaceIssue("not_linked", "No imported eBay listing has this SKU.")
+    return MarketplaceIssue(
+        "managed_by_inventory",
+        "This listing was migrated to the Inventory API; revise it there.",
+    )
+
+
+def _with_item(update: PriceQuantityUpdate, item_id: str) -> PriceQuantityUpdate:
+    return PriceQuantityUpdate(
+        update.sku, update.price, update.currency, update.quantity, listing_id=item_id
+    )
+
+
+async def migrate_to_inventory(
+    db: AsyncSession,
+    account: SellerAccount,
+    transport: EbayTransport,
+    item_ids: Sequence[str],
+) -> list[SubmissionResult]:
+    """``bulk_migrate_listing`` for the chosen listings, five a call. Migrated
+    links switch to the Inventory path (offer id recorded on the listing)."""
+    links = {
+        link.item_id: link
+        for link in await db.scalars(
+            select(EbayListingLink).where(
+                EbayListingLink.seller_account_id == account.id,
+                EbayListingLink.item_id.in_(list(item_ids)),
+            )
+        )
+    }
+    results: list[SubmissionResult] = []
+    for start in range(0, len(item_ids), MIGRATE_BATCH):
+        batch = item_ids[start : start + MIGRATE_BATCH]
+        resp = await transport.request(
+            "POST",
+            "/sell/inventory/v1/bulk_migrate_listing",
+            api="inventory",
+            operation="inventory.bulk_migrate_listing",
+            json={"requests": [{"listingId": item_id} for item_id in batch]},
+        )
+        answers = {
+            str(a.get("listingId")): a for a in (resp.body or {}).get("responses") or []
+        }
+        for item_id in batch:
+            results.append(
+                await _settle_migration(
+                    db, links.get(item_id), item_id, answers.get(item_id, {})
+                )
+            )
+    await db.flush()
+    return results
+
+
+async def _settle_migration(
+    db: AsyncSession,
+    link: EbayListingLink | None,
+    item_id: str,
+    answer: dict[str, object],
+) -> SubmissionResult:
+    sku = link.sku if link is not None else ""
+    status = int(str(answer.get("statusCode", 500)))
+    if not 200 <= status < 300:
+        errors = rest_errors(answer.get("errors"))  # type: ignore[arg-type]
+        issues = tuple(e.issue() for e in errors) or (
+            MarketplaceIssue(str(status), "eBay did not migrate the listing."),
+        )
+        return SubmissionResult(
+            sku, SubmissionStatus.INVALID, issues, listing_id=item_id
+        )
+    items = answer.get("inventoryItems") or []
+    offer_id = str(items[0].get("offerId")) if items else None  # type: ignore[index]
+    if link is not None:
+        link.managed_by = INVENTORY
+        link.offer_id = offer_id
+        link.migrated_at = utcnow()
+        if link.listing_id is not None:
+            listing = await db.get(Listing, link.listing_id)
+            if listing is not None:
+                listing.offer_id = offer_id
+                listing.listing_id = item_id
+    return SubmissionResult(
+        sku, SubmissionStatus.DONE, submission_id=offer_id, listing_id=item_id
+    )
