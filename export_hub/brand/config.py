@@ -12,11 +12,14 @@ import string
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from export_hub.validation import contains_hangul
+
+if TYPE_CHECKING:
+    from export_hub.settings import Settings
 
 #: Placeholders a template may use (see :mod:`export_hub.brand.render`).
 PLACEHOLDERS = frozenset(
@@ -132,6 +135,15 @@ class SyncRules(_Model):
     price_change_threshold_percent: Decimal = Field(default=Decimal("1.0"), ge=0)
     needs_human_pause_hours: float = Field(default=24, gt=0)
 
+    def listing_action(self, review_state: str, quantity: int) -> str:
+        """What the sync does with a product's listings: ``list``, ``zero``
+        (keep the listing, quantity 0) or ``end``."""
+        if review_state in self.end_states:
+            return "end"
+        if quantity <= 0:
+            return "end" if self.out_of_stock is OutOfStock.END else "zero"
+        return "list"
+
     @property
     def price_change_threshold(self) -> Decimal:
         """The threshold as a fraction (1 % -> ``Decimal("0.01")``)."""
@@ -208,6 +220,11 @@ def load_brand(path: Path) -> BrandConfig:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise BrandConfigError(f"{path} is not valid TOML: {exc}") from None
     return parse_brand(data, str(path))
+
+
+def brand_from_settings(settings: Settings) -> BrandConfig:
+    """The brand file named by ``settings.brand.file``."""
+    return load_brand(resolve_config_path(settings.brand.file))
 
 
 def resolve_config_path(path: Path) -> Path:

@@ -39,6 +39,7 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
     from export_hub.accounts import web as accounts_web
     from export_hub.api import openapi as api_openapi
     from export_hub.api import routes as api_routes
+    from export_hub.brand import web as brand_web
     from export_hub.catalog import staff_web as catalog_staff_web
     from export_hub.catalog import web as catalog_web
     from export_hub.consultations import web as consultations_web
@@ -57,6 +58,7 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
         marketplaces_web.setup,
         consultations_web.setup,
         pricing_web.setup,
+        brand_web.setup,
         jobs_web.setup,
     ]
 

@@ -76,3 +76,14 @@ def test_missing_and_broken_files(tmp_path: Path) -> None:
     bad.write_text("[brand\nname=", "utf-8")
     with pytest.raises(BrandConfigError, match="not valid TOML"):
         load_brand(bad)
+
+
+def test_sync_rules_decide_the_listing_action() -> None:
+    data = _shipped()
+    rules = parse_brand(data).sync
+    assert rules.listing_action("approved", 5) == "list"
+    assert rules.listing_action("approved", 0) == "zero"
+    assert rules.listing_action("withdrawn", 5) == "end"
+    assert rules.listing_action("rejected", 0) == "end"
+    data["sync"]["out_of_stock"] = "end"
+    assert parse_brand(data).sync.listing_action("approved", 0) == "end"

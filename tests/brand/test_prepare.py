@@ -1,0 +1,115 @@
+"""Price + render + pre-flight for stored products, and the staff preview."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+from export_hub.accounts.models import Role
+from export_hub.accounts.service import create_user
+from export_hub.brand.config import load_brand
+from export_hub.brand.prepare import load_product, prepare_listing
+from export_hub.catalog.models import ReviewState
+from export_hub.db import transaction
+from export_hub.marketplaces.models import SellerAccount
+from export_hub.pricing.config import load_pricing
+from export_hub.pricing.rates import record_rate
+from tests.brand.factories import company, images, product, seller
+from tests.conftest import login
+
+ROOT = Path(__file__).resolve().parents[2]
+DAY = dt.date(2026, 11, 20)
+
+
+async def _store(sessions, *, rate: bool = True, **product_kw) -> tuple[int, int, int]:
+    async with transaction(sessions) as db:
+        c = company(id=None)
+        db.add(c)
+        await db.flush()
+        p = product(id=None, company_id=c.id, **product_kw)
+        p.images = images(2)
+        for image in p.images:
+            image.id = None
+            image.product_id = None
+        db.add(p)
+        amazon = seller("amazon", id=None, company_id=c.id, approved_brands=["Hanbit"])
+        ebay = seller("ebay", id=None, company_id=c.id)
+        db.add_all([amazon, ebay])
+        if rate:
+            await record_rate(
+                db,
+                base="USD",
+                quote="KRW",
+                rate=Decimal("1388.8888"),
+                effective_on=DAY,
+                source="staff",
+            )
+        await db.flush()
+        return p.id, amazon.id, ebay.id
+
+
+async def _prepare(sessions, product_id: int, seller_id: int):
+    brand = load_brand(ROOT / "config" / "brand.toml")
+    pricing = load_pricing(ROOT / "config" / "pricing.toml")
+    async with sessions() as db:
+        p = await load_product(db, product_id)
+        account = await db.get_one(SellerAccount, seller_id)
+        return await prepare_listing(
+            db,
+            brand,
+            pricing,
+            product=p,
+            company=p.company,
+            seller=account,
+            public_base_url="https://hub.example.org",
+            on=DAY,
+        )
+
+
+async def test_stored_product_is_ready_for_both_marketplaces(sessions) -> None:
+    product_id, amazon_id, ebay_id = await _store(sessions)
+    amazon = await _prepare(sessions, product_id, amazon_id)
+    assert amazon.ok, amazon.result.issues
+    assert amazon.action == "list"
+    assert amazon.quote.currency == "USD"
+    # 1 / 1388.8888 KRW = 0.00072 USD: (39000 + 9000) x 0.00072 / 0.85 -> 40.99
+    assert amazon.quote.price == Decimal("40.99")
+    attrs = amazon.result.rendered.body["attributes"]
+    assert attrs["fulfillment_availability"][0]["quantity"] == 12
+    ebay = await _prepare(sessions, product_id, ebay_id)
+    assert ebay.ok, ebay.result.issues
+    assert (
+        ebay.result.rendered.body["offer"]["pricingSummary"]["price"]["value"]
+        == "40.99"  # 34.56 / 0.864 = 40.00 -> next .99
+    )
+
+
+async def test_sync_rules_and_missing_rate(sessions) -> None:
+    product_id, amazon_id, _ = await _store(
+        sessions, rate=False, state=ReviewState.WITHDRAWN, quantity=4
+    )
+    prepared = await _prepare(sessions, product_id, amazon_id)
+    assert prepared.action == "end"
+    assert prepared.quote is None
+    assert prepared.result.codes == ["PREFLIGHT_PRICE_MISSING"]
+    assert "KRW→USD" in prepared.result.issues[0].message
+
+
+async def test_staff_preview_page(client, sessions) -> None:
+    product_id, _, _ = await _store(sessions, description_en="Silver 팔찌 bracelet")
+    async with transaction(sessions) as db:
+        await create_user(
+            db, email="staff@example.kr", password="correct-horse-1", role=Role.STAFF
+        )
+    await login(client, "staff@example.kr", "correct-horse-1")
+    page = await client.get("/staff/brand")
+    assert page.status == 200
+    assert "IT&#39;s Daejeon" in await page.text()
+    resp = await client.get(f"/staff/brand?product_id={product_id}")
+    assert resp.status == 200
+    body = await resp.text()
+    assert "PREFLIGHT_HANGUL_IN_ENGLISH" in body
+    assert "영문 내용에 한글이 들어 있습니다" in body
+    assert (await client.get("/staff/brand?product_id=999999")).status == 404
+    assert (await client.get("/staff/brand?product_id=x")).status == 404
