@@ -59,7 +59,8 @@ def jobs_list(obj: Any) -> None:
     from jobs.registry import default_registry
 
     for spec in default_registry(obj.settings):
-        every = f"every {int(spec.interval_seconds)}s" if spec.periodic else "on demand"
+        seconds = spec.interval_seconds
+        every = f"every {int(seconds)}s" if seconds is not None else "on demand"
         click.echo(f"{spec.name:40} {every:16} {spec.description}")
 
 

@@ -65,7 +65,7 @@ async def ensure_schema(database_url: str) -> bool:
             if row is not None and row[0] is not None:
                 return False
             schema = SchemaManager.get_schema()
-            await conn.execute(schema)  # type: ignore[arg-type]
+            await conn.execute(schema)
             return True
         finally:
             await conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
@@ -184,7 +184,7 @@ async def run_worker(
         async with app.open_async():
             await app.run_worker_async(
                 concurrency=concurrency,
-                name=name,
+                name=name or "worker",
                 wait=wait,
                 install_signal_handlers=install_signal_handlers,
                 delete_jobs="successful",

@@ -63,8 +63,8 @@ def render_amazon(
     attributes: dict[str, Any] = {}
     for name, values in config.amazon.defaults_for(product.amazon_product_type).items():
         attributes[name] = [{**v, "marketplace_id": marketplace_id} for v in values]
-    for name, values in listing.extra_attributes.items():
-        attributes[name] = [{**v, "marketplace_id": marketplace_id} for v in values]
+    for name, extra in listing.extra_attributes.items():
+        attributes[name] = [{**v, "marketplace_id": marketplace_id} for v in extra]
     attributes.update(
         {
             "item_name": localized(text.title),

@@ -156,7 +156,7 @@ async def price_listing(
         cost_krw=cost_krw,
         weight_g=weight_g,
         margin_floor_percent=Decimal(str(margin_floor_percent)),
-        target_price=Decimal(target_price_usd) if target is not None else None,
+        target_price=Decimal(target) if target is not None else None,
     )
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from export_hub.accounts.models import Role
 from export_hub.accounts.service import create_user
 from export_hub.db import transaction
 from jobs.models import JobRun
 from jobs.web import JOB_REGISTRY, SCHEDULER
-from tests.conftest import login
+from tests.conftest import login, make_settings
 
 PASSWORD = "correct-horse-1"
 
@@ -73,6 +74,49 @@ async def test_scheduler_lives_with_the_app_and_staff_run_jobs(
     assert "보안 토큰" in await resp.text()
 
 
-async def test_company_users_may_not_see_jobs(client, sessions) -> None:
+async def test_anonymous_users_may_not_see_jobs(client, sessions) -> None:
     resp = await client.get("/staff/jobs", headers={"Accept": "application/json"})
     assert resp.status == 401
+
+
+async def test_scaled_out_mode_enqueues_through_procrastinate(
+    aiohttp_client, database_url: str, tmp_path
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("procrastinate runs on PostgreSQL only")
+    from export_hub.db import create_engine, session_factory
+    from export_hub.web.app import create_app
+    from jobs.web import QUEUE
+    from jobs.worker import ensure_schema
+
+    settings = make_settings(database_url, tmp_path, jobs={"embedded": False})
+    await ensure_schema(database_url)
+    client = await aiohttp_client(create_app(settings))
+    assert SCHEDULER not in client.server.app
+    assert QUEUE in client.server.app
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    try:
+        async with transaction(sessions) as db:
+            await create_user(
+                db, email="staff@example.kr", password=PASSWORD, role=Role.STAFF
+            )
+        token = await login(client, "staff@example.kr", PASSWORD)
+        for _ in range(2):  # the second is absorbed by the queueing lock
+            resp = await client.post(
+                "/staff/jobs/run",
+                data={"csrf_token": token, "name": "consultations.expire_pending"},
+                allow_redirects=False,
+            )
+            assert resp.status == 303
+        async with sessions() as db:
+            rows = (
+                await db.execute(
+                    text("SELECT task_name, lock, status::text FROM procrastinate_jobs")
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    assert rows == [
+        ("consultations.expire_pending", "consultations.expire_pending", "todo")
+    ]
