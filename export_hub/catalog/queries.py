@@ -57,7 +57,7 @@ def page_number(raw: str | None) -> int:
         return 1
 
 
-async def _count(db: AsyncSession, query: Select[Any]) -> int:
+async def _count(db: AsyncSession, query: Select[*tuple[Any, ...]]) -> int:
     return int(await db.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
