@@ -162,7 +162,8 @@ async def get_document(request: web.Request) -> web.Response:
 async def download(request: web.Request) -> web.Response:
     document = _check_signature(request, "download")
     return web.Response(
-        body=document.content or b"", content_type=document.content_type
+        body=document.content or b"",
+        headers={"Content-Type": document.content_type},
     )
 
 
