@@ -13,6 +13,15 @@ from export_hub.validation import contains_hangul
 
 DOMAIN_AMAZON = ["8566", "8572", "5461", "8571", "90220", "99001"]
 DOMAIN_EBAY = ["21919303", "37", "21916750", "518", "931", "932", "25002"]
+#: Codes the Amazon connector and emulator emit besides DOMAIN.md's.
+CONNECTOR_AMAZON = [
+    "5665",
+    "4000000",
+    "4000001",
+    "4000003",
+    "4000004",
+    "HANGUL_IN_CONTENT",
+]
 SOURCES = Path(__file__).resolve().parents[2] / "export_hub" / "brand"
 
 
@@ -27,6 +36,7 @@ def _preflight_codes_in_code() -> set[str]:
     ("marketplace", "code"),
     [("amazon", c) for c in DOMAIN_AMAZON]
     + [("ebay", c) for c in DOMAIN_EBAY]
+    + [("amazon", c) for c in CONNECTOR_AMAZON]
     + [("amazon", c) for c in sorted(_preflight_codes_in_code())]
     + [("ebay", c) for c in sorted(_preflight_codes_in_code())],
 )

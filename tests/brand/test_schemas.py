@@ -112,3 +112,36 @@ def test_amazon_attributes_match_the_bracelet_schema(
     broken = dict(body["attributes"])
     del broken["brand"]
     assert any("brand" in e for e in _errors(schema, broken))
+
+
+def test_preflight_with_the_amazon_connectors_validator() -> None:
+    """The brand-level pre-flight calls the Amazon connector's schema validator."""
+    schema_module = pytest.importorskip("connectors.amazon.schema")
+    if not BRACELET.exists():
+        pytest.skip(f"{BRACELET} absent")
+    from export_hub.brand.preflight import preflight
+
+    schema = json.loads(BRACELET.read_text("utf-8"))
+
+    def validator(schema_arg, attributes):
+        return schema_module.attribute_issues(
+            schema_module.compile_schema(schema_arg), attributes
+        )
+
+    bare = preflight(
+        brand_config(),
+        listing_input("amazon"),
+        public_base_url=BASE_URL,
+        schema=schema,
+        validator=validator,
+    )
+    assert not bare.ok
+    assert schema_module.MISSING_ATTRIBUTE_CODE in bare.codes  # e.g. material missing
+    complete = preflight(
+        brand_config(),
+        dataclasses.replace(listing_input("amazon"), extra_attributes=BRACELET_FACTS),
+        public_base_url=BASE_URL,
+        schema=schema,
+        validator=validator,
+    )
+    assert complete.ok, complete.issues
