@@ -179,6 +179,8 @@ class JobSettings(_Section):
     embedded: bool = True
     sync_interval_seconds: int = 900
     reminder_interval_seconds: int = 60
+    #: Finished job runs older than this are deleted (daily).
+    keep_runs_days: int = Field(default=90, ge=1)
 
 
 class Settings(BaseSettings):

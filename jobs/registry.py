@@ -122,10 +122,11 @@ class JobRegistry:
 
 def default_registry(settings: Settings) -> JobRegistry:
     """Every job the product runs, with the schedules from the settings."""
-    from jobs import pricing_jobs
+    from jobs import maintenance, pricing_jobs
 
     registry = JobRegistry()
     pricing_jobs.register(registry, settings)
+    maintenance.register(registry)
     _register_optional(registry, "jobs.consultations", _consultation_specs)
     _register_optional(registry, "jobs.sync", lambda module: module.job_specs(settings))
     return registry
