@@ -12,6 +12,7 @@ per-seller jobs key on the seller account.
 from __future__ import annotations
 
 import importlib.util
+import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from export_hub.settings import Settings
+
+log = logging.getLogger(__name__)
 
 Sessions = async_sessionmaker[AsyncSession]
 Counts = dict[str, dict[str, int]]
@@ -120,6 +123,11 @@ class JobRegistry:
         return [spec for spec in self if spec.periodic]
 
 
+#: Job modules of features built alongside; each exposes ``job_specs(settings)``
+#: (a list of :class:`JobSpec`) or ``PERIODIC_JOBS`` (name, run, interval_seconds).
+FEATURE_JOB_MODULES = ("jobs.consultations", "jobs.sync")
+
+
 def default_registry(settings: Settings) -> JobRegistry:
     """Every job the product runs, with the schedules from the settings."""
     from jobs import maintenance, pricing_jobs
@@ -127,29 +135,27 @@ def default_registry(settings: Settings) -> JobRegistry:
     registry = JobRegistry()
     pricing_jobs.register(registry, settings)
     maintenance.register(registry)
-    _register_optional(registry, "jobs.consultations", _consultation_specs)
-    _register_optional(registry, "jobs.sync", lambda module: module.job_specs(settings))
+    for module_name in FEATURE_JOB_MODULES:
+        for spec in _feature_specs(module_name, settings):
+            registry.register(spec)
     return registry
 
 
-def _register_optional(
-    registry: JobRegistry, module_name: str, specs: Callable[[Any], list[JobSpec]]
-) -> None:
-    # Jobs of features built in parallel register when their module exists.
+def _feature_specs(module_name: str, settings: Settings) -> list[JobSpec]:
     if importlib.util.find_spec(module_name) is None:
-        return
+        return []
     module = importlib.import_module(module_name)
-    for spec in specs(module):
-        registry.register(spec)
-
-
-def _consultation_specs(module: Any) -> list[JobSpec]:
-    return [
-        JobSpec(
-            name=job.name,
-            run=job.run,
-            interval_seconds=job.interval_seconds,
-            description=(job.run.__doc__ or "").strip().split("\n")[0],
-        )
-        for job in module.PERIODIC_JOBS
-    ]
+    if hasattr(module, "job_specs"):
+        return list(module.job_specs(settings))
+    if hasattr(module, "PERIODIC_JOBS"):
+        return [
+            JobSpec(
+                name=job.name,
+                run=job.run,
+                interval_seconds=job.interval_seconds,
+                description=(job.run.__doc__ or "").strip().split("\n")[0],
+            )
+            for job in module.PERIODIC_JOBS
+        ]
+    log.warning("%s defines neither job_specs() nor PERIODIC_JOBS", module_name)
+    return []
