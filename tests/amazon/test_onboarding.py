@@ -212,9 +212,7 @@ async def test_staff_see_every_companys_checklist(
     await login(web, "staff@agency.example", PASSWORD)
     overview = await (await web.get("/staff/onboarding")).text()
     assert company.name_ko in overview
-    detail = await (
-        await web.get(f"/staff/companies/{company.id}/marketplaces")
-    ).text()
+    detail = await (await web.get(f"/staff/companies/{company.id}/marketplaces")).text()
     assert 'data-item="connected" data-ok="no"' in detail
     assert 'data-action="connect"' not in detail  # staff cannot connect for them
 

@@ -182,6 +182,7 @@ async def json_body(request: web.Request) -> dict[str, Any]:
         raise bad_request("The request body is not valid JSON.", str(exc)) from None
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.")
+    request.app[STATE].bodies.append((request.path, body))
     return body
 
 

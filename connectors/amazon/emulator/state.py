@@ -85,6 +85,8 @@ class EmulatorState:
         #: Every request seen: (operation, seller id) — for tests and the bench.
         self.calls: list[tuple[str, str]] = []
         self.throttled = 0
+        #: Every JSON request body received, with its path (contract tests).
+        self.bodies: list[tuple[str, dict[str, Any]]] = []
         for seller in config.sellers:
             for token in seller.refresh_tokens:
                 self.refresh_tokens[token] = seller.seller_id
