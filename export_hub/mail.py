@@ -104,7 +104,6 @@ def build_message(mail: Mail, sender: str, now: dt.datetime) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain="export-hub.example")
-    message["Content-Language"] = mail.language
     message.set_content(mail.body)
     for item in mail.attachments:
         maintype, _, rest = item.content_type.partition("/")
@@ -117,6 +116,9 @@ def build_message(mail: Mail, sender: str, now: dt.datetime) -> EmailMessage:
             filename=item.filename,
             params=extra,
         )
+    # After the attachments: making the message multipart moves Content-*
+    # headers into the body part.
+    message["Content-Language"] = mail.language
     return message
 
 
