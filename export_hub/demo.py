@@ -40,9 +40,10 @@ DemoStep = Callable[
 def demo_steps() -> list[DemoStep]:
     """The demo data steps, run in order. Features add theirs here (one line)."""
     from connectors.amazon.emulator.demo import connect_demo_sellers
+    from connectors.ebay.emulator.demo import connect_demo_ebay_sellers
     from export_hub.catalog.demo_data import load_foundation_demo
 
-    return [load_foundation_demo, connect_demo_sellers]
+    return [load_foundation_demo, connect_demo_sellers, connect_demo_ebay_sellers]
 
 
 async def load_demo(settings: Settings) -> list[DemoLogin]:

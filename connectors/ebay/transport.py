@@ -177,7 +177,8 @@ class EbayTransport:
     ) -> EbayResponse:
         """One REST call. 2xx and the ``allow``-ed statuses are returned; the rest
         become exceptions (see :func:`connectors.ebay.errors.classify`)."""
-        url = (base_url or self.settings.api_base_url).rstrip("/") + path
+        base = base_url or self.settings.api_base_url
+        url = base.rstrip("/") + path if path else base
         ctx = ErrorContext(operation, self.seller_id, sku)
 
         async def attempt() -> EbayResponse:

@@ -49,12 +49,14 @@ from export_hub.settings import Settings
 #: marketplace name -> "module:factory(settings) -> OAuthAdapter".
 ADAPTER_FACTORIES: dict[str, str] = {
     "amazon": "connectors.amazon.onboarding:adapter_from_settings",
+    "ebay": "export_hub.marketplaces.ebay:adapter_from_settings",
 }
 #: marketplace name -> "module:function(settings)" returning an async context
 #: manager that serves the marketplace's emulator while the web app runs
 #: (only when ``settings.emulators.enabled``).
 EMULATOR_FACTORIES: dict[str, str] = {
     "amazon": "connectors.amazon.emulator.demo:serve_for_settings",
+    "ebay": "connectors.ebay.emulator.demo:serve_for_settings",
 }
 
 

@@ -129,3 +129,12 @@ def secrets_rotate(obj: Any) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"re-encrypted {count} secret(s) under the first key")
+
+
+def _add_marketplace_emulators() -> None:
+    from connectors.ebay.emulator.cli import emulate_ebay
+
+    emulate.add_command(emulate_ebay)
+
+
+_add_marketplace_emulators()

@@ -56,7 +56,7 @@ async def authorize_page(request: web.Request) -> web.Response:
         f'<input type="hidden" name="{k}" value="{html.escape(v)}">'
         for k, v in params.items()
     )
-    username = next(iter(state.sellers), "daejeon_seller")
+    username = state.config.consent_username
     return web.Response(
         text=PAGE.format(hidden=hidden, username=html.escape(username)),
         content_type="text/html",

@@ -24,6 +24,8 @@ class EmulatorConfig:
     client_secret: str = "demo-client-secret"  # noqa: S105 - the demo app's
     #: RuName -> the accept URL eBay redirects to after consent.
     ru_names: dict[str, str] = field(default_factory=dict)
+    #: The eBay user id the consent page suggests.
+    consent_username: str = "daejeon_seller"
     access_token_ttl: int = 7200
     refresh_token_ttl: int = 47_304_000  # about 18 months
     #: Seconds until an opt-in to business policies takes effect (eBay: up to a day).
