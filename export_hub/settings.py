@@ -181,6 +181,8 @@ class JobSettings(_Section):
     reminder_interval_seconds: int = 60
     #: Finished job runs older than this are deleted (daily).
     keep_runs_days: int = Field(default=90, ge=1)
+    #: More job modules to load (each exposes ``job_specs(settings)``).
+    extra_modules: list[str] = Field(default_factory=list)
 
 
 class Settings(BaseSettings):

@@ -51,6 +51,8 @@ class Listing(Base):
     last_submitted_at: Mapped[dt.datetime | None]
     last_checked_at: Mapped[dt.datetime | None]
     last_quantity_assert_at: Mapped[dt.datetime | None]
+    #: Since when a change has been waiting to be sent (ages its priority).
+    pending_since: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -101,3 +103,53 @@ class ListingEvent(Base):
     request_id: Mapped[str | None] = mapped_column(String(100))
     sync_run_id: Mapped[int | None]
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SyncRun(Base):
+    """One sync (all sellers, one company, one marketplace; or a dry run) and
+    its live progress, for the console. ``counts`` is ``{action: {outcome: n}}``.
+    """
+
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: ``queued``, ``running``, ``succeeded``, ``failed``, ``cancelled``.
+    status: Mapped[str] = mapped_column(String(12), default="queued", index=True)
+    company_brn: Mapped[str | None] = mapped_column(String(10))
+    marketplace: Mapped[str | None] = mapped_column(String(10))
+    seller_account_id: Mapped[int | None]
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    #: ``schedule``, ``user``, ``cli``, ``job``.
+    started_by: Mapped[str] = mapped_column(String(20), default="schedule")
+    started_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    sellers_total: Mapped[int] = mapped_column(default=0)
+    sellers_done: Mapped[int] = mapped_column(default=0)
+    planned: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    counts: Mapped[dict[str, dict[str, int]]] = mapped_column(JSON, default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+
+
+class SyncClaim(Base):
+    """Which process is syncing a seller account right now (a lease).
+
+    A run claims the account before touching its listings and renews the
+    lease while it works, so no listing is ever processed by two runs at once,
+    whichever runner started them. A claim whose lease ran out, or whose owner
+    process on this host is gone, may be taken over.
+    """
+
+    __tablename__ = "sync_claims"
+
+    seller_account_id: Mapped[int] = mapped_column(
+        ForeignKey("seller_accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: ``host:pid:token`` of the claiming run.
+    owner: Mapped[str] = mapped_column(String(200))
+    claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]

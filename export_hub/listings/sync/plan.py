@@ -1,0 +1,332 @@
+"""The sync planner: what to send for each (product, seller account), and in
+which order. Pure: no I/O, no clock (``now`` is passed in).
+
+For each candidate the planner renders the listing under the shared brand
+(with the pre-flight check), compares the rendered part hashes with what was
+last sent (``Listing.sent_hashes``) and plans only the difference:
+
+* ``end``: the product was withdrawn or rejected, or is out of stock and the
+  brand's sync rules say ``end`` (``zero`` keeps the listing at quantity 0);
+* ``create``: never sent successfully (or ended and listable again);
+* ``update_content``: title, texts, attributes or images changed (a full
+  replace, which carries price and quantity too);
+* ``update_price``: the price moved by more than the threshold (1 % default);
+* ``update_quantity``: the quantity changed, or was last asserted longer ago
+  than ``quantity_reassert_hours`` (a lost update must not oversell forever);
+* ``check``: an earlier operation's outcome is unknown: look it up first;
+* ``preflight``: the pre-flight check failed: record the issues, send nothing.
+
+Paused listings (``paused_until`` in the future) are skipped. Work is ordered
+by priority — end and quantity first, then price, then content and new
+listings — and ages: every ``aging_seconds`` of waiting raises an item one
+priority level, so nothing starves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from connectors.base import ListingPayload
+from export_hub.accounts.models import Company
+from export_hub.brand.config import BrandConfig
+from export_hub.brand.preflight import PriceBounds, preflight
+from export_hub.brand.render import ListingInput, preflight_issue
+from export_hub.catalog.models import Product, ProductImage
+from export_hub.errors import MarketplaceIssue
+from export_hub.listings.models import Listing
+from export_hub.marketplaces.models import SellerAccount
+from export_hub.pricing.engine import should_resend
+
+
+class Action(enum.StrEnum):
+    END = "end"
+    CHECK = "check"
+    UPDATE_QUANTITY = "update_quantity"
+    UPDATE_PRICE = "update_price"
+    UPDATE_CONTENT = "update_content"
+    CREATE = "create"
+    PREFLIGHT = "preflight"
+
+
+#: Lower runs first.
+PRIORITY: dict[Action, int] = {
+    Action.END: 0,
+    Action.CHECK: 0,
+    Action.PREFLIGHT: 0,
+    Action.UPDATE_QUANTITY: 1,
+    Action.UPDATE_PRICE: 2,
+    Action.UPDATE_CONTENT: 3,
+    Action.CREATE: 3,
+}
+#: Actions that send the whole listing.
+FULL = frozenset({Action.CREATE, Action.UPDATE_CONTENT})
+OFFER = frozenset({Action.UPDATE_PRICE, Action.UPDATE_QUANTITY})
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The price to list at, and its acceptable bounds (from the pricing engine),
+    or why there is none."""
+
+    price: Decimal | None
+    currency: str
+    bounds: PriceBounds | None = None
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One product on one seller account, as loaded from the database."""
+
+    product: Product
+    company: Company
+    account: SellerAccount
+    images: Sequence[ProductImage]
+    listing: Listing | None
+    quote: Quote
+
+
+@dataclass(frozen=True)
+class Work:
+    """One thing to do for one listing."""
+
+    action: Action
+    account_id: int
+    product_id: int
+    sku: str
+    marketplace: str
+    #: The listing row's id (``None``: to be created with the first send).
+    listing_row_id: int | None = None
+    payload: ListingPayload | None = None
+    price: Decimal | None = None
+    currency: str = "USD"
+    quantity: int | None = None
+    #: Part hashes to record once the marketplace accepted the work.
+    hashes: Mapping[str, str] = field(default_factory=dict)
+    #: The marketplace's ids (eBay offer id for price/quantity updates).
+    marketplace_listing_id: str | None = None
+    issues: tuple[MarketplaceIssue, ...] = ()
+    waiting_since: dt.datetime | None = None
+
+    def effective_priority(self, now: dt.datetime, aging_seconds: float) -> int:
+        base = PRIORITY[self.action]
+        if self.waiting_since is None or aging_seconds <= 0:
+            return base
+        waited = max((now - self.waiting_since).total_seconds(), 0.0)
+        return base - int(waited // aging_seconds)
+
+
+@dataclass
+class Plan:
+    """Ordered work plus what was deliberately left alone (and why)."""
+
+    work: list[Work] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(w.action.value for w in self.work))
+
+    @property
+    def api_work(self) -> list[Work]:
+        return [w for w in self.work if w.action is not Action.PREFLIGHT]
+
+
+@dataclass(frozen=True)
+class PlanRules:
+    """The brand's sync rules as the planner needs them."""
+
+    end_states: tuple[str, ...]
+    out_of_stock_ends: bool
+    price_threshold: Decimal
+    quantity_reassert: dt.timedelta
+    aging_seconds: float = 3600.0
+
+    @classmethod
+    def from_brand(
+        cls, config: BrandConfig, *, aging_seconds: float = 3600.0
+    ) -> PlanRules:
+        rules = config.sync
+        return cls(
+            end_states=tuple(rules.end_states),
+            out_of_stock_ends=rules.listing_action("approved", 0) == "end",
+            price_threshold=rules.price_change_threshold,
+            quantity_reassert=dt.timedelta(hours=rules.quantity_reassert_hours),
+            aging_seconds=aging_seconds,
+        )
+
+
+def plan(
+    candidates: Iterable[Candidate],
+    config: BrandConfig,
+    rules: PlanRules,
+    *,
+    now: dt.datetime,
+    public_base_url: str,
+    force: bool = False,
+) -> Plan:
+    """Plan every candidate and order the work (see the module docstring).
+
+    ``force`` re-sends every listable listing in full (after a marketplace
+    lost its state, e.g. an emulator restarted).
+    """
+    result = Plan()
+    for candidate in candidates:
+        work = plan_one(
+            candidate,
+            config,
+            rules,
+            now=now,
+            public_base_url=public_base_url,
+            force=force,
+        )
+        if isinstance(work, str):
+            result.skipped[work] += 1
+        else:
+            result.work.extend(work)
+    result.work.sort(
+        key=lambda w: (
+            w.effective_priority(now, rules.aging_seconds),
+            w.waiting_since or now,
+            w.product_id,
+        )
+    )
+    return result
+
+
+def plan_one(
+    candidate: Candidate,
+    config: BrandConfig,
+    rules: PlanRules,
+    *,
+    now: dt.datetime,
+    public_base_url: str,
+    force: bool = False,
+) -> list[Work] | str:
+    """The work for one candidate, or the reason there is none."""
+    product, listing, account = candidate.product, candidate.listing, candidate.account
+    base = _base(candidate, now)
+    if listing is not None and listing.paused_until and listing.paused_until > now:
+        return "paused"
+    if listing is not None and listing.in_doubt_operation:
+        return [Work(action=Action.CHECK, **base)]
+    state = str(
+        product.state.value if hasattr(product.state, "value") else product.state
+    )
+    ends = state in rules.end_states or (
+        product.quantity <= 0 and rules.out_of_stock_ends
+    )
+    if ends:
+        if listing is None or listing.status == "ended" or not _was_sent(listing):
+            return "ended"
+        return [Work(action=Action.END, **base)]
+    if state != "approved":
+        return "not_approved"
+    quote = candidate.quote
+    if quote.price is None:
+        issue = preflight_issue(
+            "PREFLIGHT_PRICE_MISSING", quote.problem or "no price", "purchasable_offer"
+        )
+        return [Work(action=Action.PREFLIGHT, issues=(issue,), **base)]
+    checked = preflight(
+        config,
+        ListingInput(
+            product=product,
+            company=candidate.company,
+            seller=account,
+            images=candidate.images,
+            price=quote.price,
+            currency=quote.currency,
+            quantity=max(product.quantity, 0),
+        ),
+        public_base_url=public_base_url,
+        bounds=quote.bounds,
+    )
+    errors = tuple(i for i in checked.issues if i.severity == "ERROR")
+    if errors or checked.rendered is None:
+        return [Work(action=Action.PREFLIGHT, issues=errors or checked.issues, **base)]
+    rendered = checked.rendered
+    full = {
+        **base,
+        "payload": rendered.payload(),
+        "price": rendered.price,
+        "currency": rendered.currency,
+        "quantity": rendered.quantity,
+    }
+    if (
+        listing is None
+        or listing.status == "ended"
+        or not listing.sent_hashes.get("content")
+    ):
+        return [Work(action=Action.CREATE, hashes=dict(rendered.hashes), **full)]
+    changed = set(rendered.changed_parts(listing.sent_hashes))
+    if force or changed & {"content", "images"}:
+        return [
+            Work(action=Action.UPDATE_CONTENT, hashes=dict(rendered.hashes), **full)
+        ]
+    work: list[Work] = []
+    if "quantity" in changed or _reassert_due(listing, rules, now):
+        work.append(
+            Work(
+                action=Action.UPDATE_QUANTITY,
+                **{
+                    **base,
+                    "quantity": rendered.quantity,
+                    "currency": rendered.currency,
+                },
+                hashes={"quantity": rendered.hashes["quantity"]},
+            )
+        )
+    if "price" in changed and _price_moved(
+        listing, rendered.price, rendered.currency, rules
+    ):
+        work.append(
+            Work(
+                action=Action.UPDATE_PRICE,
+                **{**base, "price": rendered.price, "currency": rendered.currency},
+                hashes={"price": rendered.hashes["price"]},
+            )
+        )
+    return work or "in_sync"
+
+
+def _base(candidate: Candidate, now: dt.datetime) -> dict[str, object]:
+    listing = candidate.listing
+    return {
+        "account_id": candidate.account.id,
+        "product_id": candidate.product.id,
+        "sku": listing.sku if listing is not None else candidate.product.sku,
+        "marketplace": candidate.account.marketplace,
+        "listing_row_id": listing.id if listing is not None else None,
+        # eBay price/quantity updates need the offer id (looked up by SKU
+        # when unknown); Amazon needs none.
+        "marketplace_listing_id": listing.offer_id if listing is not None else None,
+        "waiting_since": (
+            listing.pending_since
+            if listing is not None and listing.pending_since
+            else now
+        ),
+    }
+
+
+def _was_sent(listing: Listing) -> bool:
+    return bool(listing.sent_hashes) or bool(listing.listing_id or listing.offer_id)
+
+
+def _reassert_due(listing: Listing, rules: PlanRules, now: dt.datetime) -> bool:
+    if listing.status not in ("live", "submitted"):
+        return False
+    last = listing.last_quantity_assert_at or listing.last_submitted_at
+    return last is None or now - last >= rules.quantity_reassert
+
+
+def _price_moved(
+    listing: Listing, price: Decimal, currency: str, rules: PlanRules
+) -> bool:
+    if currency != listing.sent_currency or listing.sent_price is None:
+        return True
+    return should_resend(Decimal(listing.sent_price), price, rules.price_threshold)

@@ -1,0 +1,640 @@
+"""The sync executor: runs the plan for many sellers, fairly and crash-safely.
+
+Sellers are served round-robin by up to ``max_parallel_sellers`` workers: a
+worker takes the seller at the head of the queue, does one *turn* (its first
+turn claims the seller, resolves operations left in doubt and plans; later
+turns send one batch of its highest-priority work) and puts the seller back
+at the tail. One busy company therefore never delays the others, and each
+seller's calls are paced by its own rate limiters in the connectors.
+
+Batches use the bulk paths where they pay (see the builder's capabilities in
+:mod:`connectors.registry`): eBay sends 25 listings or price/quantity updates
+a call; Amazon sends a ``JSON_LISTINGS_FEED`` when a seller has at least
+``feed_threshold`` listings to create or replace, single PUT/PATCH calls
+otherwise.
+
+Crash safety: before a batch is sent, its listings are marked
+``in_doubt_operation`` and committed; the answers are recorded, each with its
+listing update, in one transaction. A listing still in doubt at the next run
+(a crash, a timeout) is looked up on the marketplace before anything is sent
+again; every send is idempotent per SKU, so nothing is duplicated, and sent
+hashes are recorded only after success, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from connectors.base import MarketplaceConnector, PriceQuantityUpdate, SubmissionResult
+from connectors.registry import ConnectorRegistry, NotConnected
+from export_hub.brand.config import BrandConfig, load_brand, resolve_config_path
+from export_hub.db import transaction, utcnow
+from export_hub.errors import (
+    AuthorizationError,
+    MarketplaceError,
+    NeedsHumanError,
+    OutcomeUnknown,
+    SkippableError,
+)
+from export_hub.listings.models import Listing, SyncRun
+from export_hub.listings.sync import claims, record
+from export_hub.listings.sync.load import RateBook, load_candidates, seller_accounts
+from export_hub.listings.sync.plan import FULL, OFFER, Action, PlanRules, Work, plan
+from export_hub.marketplaces.models import SellerAccount
+from export_hub.pricing.config import PricingConfig, load_pricing
+from export_hub.settings import Settings
+
+log = logging.getLogger(__name__)
+Sessions = async_sessionmaker[AsyncSession]
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """What to sync and how."""
+
+    company_brn: str | None = None
+    marketplace: str | None = None
+    account_id: int | None = None
+    #: Plan and report; send and write nothing.
+    dry_run: bool = False
+    #: Re-send every listable listing in full.
+    force: bool = False
+    max_parallel_sellers: int = 32
+    #: Most listings per batch (eBay's bulk limit).
+    batch_size: int = 25
+    lease_seconds: float = 300.0
+    aging_seconds: float = 3600.0
+
+
+@dataclass
+class SyncReport:
+    """What a run did: ``counts[action][outcome]``."""
+
+    counts: dict[str, Counter[str]] = field(default_factory=dict)
+    sellers: int = 0
+    planned: int = 0
+    api_calls: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    def add(self, action: str, outcome: str, n: int = 1) -> None:
+        self.counts.setdefault(action, Counter())[outcome] += n
+
+    def as_counts(self) -> dict[str, dict[str, int]]:
+        return {a: dict(c) for a, c in sorted(self.counts.items())}
+
+
+@dataclass
+class _Seller:
+    account: SellerAccount
+    connector: MarketplaceConnector | None = None
+    work: deque[Work] = field(default_factory=deque)
+    started: bool = False
+    claimed: bool = False
+
+
+def load_configs(settings: Settings) -> tuple[BrandConfig, PricingConfig]:
+    return (
+        load_brand(resolve_config_path(settings.brand.file)),
+        load_pricing(resolve_config_path(settings.brand.pricing_file)),
+    )
+
+
+class SyncEngine:
+    """One sync run (see the module docstring). ``await engine.run()``."""
+
+    def __init__(
+        self,
+        sessions: Sessions,
+        settings: Settings,
+        options: SyncOptions | None = None,
+        *,
+        connectors: ConnectorRegistry | None = None,
+        sync_run_id: int | None = None,
+        now: dt.datetime | None = None,
+        configs: tuple[BrandConfig, PricingConfig] | None = None,
+    ):
+        self.sessions = sessions
+        self.settings = settings
+        self.options = options or SyncOptions()
+        self._own_connectors = connectors is None
+        self.connectors = connectors or ConnectorRegistry(settings)
+        self.run_id = sync_run_id
+        self.now = now or utcnow()
+        self.brand, self.pricing = configs or load_configs(settings)
+        self.rules = PlanRules.from_brand(
+            self.brand, aging_seconds=self.options.aging_seconds
+        )
+        self.pause_hours = self.brand.sync.needs_human_pause_hours
+        self.owner = claims.new_owner()
+        self.lease = dt.timedelta(seconds=self.options.lease_seconds)
+        self.report = SyncReport(dry_run=self.options.dry_run)
+        self.rates = RateBook(self.pricing, self.now.date())
+
+    async def run(self) -> SyncReport:
+        """Sync every seller account in scope; returns the report."""
+        started = time.monotonic()
+        try:
+            async with self.sessions() as db:
+                accounts = await seller_accounts(
+                    db,
+                    company_brn=self.options.company_brn,
+                    marketplace=self.options.marketplace,
+                    account_id=self.options.account_id,
+                )
+            self.report.sellers = len(accounts)
+            await self._progress(sellers_total=len(accounts), status="running")
+            queue = deque(_Seller(a) for a in accounts)
+            workers = max(1, min(self.options.max_parallel_sellers, len(queue)))
+            await asyncio.gather(*(self._worker(queue) for _ in range(workers)))
+        finally:
+            if self._own_connectors:
+                await self.connectors.aclose()
+            self.report.seconds = round(time.monotonic() - started, 3)
+        return self.report
+
+    async def _worker(self, queue: deque[_Seller]) -> None:
+        while queue:
+            seller = queue.popleft()
+            try:
+                more = await self._turn(seller)
+            except BaseException:
+                await self._finish(seller)
+                raise
+            if more:
+                queue.append(seller)
+            else:
+                await self._finish(seller)
+
+    async def _turn(self, seller: _Seller) -> bool:
+        """One turn for ``seller``; ``True`` if it has more work."""
+        if not seller.started:
+            seller.started = True
+            return await self._start(seller)
+        if not seller.work:
+            return False
+        if not await claims.renew(
+            self.sessions, seller.account.id, self.owner, lease=self.lease
+        ):
+            self.report.add("seller", "claim_lost")
+            seller.work.clear()
+            return False
+        batch = self._next_batch(seller)
+        await self._send(seller, batch)
+        return bool(seller.work)
+
+    async def _start(self, seller: _Seller) -> bool:
+        account = seller.account
+        if self.options.dry_run:
+            await self._plan(seller)
+            return False
+        if not await claims.claim(
+            self.sessions, account.id, self.owner, lease=self.lease
+        ):
+            self.report.add("seller", "busy")
+            return False
+        seller.claimed = True
+        try:
+            seller.connector = self.connectors.connector_for(account)
+            await self._prepare(seller)
+            await self._resolve_doubts(seller)
+        except NotConnected:
+            self.report.add("seller", "not_connected")
+            return False
+        except AuthorizationError:
+            await self._revoked(account)
+            return False
+        except MarketplaceError as exc:
+            log.warning("seller %s not synced this run: %s", account.id, exc)
+            self.report.add("seller", "unavailable")
+            return False
+        await self._plan(seller)
+        return bool(seller.work)
+
+    async def _prepare(self, seller: _Seller) -> None:
+        setup = await self.connectors.prepare(seller.account, _connector(seller))
+        if setup is not None and dict(setup) != dict(seller.account.setup or {}):
+            async with transaction(self.sessions) as db:
+                row = await db.get_one(SellerAccount, seller.account.id)
+                row.setup = {**(row.setup or {}), **dict(setup)}
+            seller.account.setup = {**(seller.account.setup or {}), **dict(setup)}
+
+    async def _resolve_doubts(self, seller: _Seller) -> None:
+        """Look up every listing whose last operation's outcome is unknown."""
+        async with self.sessions() as db:
+            doubtful = list(
+                await db.scalars(
+                    select(Listing).where(
+                        Listing.seller_account_id == seller.account.id,
+                        Listing.in_doubt_operation.is_not(None),
+                    )
+                )
+            )
+        connector = _connector(seller)
+        for listing in doubtful:
+            try:
+                state = await connector.get_listing(listing.sku)
+            except AuthorizationError:
+                raise
+            except MarketplaceError as exc:
+                log.info("listing %s still in doubt: %s", listing.id, exc)
+                self.report.add("check", "unknown")
+                continue
+            async with transaction(self.sessions) as db:
+                row = await db.get_one(Listing, listing.id)
+                operation = row.in_doubt_operation
+                row.in_doubt_operation = None
+                if state is not None:
+                    await record.apply_state(
+                        db,
+                        row,
+                        state,
+                        now=self.now,
+                        run_id=self.run_id,
+                        pause_hours=self.pause_hours,
+                    )
+                record.event(
+                    db,
+                    row,
+                    "check",
+                    "found" if state else "absent",
+                    now=self.now,
+                    run_id=self.run_id,
+                    operation=operation,
+                )
+            self.report.add("check", "found" if state else "absent")
+
+    async def _plan(self, seller: _Seller) -> None:
+        async with self.sessions() as db:
+            candidates = await load_candidates(db, seller.account, self.rates)
+        result = plan(
+            candidates,
+            self.brand,
+            self.rules,
+            now=self.now,
+            public_base_url=self.settings.web.public_base_url,
+            force=self.options.force,
+        )
+        for reason, n in result.skipped.items():
+            self.report.add("skip", reason, n)
+        self.report.planned += len(result.work)
+        if self.options.dry_run:
+            for work in result.work:
+                self.report.add(work.action.value, "planned")
+            await self._progress(
+                planned=len(result.work), done=len(result.work), sellers_done=1
+            )
+            return
+        seller.work = deque(await self._materialise(seller.account, result.work))
+        await self._progress(planned=len(result.work))
+
+    async def _materialise(
+        self, account: SellerAccount, work: list[Work]
+    ) -> list[Work]:
+        """Create listing rows for new work and note since when work waits."""
+        out: list[Work] = []
+        async with transaction(self.sessions) as db:
+            for item in work:
+                if item.listing_row_id is None:
+                    row = Listing(
+                        product_id=item.product_id,
+                        seller_account_id=account.id,
+                        marketplace=account.marketplace,
+                        sku=item.sku,
+                        status="pending",
+                        sent_hashes={},
+                        pending_since=self.now,
+                    )
+                    db.add(row)
+                    await db.flush()
+                    item = _with_row(item, row.id)
+                out.append(item)
+            waiting = [w.listing_row_id for w in out if w.listing_row_id is not None]
+            for start in range(0, len(waiting), 500):
+                await db.execute(
+                    update(Listing)
+                    .where(
+                        Listing.id.in_(waiting[start : start + 500]),
+                        Listing.pending_since.is_(None),
+                    )
+                    .values(pending_since=self.now)
+                )
+        return out
+
+    def _next_batch(self, seller: _Seller) -> list[Work]:
+        first = seller.work[0]
+        builder = self.connectors.builder(seller.account.marketplace)
+        limit = self.options.batch_size
+        if first.action in FULL:
+            threshold = getattr(builder, "feed_threshold", None)
+            remaining = sum(1 for w in seller.work if w.action in FULL)
+            if threshold is not None and remaining >= threshold:
+                limit = max(remaining, limit)
+        elif first.action is Action.PREFLIGHT:
+            limit = 500
+        batch: list[Work] = []
+        kept: deque[Work] = deque()
+        group = FULL if first.action in FULL else {first.action}
+        while seller.work:
+            item = seller.work.popleft()
+            if item.action in group and len(batch) < limit:
+                batch.append(item)
+            else:
+                kept.append(item)
+        seller.work = kept
+        return batch
+
+    async def _send(self, seller: _Seller, batch: list[Work]) -> None:
+        action = batch[0].action
+        if action is Action.PREFLIGHT:
+            await self._record_preflight(batch)
+            return
+        if action is Action.CHECK:
+            # Still in doubt after the lookup failed: try again next run.
+            self.report.add("check", "deferred", len(batch))
+            await self._progress(done=len(batch))
+            return
+        await self._mark_in_doubt(batch)
+        try:
+            outcomes = await self._call(seller, batch)
+        except AuthorizationError as exc:
+            await self._record_errors(batch, exc, "unauthorized")
+            await self._revoked(seller.account)
+            seller.work.clear()
+            return
+        await self._record(outcomes)
+
+    async def _call(
+        self, seller: _Seller, batch: list[Work]
+    ) -> list[tuple[Work, SubmissionResult | MarketplaceError]]:
+        """Send ``batch``; one answer (or error) per work item, in order."""
+        connector = _connector(seller)
+        builder = self.connectors.builder(seller.account.marketplace)
+        action = batch[0].action
+        self.report.api_calls += 1
+        if action in OFFER and getattr(builder, "price_quantity_batch", 1) > 1:
+            return await _batched(
+                batch,
+                connector.update_price_quantity([_offer_update(w) for w in batch]),
+            )
+        if (
+            action in FULL
+            and (
+                getattr(builder, "content_batch", 1) > 1
+                or len(batch) >= (getattr(builder, "feed_threshold", None) or 10**9)
+            )
+            and len(batch) > 1
+        ):
+            return await _batched(
+                batch,
+                connector.bulk_put_listings(
+                    [w.payload for w in batch if w.payload is not None]
+                ),
+            )
+        return list(await asyncio.gather(*(self._single(connector, w) for w in batch)))
+
+    async def _single(
+        self, connector: MarketplaceConnector, work: Work
+    ) -> tuple[Work, SubmissionResult | MarketplaceError]:
+        try:
+            if work.action is Action.END:
+                return work, await connector.delete_listing(work.sku)
+            if work.action in OFFER:
+                results = await connector.update_price_quantity([_offer_update(work)])
+                return work, results[0]
+            if work.payload is None:
+                raise ValueError(f"{work.action} without a payload")
+            return work, await connector.put_listing(work.payload)
+        except AuthorizationError:
+            raise
+        except MarketplaceError as exc:
+            return work, exc
+
+    async def _mark_in_doubt(self, batch: list[Work]) -> None:
+        async with transaction(self.sessions) as db:
+            for start in range(0, len(batch), 500):
+                chunk = batch[start : start + 500]
+                for action in {w.action for w in chunk}:
+                    await db.execute(
+                        update(Listing)
+                        .where(
+                            Listing.id.in_(
+                                [w.listing_row_id for w in chunk if w.action is action]
+                            )
+                        )
+                        .values(in_doubt_operation=action.value)
+                    )
+
+    async def _record(
+        self, outcomes: list[tuple[Work, SubmissionResult | MarketplaceError]]
+    ) -> None:
+        async with transaction(self.sessions) as db:
+            for work, answer in outcomes:
+                listing = await db.get_one(Listing, work.listing_row_id)
+                if isinstance(answer, MarketplaceError):
+                    outcome = _error_outcome(answer)
+                    await record.record_error(
+                        db,
+                        listing,
+                        work,
+                        answer,
+                        outcome,
+                        now=self.now,
+                        run_id=self.run_id,
+                        pause_hours=self.pause_hours,
+                    )
+                else:
+                    outcome = await record.record_result(
+                        db,
+                        listing,
+                        work,
+                        answer,
+                        now=self.now,
+                        run_id=self.run_id,
+                        pause_hours=self.pause_hours,
+                    )
+                self.report.add(work.action.value, outcome)
+            await self._progress_in(db, done=len(outcomes))
+
+    async def _record_errors(
+        self, batch: list[Work], exc: MarketplaceError, outcome: str
+    ) -> None:
+        async with transaction(self.sessions) as db:
+            for work in batch:
+                listing = await db.get_one(Listing, work.listing_row_id)
+                await record.record_error(
+                    db,
+                    listing,
+                    work,
+                    exc,
+                    outcome,
+                    now=self.now,
+                    run_id=self.run_id,
+                    pause_hours=self.pause_hours,
+                )
+                self.report.add(work.action.value, outcome)
+            await self._progress_in(db, done=len(batch))
+
+    async def _record_preflight(self, batch: list[Work]) -> None:
+        async with transaction(self.sessions) as db:
+            for work in batch:
+                listing = await db.get_one(Listing, work.listing_row_id)
+                outcome = await record.record_preflight(
+                    db, listing, work, now=self.now, run_id=self.run_id
+                )
+                self.report.add("preflight", outcome)
+            await self._progress_in(db, done=len(batch))
+
+    async def _revoked(self, account: SellerAccount) -> None:
+        """The seller withdrew consent (or it expired): ask for re-authorization."""
+        async with transaction(self.sessions) as db:
+            row = await db.get_one(SellerAccount, account.id)
+            row.status = "revoked"
+            row.last_check_at = utcnow()
+            row.last_check_ok = False
+            row.last_check_message = (
+                "마켓플레이스가 인증을 거부했습니다. 다시 연결해 주세요. / "
+                "The marketplace refused the authorization: reconnect the account."
+            )
+        self.report.add("seller", "reauthorize")
+
+    async def _finish(self, seller: _Seller) -> None:
+        if seller.claimed:
+            seller.claimed = False
+            await claims.release(self.sessions, seller.account.id, self.owner)
+        if not self.options.dry_run:
+            await self._progress(sellers_done=1)
+
+    # -- progress ---------------------------------------------------------------
+
+    async def _progress(self, **changes: Any) -> None:
+        if self.run_id is None:
+            return
+        async with transaction(self.sessions) as db:
+            await self._progress_in(db, **changes)
+
+    async def _progress_in(self, db: AsyncSession, **changes: Any) -> None:
+        """Add to the run's counters (atomic increments, safe across workers)
+        and store the counts so far."""
+        if self.run_id is None:
+            return
+        values: dict[str, Any] = {}
+        for name in ("planned", "done", "sellers_done"):
+            if name in changes:
+                values[name] = getattr(SyncRun, name) + changes[name]
+        if "sellers_total" in changes:
+            values["sellers_total"] = changes["sellers_total"]
+        if changes.get("status") == "running":
+            values["status"] = "running"
+            values["started_at"] = utcnow()
+        values["counts"] = self.report.as_counts()
+        await db.execute(
+            update(SyncRun).where(SyncRun.id == self.run_id).values(**values)
+        )
+
+
+def _connector(seller: _Seller) -> MarketplaceConnector:
+    if seller.connector is None:
+        raise RuntimeError(f"seller account {seller.account.id} has no connector")
+    return seller.connector
+
+
+def _with_row(work: Work, row_id: int) -> Work:
+    from dataclasses import replace
+
+    return replace(work, listing_row_id=row_id)
+
+
+def _offer_update(work: Work) -> PriceQuantityUpdate:
+    return PriceQuantityUpdate(
+        sku=work.sku,
+        price=work.price if work.action is Action.UPDATE_PRICE else None,
+        currency=work.currency,
+        quantity=work.quantity if work.action is Action.UPDATE_QUANTITY else None,
+        listing_id=work.marketplace_listing_id,
+    )
+
+
+async def _batched(
+    batch: Sequence[Work], call: Awaitable[list[SubmissionResult]]
+) -> list[tuple[Work, SubmissionResult | MarketplaceError]]:
+    """One bulk call for ``batch``; an error of the whole call is every item's."""
+    try:
+        results = await call
+    except AuthorizationError:
+        raise
+    except MarketplaceError as exc:
+        return [(w, exc) for w in batch]
+    return list(zip(batch, results, strict=True))
+
+
+def _error_outcome(exc: MarketplaceError) -> str:
+    if isinstance(exc, OutcomeUnknown):
+        return "unknown"
+    if isinstance(exc, SkippableError):
+        return "missing"
+    if isinstance(exc, NeedsHumanError):
+        return "needs_action"
+    return "failed"
+
+
+async def run_sync(
+    sessions: Sessions,
+    settings: Settings,
+    options: SyncOptions | None = None,
+    *,
+    connectors: ConnectorRegistry | None = None,
+    sync_run_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> SyncReport:
+    """Run one sync and close its :class:`SyncRun` (when given) with the result."""
+    engine = SyncEngine(
+        sessions,
+        settings,
+        options,
+        connectors=connectors,
+        sync_run_id=sync_run_id,
+        now=now,
+    )
+    status, error = "failed", ""
+    try:
+        report = await engine.run()
+        status = "succeeded"
+        return report
+    except asyncio.CancelledError:
+        status, error = "cancelled", "cancelled"
+        raise
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        raise
+    finally:
+        if sync_run_id is not None:
+            await asyncio.shield(
+                _close_run(sessions, sync_run_id, status, error, engine.report)
+            )
+
+
+async def _close_run(
+    sessions: Sessions, run_id: int, status: str, error: str, report: SyncReport
+) -> None:
+    async with transaction(sessions) as db:
+        await db.execute(
+            update(SyncRun)
+            .where(SyncRun.id == run_id)
+            .values(
+                status=status,
+                error=error,
+                counts=report.as_counts(),
+                finished_at=utcnow(),
+            )
+        )
