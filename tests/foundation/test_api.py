@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from openapi_spec_validator import validate
@@ -241,3 +242,24 @@ async def test_token_page_issues_a_token_shown_once(client, sessions) -> None:
         "/api/v1/products", headers={"Authorization": f"Bearer {token}"}
     )
     assert resp.status == 200
+
+
+async def test_concurrent_edits_of_one_version_one_wins(client, sessions) -> None:
+    _, owner = await make_company_user(sessions, 0)
+    headers = await token_for(sessions, owner)
+    resp = await client.post("/api/v1/products", json=product_values(), headers=headers)
+    pid = (await resp.json())["id"]
+
+    async def edit(name: str) -> int:
+        resp = await client.patch(
+            f"/api/v1/products/{pid}",
+            json={"name_en": name, "version": 1},
+            headers=headers,
+        )
+        return resp.status
+
+    statuses = await asyncio.gather(*(edit(f"Edit {n}") for n in range(4)))
+    assert sorted(statuses) == [200, 409, 409, 409]
+    body = await (await client.get(f"/api/v1/products/{pid}", headers=headers)).json()
+    assert body["version"] == 2
+    assert [e["action"] for e in body["history"]] == ["create", "edit"]
