@@ -25,9 +25,9 @@ def setup(app: web.Application) -> None:
     r.add_post(BASE + "/program/opt_in", opt_in)
     for resource in KINDS:
         r.add_get(f"{BASE}/{resource}", _list(resource))
-        # eBay documents POST /fulfillment_policy/ (with the slash); accept both.
-        r.add_post(f"{BASE}/{resource}", _create(resource))
-        r.add_post(f"{BASE}/{resource}/", _create(resource))
+        # eBay documents POST /fulfillment_policy/ with the slash, the others without.
+        slash = "/" if resource == "fulfillment_policy" else ""
+        r.add_post(f"{BASE}/{resource}{slash}", _create(resource))
         r.add_get(BASE + f"/{resource}/{{policy_id}}", _get(resource))
     r.add_get("/commerce/identity/v1/user/", identity_user)
 

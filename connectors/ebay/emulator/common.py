@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -161,7 +162,20 @@ async def rest_auth_middleware(
             ),
         )
     state.log.append((request.method, request.path, seller.username, body))
-    return await handler(request)
+    response = await handler(request)
+    _record(state, request, response)
+    return response
+
+
+def _record(
+    state: EmulatorState, request: web.Request, response: web.StreamResponse
+) -> None:
+    if not state.record_exchanges or not isinstance(response, web.Response):
+        return
+    body = None
+    if response.content_type == "application/json" and isinstance(response.body, bytes):
+        body = json.loads(response.body)
+    state.exchanges.append((request.method, request.path, response.status, body))
 
 
 def over_limits(state: EmulatorState, username: str, api: str) -> str | None:

@@ -185,6 +185,9 @@ class EmulatorState:
         self.clock = time.monotonic
         self.wall_clock = time.time
         self.token_calls = {"authorization_code": 0, "refresh_token": 0}
+        #: When set, REST answers are kept as (method, path, status, body).
+        self.record_exchanges = False
+        self.exchanges: list[tuple[str, str, int, Any]] = []
 
     def next_id(self) -> str:
         return str(next(self._ids))
