@@ -79,7 +79,7 @@ def validate(base: str, schema: dict[str, Any], body: Any) -> None:
 
 def body_schema(content: dict[str, Any]) -> dict[str, Any] | None:
     for media in content.values():
-        if "schema" in media and media["schema"]:
+        if media.get("schema"):
             return dict(media["schema"])
     return None
 
