@@ -191,3 +191,12 @@ def _add_job_commands() -> None:
 
 
 _add_job_commands()
+
+
+def _add_consultation_commands() -> None:
+    from export_hub.consultations.cli import offices_group
+
+    main.add_command(offices_group)
+
+
+_add_consultation_commands()

@@ -42,8 +42,14 @@ def demo_steps() -> list[DemoStep]:
     from connectors.amazon.emulator.demo import connect_demo_sellers
     from connectors.ebay.emulator.demo import connect_demo_ebay_sellers
     from export_hub.catalog.demo_data import load_foundation_demo
+    from export_hub.consultations.demo_data import load_consultations_demo
 
-    return [load_foundation_demo, connect_demo_sellers, connect_demo_ebay_sellers]
+    return [
+        load_foundation_demo,
+        connect_demo_sellers,
+        connect_demo_ebay_sellers,
+        load_consultations_demo,
+    ]
 
 
 async def load_demo(settings: Settings) -> list[DemoLogin]:
