@@ -367,11 +367,12 @@ class EbayInventoryClient:
             )
             return str(resp.body["offerId"])
         except InvalidListing as exc:
-            offer_id = _existing_offer_id(exc.issues) or await self._offer_id_for(
+            found = _existing_offer_id(exc.issues) or await self._offer_id_for(
                 listing.sku
             )
-            if offer_id is None:
+            if found is None:
                 raise
+            offer_id = found
             await self._put_offer(offer_id, body, listing.sku)
             return offer_id
 
