@@ -15,10 +15,9 @@ existing ``offerId``, which we adopt; failing that we look it up by SKU).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from connectors.base import (
     ListingPayload,
@@ -31,9 +30,21 @@ from connectors.base import (
     SubmissionStatus,
 )
 from connectors.ebay.account import EbayAccountSetup, SellerSetup
+from connectors.ebay.bulk import (
+    BASE,
+    BulkItem,
+    existing_offer_id,
+    fee_issues,
+    final_result,
+    is_duplicate,
+    is_ok,
+    money,
+    price_quantity_request,
+    result_of,
+    send_bulk,
+    settle_item,
+)
 from connectors.ebay.errors import (
-    TRANSIENT_CODES,
-    EbayError,
     rest_errors,
 )
 from connectors.ebay.sites import site_for
@@ -41,27 +52,8 @@ from connectors.ebay.transport import EbayTransport
 from export_hub.errors import (
     InvalidListing,
     MarketplaceIssue,
-    NeedsHumanError,
     SkippableError,
 )
-
-E = TypeVar("E")
-BASE = "/sell/inventory/v1"
-BATCH = 25
-#: Rounds of re-sending items whose failure was transient, within one call.
-BULK_ROUNDS = 3
-
-
-@dataclass
-class _Item:
-    """One SKU's progress through a bulk run."""
-
-    payload: ListingPayload
-    offer_id: str | None = None
-    listing_id: str | None = None
-    existing_offer: bool = False
-    failed: tuple[MarketplaceIssue, ...] | None = None
-    warnings: list[MarketplaceIssue] = field(default_factory=list)
 
 
 class EbayInventoryClient:
@@ -188,15 +180,16 @@ class EbayInventoryClient:
         sendable = [p for p in pending if p[2] not in over]
 
         def request_of(entry: tuple[int, PriceQuantityUpdate, str]) -> dict[str, Any]:
-            return _price_quantity_request(entry[1], entry[2])
+            return price_quantity_request(entry[1], entry[2])
 
         async def settle(
             entry: tuple[int, PriceQuantityUpdate, str], answer: dict[str, Any]
         ) -> None:
             index, update, offer_id = entry
-            results[index] = _result_of(update.sku, answer, offer_id=offer_id)
+            results[index] = result_of(update.sku, answer, offer_id=offer_id)
 
-        await self._bulk(
+        await send_bulk(
+            self._t,
             sendable,
             "bulk_update_price_quantity",
             "inventory.bulk_update_price_quantity",
@@ -309,11 +302,11 @@ class EbayInventoryClient:
         setup = await self.setup.ensure()
         if not setup.ready:
             return [_not_ready(p.sku, setup) for p in listings]
-        items = [_Item(p) for p in listings]
+        items = [BulkItem(p) for p in listings]
         await self._bulk_items(items)
         await self._bulk_offers([i for i in items if i.failed is None], setup)
         await self._bulk_publish([i for i in items if i.failed is None])
-        return [_final(i) for i in items]
+        return [final_result(i) for i in items]
 
     async def get_listing_fees(
         self, offer_ids: Sequence[str]
@@ -326,7 +319,7 @@ class EbayInventoryClient:
             operation="inventory.get_listing_fees",
             json={"offers": [{"offerId": o} for o in offer_ids]},
         )
-        return _fee_issues(resp.body)
+        return fee_issues(resp.body)
 
     async def aclose(self) -> None:
         """The transport (and its HTTP session) belongs to the pool."""
@@ -367,7 +360,7 @@ class EbayInventoryClient:
             )
             return str(resp.body["offerId"])
         except InvalidListing as exc:
-            found = _existing_offer_id(exc.issues) or await self._offer_id_for(
+            found = existing_offer_id(exc.issues) or await self._offer_id_for(
                 listing.sku
             )
             if found is None:
@@ -404,18 +397,19 @@ class EbayInventoryClient:
                 request_id=exc.request_id,
             ) from exc
 
-    async def _bulk_items(self, items: list[_Item]) -> None:
-        def request_of(item: _Item) -> dict[str, Any]:
+    async def _bulk_items(self, items: list[BulkItem]) -> None:
+        def request_of(item: BulkItem) -> dict[str, Any]:
             return {
                 "sku": item.payload.sku,
                 "locale": self._site.content_language.replace("-", "_"),
                 **self._item_body(item.payload),
             }
 
-        async def settle(item: _Item, answer: dict[str, Any]) -> None:
-            _settle(item, answer)
+        async def settle(item: BulkItem, answer: dict[str, Any]) -> None:
+            settle_item(item, answer)
 
-        await self._bulk(
+        await send_bulk(
+            self._t,
             items,
             "bulk_create_or_replace_inventory_item",
             "inventory.bulk_create_or_replace_inventory_item",
@@ -424,16 +418,16 @@ class EbayInventoryClient:
             headers={"Content-Language": self._site.content_language},
         )
 
-    async def _bulk_offers(self, items: list[_Item], setup: SellerSetup) -> None:
-        def request_of(item: _Item) -> dict[str, Any]:
+    async def _bulk_offers(self, items: list[BulkItem], setup: SellerSetup) -> None:
+        def request_of(item: BulkItem) -> dict[str, Any]:
             return self._offer_body(item.payload, setup)
 
-        async def settle(item: _Item, answer: dict[str, Any]) -> None:
+        async def settle(item: BulkItem, answer: dict[str, Any]) -> None:
             errors = rest_errors(answer.get("errors"))
-            existing = _existing_offer_id(tuple(e.issue() for e in errors))
-            if _ok(answer):
+            existing = existing_offer_id(tuple(e.issue() for e in errors))
+            if is_ok(answer):
                 item.offer_id = str(answer.get("offerId"))
-            elif existing or _is_duplicate(errors):
+            elif existing or is_duplicate(errors):
                 item.existing_offer = True
                 item.offer_id = existing or await self._offer_id_for(item.payload.sku)
                 if item.offer_id is None:
@@ -446,9 +440,10 @@ class EbayInventoryClient:
                 except InvalidListing as exc:
                     item.failed = exc.issues
                     return
-            _settle(item, answer, ignore_duplicate=True)
+            settle_item(item, answer, ignore_duplicate=True)
 
-        await self._bulk(
+        await send_bulk(
+            self._t,
             items,
             "bulk_create_offer",
             "inventory.bulk_create_offer",
@@ -457,60 +452,21 @@ class EbayInventoryClient:
             headers={"Content-Language": self._site.content_language},
         )
 
-    async def _bulk_publish(self, items: list[_Item]) -> None:
-        def request_of(item: _Item) -> dict[str, Any]:
+    async def _bulk_publish(self, items: list[BulkItem]) -> None:
+        def request_of(item: BulkItem) -> dict[str, Any]:
             return {"offerId": item.offer_id}
 
-        async def settle(item: _Item, answer: dict[str, Any]) -> None:
-            if _settle(item, answer):
+        async def settle(item: BulkItem, answer: dict[str, Any]) -> None:
+            if settle_item(item, answer):
                 item.listing_id = answer.get("listingId")
 
-        await self._bulk(
+        await send_bulk(
+            self._t,
             items,
             "bulk_publish_offer",
             "inventory.bulk_publish_offer",
             request_of,
             settle,
-        )
-
-    async def _bulk(
-        self,
-        entries: Sequence[E],
-        resource: str,
-        operation: str,
-        request_of: Callable[[E], dict[str, Any]],
-        settle: Callable[[E, dict[str, Any]], Awaitable[None]],
-        *,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        """Send ``entries`` 25 at a time; per-item transient failures go again
-        (up to ``BULK_ROUNDS``), everything else is settled once."""
-        pending = list(entries)
-        for round_no in range(BULK_ROUNDS):
-            retry: list[E] = []
-            for start in range(0, len(pending), BATCH):
-                batch = pending[start : start + BATCH]
-                resp = await self._t.request(
-                    "POST",
-                    f"{BASE}/{resource}",
-                    api="inventory",
-                    operation=operation,
-                    json={"requests": [request_of(e) for e in batch]},
-                    headers=headers,
-                )
-                answers = (resp.body or {}).get("responses") or []
-                for entry, answer in zip(batch, answers, strict=False):
-                    if _transient(answer) and round_no < BULK_ROUNDS - 1:
-                        retry.append(entry)
-                    else:
-                        await settle(entry, answer)
-                for entry in batch[len(answers) :]:
-                    retry.append(entry)  # eBay left it out: treat as not done
-            if not retry:
-                return
-            pending = retry
-        raise NeedsHumanError(  # pragma: no cover - the last round settles everything
-            "bulk call left items unsettled", marketplace="ebay", operation=operation
         )
 
     # -- lookups and bodies -----------------------------------------------------
@@ -568,120 +524,11 @@ class EbayInventoryClient:
         offer["listingPolicies"] = policies
         if listing.price is not None:
             offer["pricingSummary"] = {
-                "price": {"value": _money(listing.price), "currency": listing.currency}
+                "price": {"value": money(listing.price), "currency": listing.currency}
             }
         if listing.quantity is not None:
             offer["availableQuantity"] = listing.quantity
         return offer
-
-
-def _money(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.01'))}"
-
-
-def _price_quantity_request(
-    update: PriceQuantityUpdate, offer_id: str
-) -> dict[str, Any]:
-    offer: dict[str, Any] = {"offerId": offer_id}
-    request: dict[str, Any] = {"sku": update.sku, "offers": [offer]}
-    if update.price is not None:
-        offer["price"] = {"value": _money(update.price), "currency": update.currency}
-    if update.quantity is not None:
-        offer["availableQuantity"] = update.quantity
-        request["shipToLocationAvailability"] = {"quantity": update.quantity}
-    return request
-
-
-def _ok(answer: dict[str, Any]) -> bool:
-    return 200 <= int(answer.get("statusCode", 500)) < 300
-
-
-def _transient(answer: dict[str, Any]) -> bool:
-    if _ok(answer):
-        return False
-    errors = rest_errors(answer.get("errors"))
-    return int(answer.get("statusCode", 500)) >= 500 or (
-        bool(errors) and all(e.code in TRANSIENT_CODES for e in errors)
-    )
-
-
-def _is_duplicate(errors: list[EbayError]) -> bool:
-    return any(e.code == 25002 and "already exists" in e.message for e in errors)
-
-
-def _existing_offer_id(issues: tuple[MarketplaceIssue, ...]) -> str | None:
-    for issue in issues:
-        if (
-            issue.code == "25002"
-            and "already exists" in issue.message
-            and issue.attribute_names
-        ):
-            return issue.attribute_names[0]
-    return None
-
-
-def _settle(
-    item: _Item, answer: dict[str, Any], *, ignore_duplicate: bool = False
-) -> bool:
-    """Record one per-item answer; ``True`` if it succeeded."""
-    warnings = [
-        w.issue() for w in rest_errors(answer.get("warnings"), severity="WARNING")
-    ]
-    item.warnings.extend(warnings)
-    errors = rest_errors(answer.get("errors"))
-    if _ok(answer) or (ignore_duplicate and item.offer_id and _is_duplicate(errors)):
-        return True
-    item.failed = tuple(e.issue() for e in errors) or (
-        MarketplaceIssue(str(answer.get("statusCode")), "eBay gave no error details"),
-    )
-    return False
-
-
-def _final(item: _Item) -> SubmissionResult:
-    sku = item.payload.sku
-    if item.failed is not None:
-        return SubmissionResult(
-            sku, SubmissionStatus.INVALID, item.failed, submission_id=item.offer_id
-        )
-    return SubmissionResult(
-        sku,
-        SubmissionStatus.DONE,
-        tuple(item.warnings),
-        submission_id=item.offer_id,
-        listing_id=item.listing_id,
-    )
-
-
-def _result_of(sku: str, answer: dict[str, Any], *, offer_id: str) -> SubmissionResult:
-    warnings = tuple(
-        w.issue() for w in rest_errors(answer.get("warnings"), severity="WARNING")
-    )
-    if _ok(answer):
-        return SubmissionResult(
-            sku, SubmissionStatus.DONE, warnings, submission_id=offer_id
-        )
-    issues = tuple(e.issue() for e in rest_errors(answer.get("errors")))
-    return SubmissionResult(
-        sku, SubmissionStatus.INVALID, issues or warnings, submission_id=offer_id
-    )
-
-
-def _fee_issues(body: dict[str, Any] | None) -> list[MarketplaceIssue]:
-    issues = []
-    for summary in (body or {}).get("feeSummaries") or []:
-        for fee in summary.get("fees") or []:
-            amount = fee.get("amount") or {}
-            issues.append(
-                MarketplaceIssue(
-                    code=f"fee.{fee.get('feeType', 'FEE')}",
-                    message=(
-                        f"{fee.get('feeType')}: {amount.get('value')} "
-                        f"{amount.get('currency')}"
-                    ),
-                    severity="INFO",
-                )
-            )
-    return issues
 
 
 _ALREADY_LIVE = (
