@@ -138,11 +138,22 @@ def default_registry(settings: Settings) -> JobRegistry:
     for module_name in FEATURE_JOB_MODULES:
         for spec in _feature_specs(module_name, settings):
             registry.register(spec)
+    for module_name in settings.jobs.extra_modules:
+        for spec in _feature_specs(module_name, settings, required=True):
+            registry.register(spec)
     return registry
 
 
-def _feature_specs(module_name: str, settings: Settings) -> list[JobSpec]:
-    if importlib.util.find_spec(module_name) is None:
+def _feature_specs(
+    module_name: str, settings: Settings, *, required: bool = False
+) -> list[JobSpec]:
+    try:
+        spec = importlib.util.find_spec(module_name)
+    except ModuleNotFoundError:  # a missing parent package
+        spec = None
+    if spec is None:
+        if required:
+            raise ValueError(f"jobs.extra_modules: no module named {module_name!r}")
         return []
     module = importlib.import_module(module_name)
     if hasattr(module, "job_specs"):

@@ -102,3 +102,21 @@ async def test_prune_keeps_recent_and_running(sessions, settings: Settings) -> N
         assert [r.kind for r in await recent_runs(db, status="running")] == ["t.stuck"]
         assert len(await recent_runs(db, kind="t.old")) == 1
         assert await db.scalar(select(JobRun.id).where(JobRun.kind == "none")) is None
+
+
+def test_extra_job_modules(settings: Settings) -> None:
+    extra = settings.model_copy(
+        update={
+            "jobs": settings.jobs.model_copy(
+                update={"extra_modules": ["tests.jobs.lockprobe"]}
+            )
+        }
+    )
+    assert "test.lock_probe" in default_registry(extra)
+    missing = settings.model_copy(
+        update={
+            "jobs": settings.jobs.model_copy(update={"extra_modules": ["no.such.mod"]})
+        }
+    )
+    with pytest.raises(ValueError, match=r"no module named 'no\.such\.mod'"):
+        default_registry(missing)
