@@ -13,6 +13,7 @@ content, a required text missing, a word longer than a limit).
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -155,17 +156,30 @@ def template_values(
     }
 
 
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """Substitute ``values``, tidy spaces, and say a brand only once where the
+    product name already starts with it ("Hanbit Hanbit Bracelet")."""
+    text = normalise_space(string.Template(template).substitute(values))
+    for brand in {values.get("company_brand", ""), values.get("shared_brand", "")}:
+        if brand:
+            text = re.sub(
+                rf"(?<!\S){re.escape(brand)}\s+{re.escape(brand)}(?!\S)",
+                brand,
+                text,
+                flags=re.IGNORECASE,
+            )
+    return text
+
+
 def compose_title(template: str, values: Mapping[str, str], limits: Limits) -> str:
     """Fill ``template``; when too long, shorten the product name first (so the
     brand words survive), then the whole title, always at a word boundary."""
-    full = normalise_space(string.Template(template).substitute(values))
+    full = fill(template, values)
     if fits(full, limits.title_chars, limits.title_bytes):
         return full
     name = values["name"]
     if "$name" in template or "${name}" in template:
-        without = normalise_space(
-            string.Template(template).substitute({**values, "name": ""})
-        )
+        without = fill(template, {**values, "name": ""})
         spare_chars = limits.title_chars - len(without) - 1
         spare_bytes = limits.title_bytes - len(without.encode()) - 1
         if spare_chars > 0 and spare_bytes > 0:
@@ -174,9 +188,7 @@ def compose_title(template: str, values: Mapping[str, str], limits: Limits) -> s
             except TooLongWithoutBoundary:
                 short = ""
             if short:
-                title = normalise_space(
-                    string.Template(template).substitute({**values, "name": short})
-                )
+                title = fill(template, {**values, "name": short})
                 if fits(title, limits.title_chars, limits.title_bytes):
                     return title
     return truncate_words(full, limits.title_chars, limits.title_bytes)

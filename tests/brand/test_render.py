@@ -204,3 +204,19 @@ def test_listing_input_is_not_mutated() -> None:
     before = dataclasses.replace(listing)
     render_listing(brand_config(), listing, public_base_url=BASE_URL)
     assert listing.product.bullets_en == before.product.bullets_en
+
+
+def test_brand_is_not_repeated_when_the_name_starts_with_it() -> None:
+    out = render("amazon", product_kw={"name_en": "HANBIT Silver Bracelet"})
+    assert attr(out.body, "item_name") == "Hanbit Silver Bracelet - IT's Daejeon"
+    co = render(
+        "ebay",
+        company_kw={"branding_mode": "co-brand"},
+        product_kw={"name_en": "IT's Daejeon Silver Bracelet"},
+    )
+    assert (
+        co.body["inventory_item"]["product"]["title"] == "IT's Daejeon Silver Bracelet"
+    )
+    # A brand that is only a prefix of a word is left alone.
+    other = render("amazon", product_kw={"name_en": "Hanbitware Bowl"})
+    assert attr(other.body, "item_name") == "Hanbit Hanbitware Bowl - IT's Daejeon"
