@@ -32,7 +32,7 @@ from ebaysdk.trading import Connection
 from connectors.base import PriceQuantityUpdate, SubmissionResult, SubmissionStatus
 from connectors.ebay.errors import EbayError, ErrorContext, classify
 from connectors.ebay.sites import site_for
-from connectors.ebay.transport import EbayTransport
+from connectors.ebay.transport import EbayTransport, context_kwargs
 from connectors.transport import CallContext
 from export_hub.errors import (
     AuthorizationError,
@@ -105,12 +105,7 @@ def translate_ebaysdk(
     exc: BaseException, context: CallContext
 ) -> MarketplaceError | None:
     """ebaysdk's three kinds of failure as project errors (``None``: a bug)."""
-    kwargs: dict[str, Any] = {
-        "marketplace": context.marketplace,
-        "operation": context.operation,
-        "seller_id": context.seller_id,
-        "sku": context.sku,
-    }
+    kwargs = context_kwargs(context)
     if isinstance(exc, EbaySdkConnectionError):
         response = getattr(exc, "response", None)
         status = getattr(response, "status_code", None)

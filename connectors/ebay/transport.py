@@ -279,16 +279,21 @@ class EbayTransportPool:
             await self.session.close()
 
 
-def translate_aiohttp(
-    exc: BaseException, context: CallContext
-) -> MarketplaceError | None:
-    """aiohttp's failures as project errors; ``None`` lets anything else through."""
-    kwargs: dict[str, Any] = {
+def context_kwargs(context: CallContext) -> dict[str, Any]:
+    """The keyword arguments of a :class:`MarketplaceError` for ``context``."""
+    return {
         "marketplace": context.marketplace,
         "operation": context.operation,
         "seller_id": context.seller_id,
         "sku": context.sku,
     }
+
+
+def translate_aiohttp(
+    exc: BaseException, context: CallContext
+) -> MarketplaceError | None:
+    """aiohttp's failures as project errors; ``None`` lets anything else through."""
+    kwargs = context_kwargs(context)
     if isinstance(exc, aiohttp.ClientConnectorError):
         # Never reached eBay: nothing happened, safe to retry.
         return TransientError(f"cannot connect: {type(exc).__name__}", **kwargs)

@@ -260,3 +260,28 @@ async def test_business_policies_pending_until_ebay_opts_the_seller_in(
     emulator.state.sellers["new_seller"].opt_in_at = 0
     assert (await client.setup.ensure()).ready
     assert (await client.put_listing(listing("N-1"))).status is SubmissionStatus.DONE
+
+
+@pytest.mark.parametrize(
+    ("resource", "code"),
+    [
+        ("bulk_create_or_replace_inventory_item", 25727),
+        ("bulk_create_offer", 25730),
+        ("bulk_publish_offer", 25730),
+        ("bulk_update_price_quantity", 25727),
+    ],
+)
+async def test_emulator_refuses_more_than_25_per_bulk_call(
+    client: EbayInventoryClient, resource: str, code: int
+) -> None:
+    resp = await client._t.request(
+        "POST",
+        f"/sell/inventory/v1/{resource}",
+        api="inventory",
+        operation="test",
+        json={"requests": [{"sku": f"X-{i}", "offerId": str(i)} for i in range(26)]},
+        headers={"Content-Language": "en-US"},
+        allow=(400,),
+    )
+    assert resp.status == 400
+    assert [e["errorId"] for e in resp.body["errors"]] == [code]

@@ -3,6 +3,7 @@ bulk_migrate_listing (offers are in :mod:`.offers`)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
@@ -161,21 +162,25 @@ async def delete_item(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-def too_many(
-    requests: list[Any], limit: int, code: int, what: str
-) -> web.Response | None:
+async def bulk_requests(
+    request: web.Request, code: int, what: str, *, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The ``requests`` of a bulk call; 400 (eBay's body) when empty or too many."""
+    limit = limit or request.app[STATE].config.max_bulk
+    requests = list((await request.json()).get("requests") or [])
     if not requests:
-        return error_response(400, error(25709, "Invalid request. requests is empty"))
-    if len(requests) > limit:
-        return error_response(
-            400,
-            error(
-                code,
-                f"The number of {what} in the request cannot exceed {limit}.",
-                parameters={"additionalInfo": str(limit)},
-            ),
+        found = error(25709, "Invalid request. requests is empty")
+    elif len(requests) > limit:
+        found = error(
+            code,
+            f"The number of {what} in the request cannot exceed {limit}.",
+            parameters={"additionalInfo": str(limit)},
         )
-    return None
+    else:
+        return requests
+    raise web.HTTPBadRequest(
+        text=json.dumps({"errors": [found]}), content_type="application/json"
+    )
 
 
 def item_failure(sku: str) -> dict[str, Any]:
@@ -198,12 +203,7 @@ async def bulk_items(request: web.Request) -> web.Response:
     errors = _language_errors(request)
     if errors:
         return error_response(400, *errors)
-    requests = (await request.json()).get("requests") or []
-    refused = too_many(
-        requests, request.app[STATE].config.max_bulk, 25727, "InventoryItems"
-    )
-    if refused:
-        return refused
+    requests = await bulk_requests(request, 25727, "InventoryItems")
     skus = [r.get("sku") for r in requests]
     if len(set(skus)) != len(skus):
         return error_response(
@@ -230,10 +230,9 @@ async def bulk_items(request: web.Request) -> web.Response:
 
 async def bulk_migrate(request: web.Request) -> web.Response:
     state, seller = ctx_of(request)
-    requests = (await request.json()).get("requests") or []
-    refused = too_many(requests, state.config.max_migrate, 25727, "listings")
-    if refused:
-        return refused
+    requests = await bulk_requests(
+        request, 25727, "listings", limit=state.config.max_migrate
+    )
     responses = []
     for req in requests:
         listing_id = str(req.get("listingId"))

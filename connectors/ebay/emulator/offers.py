@@ -11,10 +11,10 @@ from connectors.ebay.emulator import validation as v
 from connectors.ebay.emulator.common import error, error_response
 from connectors.ebay.emulator.inventory import (
     BASE,
+    bulk_requests,
     ctx_of,
     item_failure,
     multi_status,
-    too_many,
 )
 from connectors.ebay.emulator.state import EmulatorState, Offer, Seller
 
@@ -227,10 +227,7 @@ async def listing_fees(request: web.Request) -> web.Response:
 
 async def bulk_offers(request: web.Request) -> web.Response:
     state, seller = ctx_of(request)
-    requests = (await request.json()).get("requests") or []
-    refused = too_many(requests, state.config.max_bulk, 25730, "offers")
-    if refused:
-        return refused
+    requests = await bulk_requests(request, 25730, "offers")
     responses = []
     for req in requests:
         if state.take_item_fault(str(req.get("sku"))):
@@ -253,10 +250,7 @@ async def bulk_offers(request: web.Request) -> web.Response:
 
 async def bulk_publish(request: web.Request) -> web.Response:
     state, seller = ctx_of(request)
-    requests = (await request.json()).get("requests") or []
-    refused = too_many(requests, state.config.max_bulk, 25730, "offers")
-    if refused:
-        return refused
+    requests = await bulk_requests(request, 25730, "offers")
     responses = []
     for req in requests:
         offer_id = str(req.get("offerId"))
@@ -291,11 +285,8 @@ async def bulk_publish(request: web.Request) -> web.Response:
 
 
 async def bulk_price_quantity(request: web.Request) -> web.Response:
-    state, seller = ctx_of(request)
-    requests = (await request.json()).get("requests") or []
-    refused = too_many(requests, state.config.max_bulk, 25727, "InventoryItems")
-    if refused:
-        return refused
+    _, seller = ctx_of(request)
+    requests = await bulk_requests(request, 25727, "InventoryItems")
     responses: list[dict[str, Any]] = []
     for req in requests:
         responses.extend(_price_quantity(seller, req))
