@@ -133,6 +133,10 @@ class EmbeddedScheduler:
         task.add_done_callback(self._tasks.discard)
         return task
 
+    def next_due(self, name: str) -> dt.datetime | None:
+        """When periodic job ``name`` runs next (``None`` before the loop starts)."""
+        return self._next_due.get(name)
+
     async def drain(self) -> None:
         """Wait until every job run started so far has finished."""
         while self._tasks:

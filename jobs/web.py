@@ -79,6 +79,13 @@ async def jobs_page(request: web.Request) -> web.Response:
             "status": status,
             "statuses": STATUSES,
             "embedded": SCHEDULER in request.app,
+            "next_due": {
+                spec.name: request.app[SCHEDULER].next_due(spec.name)
+                for spec in registry.periodic()
+            }
+            if SCHEDULER in request.app
+            else {},
+            "any_running": any(run.status == "running" for run in runs),
             "can_run": SCHEDULER in request.app or QUEUE in request.app,
         },
     )

@@ -87,13 +87,20 @@ def quote_price(
     margin_floor_percent: Decimal,
     target_price: Decimal | None = None,
     rate_date: dt.date | None = None,
+    marketplace_id: str = "",
 ) -> PriceQuote:
-    """The price for one listing. ``rate`` is ``1 KRW = rate currency``."""
+    """The price for one listing. ``rate`` is ``1 KRW = rate currency``.
+
+    The fee is ``fees[marketplace_id]`` when configured (a site with other
+    fees, e.g. ``EBAY_DE``), else ``fees[marketplace]``.
+    """
     if rate <= 0:
         raise PricingError(f"exchange rate must be positive, got {rate}")
     try:
         rule = config.currency[currency]
-        fee_percent = config.fees[marketplace]
+        fee_percent = config.fees[
+            marketplace_id if marketplace_id in config.fees else marketplace
+        ]
     except KeyError as exc:
         raise PricingError(f"no pricing rule for {exc.args[0]!r}") from None
     keep = ONE - fee_percent / HUNDRED
@@ -149,6 +156,7 @@ async def price_listing(
     return quote_price(
         config,
         marketplace=marketplace,
+        marketplace_id=marketplace_id,
         currency=currency,
         rate=rate.rate,
         rate_date=rate.effective_on,

@@ -146,3 +146,23 @@ def test_pricing_config_validation(config) -> None:
     data["rates_source"] = {"enabled": True, "url": ""}
     with pytest.raises(PricingConfigError, match="URL"):
         parse_pricing(data)
+
+
+def test_fee_override_per_marketplace_id() -> None:
+    import tomllib
+
+    data = tomllib.loads((ROOT / "config" / "pricing.toml").read_text("utf-8"))
+    data["fees"]["EBAY_DE"] = "0"
+    config = parse_pricing(data)
+    base = {
+        "marketplace": "ebay",
+        "currency": "EUR",
+        "rate": D("0.00065"),
+        "price_krw": 39000,
+        "cost_krw": 20000,
+        "weight_g": 120,
+        "margin_floor_percent": D("10"),
+    }
+    # No fee on EBAY_DE: 48000 x 0.00065 = 31.20 -> 31.99; EBAY_GB keeps 13.6 %.
+    assert quote_price(config, marketplace_id="EBAY_DE", **base).price == D("31.99")
+    assert quote_price(config, marketplace_id="EBAY_GB", **base).price == D("36.99")
