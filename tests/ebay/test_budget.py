@@ -1,0 +1,65 @@
+"""Daily call budgets and revision counts, in memory and in the database."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from connectors.ebay.budget import (
+    CallBudget,
+    MemoryUsageStore,
+    SqlUsageStore,
+    UsageStore,
+)
+from connectors.ebay.errors import seconds_until_quota_reset
+from export_hub.errors import TransientError
+
+NOON = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+
+
+def budget(store: UsageStore, now: list[dt.datetime]) -> CallBudget:
+    return CallBudget(
+        store, daily_calls=3, revisions_per_listing=2, clock=lambda: now[0]
+    )
+
+
+async def check_budget(store: UsageStore) -> None:
+    now = [NOON]
+    calls = budget(store, now)
+    await asyncio.gather(
+        *(calls.spend_call("seller", "trading", "x") for _ in range(3))
+    )
+    with pytest.raises(TransientError) as caught:
+        await calls.spend_call("seller", "trading", "x")
+    assert caught.value.retry_after == 12 * 3600
+    await calls.spend_call("seller", "inventory", "x")  # another API
+    await calls.spend_call("other", "trading", "x")  # another seller
+    assert await calls.spend_revisions("seller", ["A", "B"]) == set()
+    assert await calls.spend_revisions("seller", ["A"]) == set()
+    assert await calls.spend_revisions("seller", ["A", "B"]) == {"A"}
+    now[0] = NOON + dt.timedelta(hours=12)  # the next UTC day
+    await calls.spend_call("seller", "trading", "x")
+    assert await calls.spend_revisions("seller", ["A"]) == set()
+
+
+async def test_memory_budget() -> None:
+    await check_budget(MemoryUsageStore())
+
+
+async def test_sql_budget_survives_a_restart(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await check_budget(SqlUsageStore(sessions))
+    restarted = budget(SqlUsageStore(sessions), [NOON])
+    with pytest.raises(TransientError):
+        await restarted.spend_call("seller", "trading", "x")
+    assert (
+        await SqlUsageStore(sessions).count("seller", "api:trading", NOON.date()) == 3
+    )
+
+
+def test_quota_resets_at_utc_midnight() -> None:
+    assert seconds_until_quota_reset(NOON) == 12 * 3600
