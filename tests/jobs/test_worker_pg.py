@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections import defaultdict
 
 import pytest
@@ -152,3 +153,41 @@ async def test_a_failing_job_is_recorded_and_failed_in_procrastinate(
     assert run is not None
     assert run.status == "failed"
     assert "marketplace unreachable" in run.error
+
+
+async def test_periodic_jobs_are_scheduled_by_procrastinate(
+    pg_settings: Settings, sessions
+) -> None:
+    ran = asyncio.Event()
+    calls: list[dt.datetime] = []
+
+    async def heartbeat(sessions, settings, *, now):
+        calls.append(now)
+        if len(calls) >= 2:
+            ran.set()
+        return 1
+
+    registry = JobRegistry()
+    registry.register(JobSpec(name="test.heartbeat", run=heartbeat, interval_seconds=1))
+    await ensure_schema(pg_settings.database.url)
+    app = build_app(pg_settings, registry, WorkerRuntime(pg_settings, sessions))
+    async with app.open_async():
+        worker = asyncio.create_task(
+            app.run_worker_async(
+                install_signal_handlers=False,
+                listen_notify=False,
+                fetch_job_polling_interval=0.05,
+            )
+        )
+        try:
+            await asyncio.wait_for(ran.wait(), timeout=60)
+            await asyncio.wait_for(_runs_finished(sessions, "test.heartbeat", 2), 60)
+        finally:
+            worker.cancel()
+            await asyncio.gather(worker, return_exceptions=True)
+    async with sessions() as db:
+        runs = list(
+            await db.scalars(select(JobRun).where(JobRun.kind == "test.heartbeat"))
+        )
+    assert {r.started_by for r in runs} == {"schedule"}
+    assert {r.runner for r in runs} == {"worker"}
