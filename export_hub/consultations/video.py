@@ -28,6 +28,8 @@ from export_hub.settings import ConsultationSettings
 JWT_EARLY = dt.timedelta(minutes=15)
 JWT_LATE = dt.timedelta(minutes=30)
 MEET_JIT_SI = "https://meet.jit.si"
+#: HS256 keys shorter than the hash are weak (RFC 7518, section 3.2).
+MIN_SECRET_BYTES = 32
 
 MEET_JIT_SI_NOTE = Text(
     "meet.jit.si 회의는 주최자(사무소)가 Google·GitHub 계정으로 로그인해야 시작됩니다.",
@@ -76,7 +78,15 @@ def make_video_link(
     secret configured, no pasted link).
     """
     if mode is VideoMode.JITSI_JWT:
-        if not settings.jitsi_app_secret.get_secret_value():
+        secret = settings.jitsi_app_secret.get_secret_value()
+        if secret and len(secret.encode()) < MIN_SECRET_BYTES:
+            raise Conflict(
+                Text(
+                    "Jitsi 서명 키는 32바이트 이상이어야 합니다(RFC 7518).",
+                    "The Jitsi signing secret must be at least 32 bytes (RFC 7518).",
+                )
+            )
+        if not secret:
             raise Conflict(
                 Text(
                     "Jitsi 서명 키(consultations.jitsi_app_secret)가 "

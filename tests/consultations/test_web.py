@@ -8,7 +8,12 @@ import re
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from export_hub.consultations.models import AvailabilityRule, Booking, BookingStatus
+from export_hub.consultations.models import (
+    AvailabilityRule,
+    Booking,
+    BookingEvent,
+    BookingStatus,
+)
 from export_hub.mail import OutboxMessage
 from tests.conftest import csrf_from
 from tests.consultations.conftest import FRA_SLOT, book, logged_in, unlimit
@@ -212,3 +217,44 @@ async def test_company_cancels_through_the_page(web_client, world, sessions, set
         f"/consultations/bookings/{made.booking.id}/confirm", data={"csrf_token": csrf}
     )
     assert confirm.status == 403
+
+
+async def test_manage_link_reschedules_and_cancels_without_login(
+    web_client, world, sessions, settings
+):
+    made = await book(
+        sessions, settings, world.company_user, world.offices["FRA"], FRA_SLOT
+    )
+    base = f"/consultations/manage/{made.manage_token}"
+    csrf = await csrf_from(web_client, base)
+    picker = await (await web_client.get(f"{base}/reschedule?from=2026-12-04")).text()
+    moved_to = (FRA_SLOT + dt.timedelta(days=1)).isoformat()
+    assert f'value="{moved_to}"' in picker
+    response = await web_client.post(
+        f"{base}/reschedule",
+        allow_redirects=False,
+        data={"csrf_token": csrf, "start": moved_to, "minutes": "60"},
+    )
+    assert response.status == 303
+    assert response.headers["Location"] == base
+    response = await web_client.post(
+        f"{base}/cancel",
+        allow_redirects=False,
+        data={"csrf_token": csrf, "reason": "no longer needed"},
+    )
+    assert response.status == 303
+    async with sessions() as db:
+        booking = await db.get_one(Booking, made.booking.id)
+        actors = list(
+            await db.scalars(
+                select(BookingEvent.actor)
+                .where(BookingEvent.booking_id == booking.id)
+                .order_by(BookingEvent.id)
+            )
+        )
+    assert booking.status is BookingStatus.CANCELLED
+    assert booking.start_at == FRA_SLOT + dt.timedelta(days=1)
+    assert booking.sequence == 2
+    assert actors == ["company", "manage_link", "manage_link"]
+    confirm = await web_client.post(f"{base}/confirm", data={"csrf_token": csrf})
+    assert confirm.status == 404  # the link may only reschedule or cancel
