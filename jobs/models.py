@@ -15,7 +15,8 @@ class JobRun(Base):
     """One run of one job, in whichever runner.
 
     ``counts`` is ``{action: {outcome: n}}`` (e.g. ``{"update_price": {"ok": 12,
-    "failed": 1}}``); ``status`` is ``running``, ``succeeded`` or ``failed``.
+    "failed": 1}}``); ``status`` is ``running``, ``succeeded``, ``failed`` or
+    ``cancelled`` (shut down mid-run).
     """
 
     __tablename__ = "job_runs"
