@@ -86,7 +86,7 @@ async def test_prune_keeps_recent_and_running(sessions, settings: Settings) -> N
     async with sessions() as db, db.begin():
         db.add(
             JobRun(
-                kind="t.stuck",
+                kind="t.stuck",  # lost its process long ago
                 args={},
                 counts={},
                 error="",
@@ -95,12 +95,38 @@ async def test_prune_keeps_recent_and_running(sessions, settings: Settings) -> N
             )
         )
     counts = await prune_runs(sessions, settings, now=now)
-    assert counts == {"prune_runs": {"deleted": 1}}
+    # The 200-day-old "running" run lost its process: closed, then deleted.
+    assert counts == {"prune_runs": {"deleted": 2, "closed_stale": 1}}
+    async with sessions() as db, db.begin():
+        db.add(
+            JobRun(
+                kind="t.live",
+                args={},
+                counts={},
+                error="",
+                status="running",
+                started_at=now - dt.timedelta(hours=1),
+            )
+        )
+        db.add(
+            JobRun(
+                kind="t.dead",
+                args={},
+                counts={},
+                error="",
+                status="running",
+                started_at=now - dt.timedelta(hours=25),
+            )
+        )
+    counts = await prune_runs(sessions, settings, now=now)
+    assert counts == {"prune_runs": {"deleted": 0, "closed_stale": 1}}
     async with sessions() as db:
         left = await recent_runs(db)
-        assert sorted(r.kind for r in left) == ["t.old", "t.stuck"]
-        assert [r.kind for r in await recent_runs(db, status="running")] == ["t.stuck"]
-        assert len(await recent_runs(db, kind="t.old")) == 1
+        assert sorted(r.kind for r in left) == ["t.dead", "t.live", "t.old"]
+        assert [r.kind for r in await recent_runs(db, status="running")] == ["t.live"]
+        dead = (await recent_runs(db, kind="t.dead"))[0]
+        assert dead.status == "failed"
+        assert "stopped" in dead.error
         assert await db.scalar(select(JobRun.id).where(JobRun.kind == "none")) is None
 
 
