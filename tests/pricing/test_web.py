@@ -49,6 +49,20 @@ async def test_staff_enters_a_rate(client, sessions) -> None:
     assert row.effective_on == dt.date(2026, 11, 20)
     assert row.entered_by_user_id == staff.id
     assert "1380.5" in await (await client.get("/staff/pricing")).text()
+    resp = await client.post(
+        "/staff/pricing/rates",
+        data={
+            "csrf_token": token,
+            "base": "EUR",
+            "quote": "KRW",
+            "rate": "1500",
+            "effective_on": "2026-11-20",
+        },
+        allow_redirects=False,
+    )
+    assert resp.status == 303
+    listing = await (await client.get("/staff/pricing")).text()
+    assert "<td>1500</td>" in listing  # not 1.5E+3
 
 
 async def test_bad_input_is_a_bilingual_400_and_saves_nothing(client, sessions) -> None:
