@@ -140,6 +140,7 @@ class SyncEngine:
         self.lease = dt.timedelta(seconds=self.options.lease_seconds)
         self.report = SyncReport(dry_run=self.options.dry_run)
         self.rates = RateBook(self.pricing, self.now.date())
+        self._sellers: list[_Seller] = []
 
     async def run(self) -> SyncReport:
         """Sync every seller account in scope; returns the report."""
@@ -155,9 +156,15 @@ class SyncEngine:
             self.report.sellers = len(accounts)
             await self._progress(sellers_total=len(accounts), status="running")
             queue = deque(_Seller(a) for a in accounts)
+            self._sellers = list(queue)
             workers = max(1, min(self.options.max_parallel_sellers, len(queue)))
             await asyncio.gather(*(self._worker(queue) for _ in range(workers)))
         finally:
+            # Cancelled or failed: give back every claim still held, so the
+            # next run need not wait for the leases to expire.
+            held = [s for s in self._sellers if s.claimed]
+            if held:
+                await asyncio.shield(self._release_all(held))
             if self._own_connectors:
                 await self.connectors.aclose()
             self.report.seconds = round(time.monotonic() - started, 3)
@@ -166,12 +173,7 @@ class SyncEngine:
     async def _worker(self, queue: deque[_Seller]) -> None:
         while queue:
             seller = queue.popleft()
-            try:
-                more = await self._turn(seller)
-            except BaseException:
-                await self._finish(seller)
-                raise
-            if more:
+            if await self._turn(seller):
                 queue.append(seller)
             else:
                 await self._finish(seller)
@@ -507,6 +509,11 @@ class SyncEngine:
                 "The marketplace refused the authorization: reconnect the account."
             )
         self.report.add("seller", "reauthorize")
+
+    async def _release_all(self, sellers: list[_Seller]) -> None:
+        for seller in sellers:
+            seller.claimed = False
+            await claims.release(self.sessions, seller.account.id, self.owner)
 
     async def _finish(self, seller: _Seller) -> None:
         if seller.claimed:
