@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from export_hub.settings import PROJECT_ROOT
 ACCOUNT = "/sell/account/v1"
 INVENTORY = "/sell/inventory/v1"
 POLICY_PROGRAM = "SELLING_POLICY_MANAGEMENT"
+#: ``SellerAccount.setup`` key of the Trading-managed listings (SKU -> ItemID).
+TRADING_ITEMS = "trading_items"
 CATEGORY_TYPES = [{"name": "ALL_EXCLUDING_MOTORS_VEHICLES", "default": False}]
 
 
@@ -46,6 +49,9 @@ class SellerSetup:
     fulfillment_policy_id: str | None = None
     payment_policy_id: str | None = None
     return_policy_id: str | None = None
+    #: SKU -> eBay ItemID of listings managed through the Trading API (kept by
+    #: :mod:`connectors.ebay.legacy`; never part of :meth:`as_dict`).
+    trading_items: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def policies_ready(self) -> bool:
@@ -77,14 +83,15 @@ class SellerSetup:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SellerSetup | None:
-        if not data or "opt_in" not in data:
+        if not data or not ("opt_in" in data or TRADING_ITEMS in data):
             return None
         return cls(
-            opt_in=str(data["opt_in"]),
+            opt_in=str(data.get("opt_in", "unknown")),
             location_key=data.get("merchant_location_key"),
             fulfillment_policy_id=data.get("fulfillment_policy_id"),
             payment_policy_id=data.get("payment_policy_id"),
             return_policy_id=data.get("return_policy_id"),
+            trading_items=dict(data.get(TRADING_ITEMS) or {}),
         )
 
 

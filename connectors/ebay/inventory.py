@@ -15,9 +15,9 @@ existing ``offerId``, which we adopt; failing that we look it up by SKU).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from connectors.base import (
     ListingPayload,
@@ -48,12 +48,15 @@ from connectors.ebay.errors import (
     rest_errors,
 )
 from connectors.ebay.sites import site_for
+from connectors.ebay.trading import EbayTradingClient, TradingListings
 from connectors.ebay.transport import EbayTransport
 from export_hub.errors import (
     InvalidListing,
     MarketplaceIssue,
     SkippableError,
 )
+
+T = TypeVar("T", ListingPayload, PriceQuantityUpdate)
 
 
 class EbayInventoryClient:
@@ -75,6 +78,11 @@ class EbayInventoryClient:
         self.account: SellerAccount = transport.account
         self.setup = setup or EbayAccountSetup(transport, known=known_setup)
         self._site = site_for(self.account.marketplace_id)
+        #: Listings made outside the Inventory model go through Trading only.
+        self.trading = TradingListings(
+            EbayTradingClient(transport),
+            known_setup.trading_items if known_setup else {},
+        )
 
     # -- the contract -------------------------------------------------------
 
@@ -95,7 +103,10 @@ class EbayInventoryClient:
 
         With ``validate_only`` the item and an unpublished offer are saved and
         eBay's listing fees are asked for (a dry run that validates like a
-        publish); a live listing is left untouched."""
+        publish); a live listing is left untouched. A listing managed through
+        the Trading API is refused (``managed_by_trading``) until migrated."""
+        if self.trading.owns(listing.sku):
+            return self.trading.refused(listing.sku)
         setup = await self.setup.ensure()
         sku = listing.sku
         try:
@@ -145,7 +156,15 @@ class EbayInventoryClient:
 
         Offer ids come from ``listing_id`` (looked up by SKU when missing).
         Listings over today's 250 revisions are not sent (INVALID, code
-        ``revision_limit``: try again tomorrow)."""
+        ``revision_limit``: try again tomorrow). Trading-managed listings are
+        revised with ReviseInventoryStatus instead (four a call)."""
+        return await _split(
+            updates, self.trading.owns, self.trading.update, self._update_offers
+        )
+
+    async def _update_offers(
+        self, updates: Sequence[PriceQuantityUpdate]
+    ) -> list[SubmissionResult]:
         results: dict[int, SubmissionResult] = {}
         pending: list[tuple[int, PriceQuantityUpdate, str]] = []
         for index, update in enumerate(updates):
@@ -199,7 +218,10 @@ class EbayInventoryClient:
         return [results[i] for i in range(len(updates))]
 
     async def get_listing(self, sku: str) -> ListingState | None:
-        """The inventory item and this marketplace's offer, normalised."""
+        """The inventory item and this marketplace's offer, normalised (the
+        Trading listing for a Trading-managed SKU)."""
+        if self.trading.owns(sku):
+            return await self.trading.state(sku)
         try:
             item = await self._t.request(
                 "GET",
@@ -247,7 +269,10 @@ class EbayInventoryClient:
 
     async def delete_listing(self, sku: str) -> SubmissionResult:
         """Withdraw and delete this marketplace's offer; delete the inventory
-        item too when no other marketplace has an offer on it."""
+        item too when no other marketplace has an offer on it. A Trading
+        listing is ended with EndFixedPriceItem."""
+        if self.trading.owns(sku):
+            return await self.trading.end(sku)
         offers = await self._offers(sku, marketplace=False)
         mine = [
             o for o in offers if o.get("marketplaceId") == self.account.marketplace_id
@@ -298,7 +323,17 @@ class EbayInventoryClient:
         """Inventory items, offers and publishing, 25 per call at each step.
 
         One result per input, in input order. A SKU that fails a step stops
-        there with its issues; the others go on."""
+        there with its issues; the others go on. Trading-managed SKUs are
+        refused (``managed_by_trading``)."""
+
+        async def refuse(owned: Sequence[ListingPayload]) -> list[SubmissionResult]:
+            return [self.trading.refused(p.sku) for p in owned]
+
+        return await _split(listings, self.trading.owns, refuse, self._bulk_put)
+
+    async def _bulk_put(
+        self, listings: Sequence[ListingPayload]
+    ) -> list[SubmissionResult]:
         setup = await self.setup.ensure()
         if not setup.ready:
             return [_not_ready(p.sku, setup) for p in listings]
@@ -538,6 +573,23 @@ _ALREADY_LIVE = (
         severity="INFO",
     ),
 )
+
+
+async def _split(
+    entries: Sequence[T],
+    owned: Callable[[str], bool],
+    trading: Callable[[Sequence[T]], Awaitable[list[SubmissionResult]]],
+    inventory: Callable[[Sequence[T]], Awaitable[list[SubmissionResult]]],
+) -> list[SubmissionResult]:
+    """Results in input order, each entry handled by the path managing its SKU."""
+    mine = [i for i, e in enumerate(entries) if owned(e.sku)]
+    others = [i for i in range(len(entries)) if i not in set(mine)]
+    results: dict[int, SubmissionResult] = {}
+    for indexes, path in ((mine, trading), (others, inventory)):
+        if indexes:
+            done = await path([entries[i] for i in indexes])
+            results.update(zip(indexes, done, strict=True))
+    return [results[i] for i in range(len(entries))]
 
 
 def _not_ready(sku: str, setup: SellerSetup) -> SubmissionResult:

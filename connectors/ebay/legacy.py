@@ -24,9 +24,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import PriceQuantityUpdate, SubmissionResult, SubmissionStatus
+from connectors.ebay.account import TRADING_ITEMS
 from connectors.ebay.errors import rest_errors
 from connectors.ebay.models import EbayListingLink
-from connectors.ebay.trading import EbayTradingClient, LegacyListing
+from connectors.ebay.trading import EbayTradingClient, LegacyListing, TradingListings
 from connectors.ebay.transport import EbayTransport
 from export_hub.catalog.models import Product
 from export_hub.db import utcnow
@@ -68,7 +69,28 @@ async def import_legacy_listings(
             await _link_product(db, account, link, report)
         if link.listing_id is not None:
             report.linked += 1
+    await remember_trading_items(db, account)
     return report
+
+
+async def remember_trading_items(db: AsyncSession, account: SellerAccount) -> None:
+    """Copy the Trading-managed SKUs into ``account.setup`` so the connector
+    (which has no database) routes them through Trading and never lists them
+    a second time through the Inventory API."""
+    rows = await db.scalars(
+        select(EbayListingLink).where(
+            EbayListingLink.seller_account_id == account.id,
+            EbayListingLink.managed_by == TRADING,
+            EbayListingLink.ebay_status == "Active",
+            EbayListingLink.sku != "",
+        )
+    )
+    items = {row.sku: row.item_id for row in rows}
+    stored = account if account in db else await db.get(SellerAccount, account.id)
+    for target in (account, stored):
+        if target is not None:
+            target.setup = {**(target.setup or {}), TRADING_ITEMS: items}
+    await db.flush()
 
 
 async def _upsert_link(
@@ -150,44 +172,37 @@ async def sync_legacy_price_quantity(
     updates: Sequence[PriceQuantityUpdate],
 ) -> list[SubmissionResult]:
     """ReviseInventoryStatus for linked Trading listings, four a call, within
-    the 250-revisions-a-day budget. One result per update, in order."""
+    the 250-revisions-a-day budget; the links remember what was sent. One
+    result per update, in order (migrated or unknown SKUs are refused)."""
     links = await links_by_sku(db, account)
-    results: dict[int, SubmissionResult] = {}
-    sendable: list[tuple[int, PriceQuantityUpdate]] = []
-    for index, update in enumerate(updates):
-        link = links.get(update.sku)
-        if link is None or link.managed_by != TRADING:
-            results[index] = SubmissionResult(
-                update.sku, SubmissionStatus.INVALID, (_refusal(link),)
+    path = TradingListings(
+        trading,
+        {
+            sku: link.item_id
+            for sku, link in links.items()
+            if link.managed_by == TRADING
+        },
+    )
+    owned = [u for u in updates if path.owns(u.sku)]
+    done = iter(await path.update(owned) if owned else [])
+    results = []
+    for update in updates:
+        if not path.owns(update.sku):
+            issue = _refusal(links.get(update.sku))
+            results.append(
+                SubmissionResult(update.sku, SubmissionStatus.INVALID, (issue,))
             )
             continue
-        sendable.append((index, _with_item(update, link.item_id)))
-    budget = trading.transport.budget
-    over = await budget.spend_revisions(
-        trading.transport.seller_id, [u.listing_id or "" for _, u in sendable]
-    )
-    for index, update in [(i, u) for i, u in sendable if u.listing_id in over]:
-        results[index] = SubmissionResult(
-            update.sku,
-            SubmissionStatus.INVALID,
-            (
-                MarketplaceIssue(
-                    "revision_limit", "250 revisions today; wait for tomorrow (UTC)."
-                ),
-            ),
-        )
-    sendable = [(i, u) for i, u in sendable if u.listing_id not in over]
-    done = await trading.revise_inventory_status([u for _, u in sendable])
-    for (index, update), result in zip(sendable, done, strict=True):
-        results[index] = result
+        result = next(done)
         if result.ok:
             link = links[update.sku]
             link.price = update.price if update.price is not None else link.price
             link.quantity = (
                 update.quantity if update.quantity is not None else link.quantity
             )
+        results.append(result)
     await db.flush()
-    return [results[i] for i in range(len(updates))]
+    return results
 
 
 def _refusal(link: EbayListingLink | None) -> MarketplaceIssue:
@@ -196,12 +211,6 @@ def _refusal(link: EbayListingLink | None) -> MarketplaceIssue:
     return MarketplaceIssue(
         "managed_by_inventory",
         "This listing was migrated to the Inventory API; revise it there.",
-    )
-
-
-def _with_item(update: PriceQuantityUpdate, item_id: str) -> PriceQuantityUpdate:
-    return PriceQuantityUpdate(
-        update.sku, update.price, update.currency, update.quantity, listing_id=item_id
     )
 
 
@@ -242,6 +251,7 @@ async def migrate_to_inventory(
                 )
             )
     await db.flush()
+    await remember_trading_items(db, account)
     return results
 
 

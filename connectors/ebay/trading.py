@@ -29,7 +29,13 @@ import requests
 from ebaysdk.exception import ConnectionError as EbaySdkConnectionError
 from ebaysdk.trading import Connection
 
-from connectors.base import PriceQuantityUpdate, SubmissionResult, SubmissionStatus
+from connectors.base import (
+    ListingState,
+    ListingStatus,
+    PriceQuantityUpdate,
+    SubmissionResult,
+    SubmissionStatus,
+)
 from connectors.ebay.errors import EbayError, ErrorContext, classify
 from connectors.ebay.sites import site_for
 from connectors.ebay.transport import EbayTransport, context_kwargs
@@ -39,6 +45,7 @@ from export_hub.errors import (
     MarketplaceError,
     MarketplaceIssue,
     OutcomeUnknown,
+    SkippableError,
     TransientError,
 )
 
@@ -299,3 +306,89 @@ def _listing_of(item: Mapping[str, Any]) -> LegacyListing:
         listing_type=str(item.get("ListingType", "")),
         category_id=str((item.get("PrimaryCategory") or {}).get("CategoryID", "")),
     )
+
+
+class TradingListings:
+    """One seller's listings still managed through the Trading API.
+
+    :class:`~connectors.ebay.inventory.EbayInventoryClient` hands these SKUs
+    here, so a listing made outside the Inventory model is revised with
+    ReviseInventoryStatus and ended with EndFixedPriceItem, and never gets a
+    second (Inventory API) listing."""
+
+    def __init__(self, client: EbayTradingClient, items: Mapping[str, str]):
+        self._client = client
+        self._items = dict(items)
+
+    def owns(self, sku: str) -> bool:
+        return sku in self._items
+
+    def refused(self, sku: str) -> SubmissionResult:
+        """Content changes of a Trading listing wait for its migration."""
+        return SubmissionResult(
+            sku,
+            SubmissionStatus.INVALID,
+            (
+                MarketplaceIssue(
+                    "managed_by_trading",
+                    "This listing is managed through the Trading API; migrate it to "
+                    "the "
+                    "Inventory API before changing its content.",
+                    categories=("staff",),
+                ),
+            ),
+            listing_id=self._items.get(sku),
+        )
+
+    async def update(
+        self, updates: Sequence[PriceQuantityUpdate]
+    ) -> list[SubmissionResult]:
+        """ReviseInventoryStatus (four a call) within today's revision budget."""
+        transport = self._client.transport
+        items = [self._items[u.sku] for u in updates]
+        over = await transport.budget.spend_revisions(transport.seller_id, items)
+        sendable = [
+            PriceQuantityUpdate(u.sku, u.price, u.currency, u.quantity, listing_id=item)
+            for u, item in zip(updates, items, strict=True)
+            if item not in over
+        ]
+        done = iter(await self._client.revise_inventory_status(sendable))
+        return [
+            SubmissionResult(
+                u.sku, SubmissionStatus.INVALID, (REVISION_LIMIT,), listing_id=item
+            )
+            if item in over
+            else next(done)
+            for u, item in zip(updates, items, strict=True)
+        ]
+
+    async def state(self, sku: str) -> ListingState | None:
+        try:
+            item = await self._client.get_item(self._items[sku])
+        except SkippableError:
+            return None
+        return ListingState(
+            sku,
+            ListingStatus.LIVE if item.status == "Active" else ListingStatus.ENDED,
+            listing_id=item.item_id,
+            price=item.price,
+            quantity=item.quantity,
+            raw_status=("TRADING", item.status),
+        )
+
+    async def end(self, sku: str) -> SubmissionResult:
+        item_id = self._items[sku]
+        try:
+            await self._client.execute(
+                "EndFixedPriceItem",
+                {"ItemID": item_id, "EndingReason": "NotAvailable"},
+                sku=sku,
+            )
+        except SkippableError:
+            pass  # already ended
+        return SubmissionResult(sku, SubmissionStatus.DONE, listing_id=item_id)
+
+
+REVISION_LIMIT = MarketplaceIssue(
+    "revision_limit", "250 revisions today; wait for tomorrow (UTC)."
+)

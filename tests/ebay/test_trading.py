@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.base import ListingStatus, PriceQuantityUpdate, SubmissionStatus
+from connectors.ebay.account import SellerSetup
 from connectors.ebay.emulator import EbayEmulator
 from connectors.ebay.inventory import EbayInventoryClient
 from connectors.ebay.legacy import (
@@ -31,7 +32,7 @@ from export_hub.errors import (
 )
 from export_hub.listings.models import Listing
 from export_hub.marketplaces.models import SellerAccount
-from tests.ebay.conftest import SELLER, MakeTransport
+from tests.ebay.conftest import SELLER, MakeTransport, listing
 
 
 def add_legacy(emulator: EbayEmulator, count: int, prefix: str = "L") -> list[str]:
@@ -253,3 +254,58 @@ async def test_import_links_by_sku_syncs_and_migrates_without_two_paths(
     state = await EbayInventoryClient(transport).get_listing("L-0")
     assert state is not None
     assert (state.status, state.listing_id) == (ListingStatus.LIVE, ids[0])
+
+
+async def test_the_connector_keeps_trading_listings_on_the_trading_path(
+    make_transport: MakeTransport,
+    emulator: EbayEmulator,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    ids = add_legacy(emulator, 6)
+    account = await _company_with_products(sessions, [f"L-{i}" for i in range(6)])
+    transport = make_transport()
+    async with sessions() as db, db.begin():
+        await import_legacy_listings(db, account, EbayTradingClient(transport))
+        await migrate_to_inventory(db, account, transport, [ids[0]])
+        setup = SellerSetup.from_dict((await db.get(SellerAccount, account.id)).setup)
+    assert setup is not None
+    assert dict(setup.trading_items) == {f"L-{i}": ids[i] for i in range(1, 6)}
+
+    client = EbayInventoryClient(transport, known_setup=setup)
+    created = await client.put_listing(listing("NEW-1"))
+    assert created.status is SubmissionStatus.DONE
+    updates = [
+        PriceQuantityUpdate(f"L-{i}", Decimal("30.00"), quantity=9) for i in range(6)
+    ]
+    updates.append(PriceQuantityUpdate("NEW-1", quantity=2))
+    results = await client.update_price_quantity(updates)
+    assert [r.status for r in results] == [SubmissionStatus.DONE] * 7
+    assert [
+        b.count(b"<InventoryStatus>")
+        for b in trading_calls(emulator, "ReviseInventoryStatus")
+    ] == [4, 1]
+    bulk = emulator.state.requests_to("bulk_update_price_quantity")
+    assert [[r["sku"] for r in body["requests"]] for *_, body in bulk] == [
+        ["L-0", "NEW-1"]
+    ]
+    legacy = emulator.state.sellers[SELLER].legacy
+    assert legacy[ids[3]].price == "30.00"
+
+    refused = await client.put_listing(listing("L-2"))
+    assert refused.issues[0].code == "managed_by_trading"
+    assert not emulator.state.sellers[SELLER].offers_for("L-2")
+    bulk_refused = await client.bulk_put_listings([listing("L-3"), listing("NEW-2")])
+    assert [r.status for r in bulk_refused] == [
+        SubmissionStatus.INVALID,
+        SubmissionStatus.DONE,
+    ]
+    state = await client.get_listing("L-4")
+    assert state is not None
+    assert (state.status, state.listing_id, state.price) == (
+        ListingStatus.LIVE,
+        ids[4],
+        Decimal("30.00"),
+    )
+    assert (await client.delete_listing("L-5")).status is SubmissionStatus.DONE
+    assert legacy[ids[5]].status == "Ended"
+    assert (await client.delete_listing("L-5")).status is SubmissionStatus.DONE

@@ -378,9 +378,61 @@ def _revise(seller: Seller, entry: ET.Element, site: str) -> TradingError | Lega
     return item
 
 
+def end_fixed_price_item(
+    state: EmulatorState, seller: Seller, root: ET.Element, site: str
+) -> web.Response:
+    item = seller.legacy.get(_text(root, "ItemID"))
+    if item is None:
+        return _respond(
+            "EndFixedPriceItem",
+            [
+                TradingError(
+                    17,
+                    "This item cannot be accessed.",
+                    "The item does not exist or you are not the seller.",
+                    params=(_text(root, "ItemID"),),
+                )
+            ],
+            None,
+        )
+    if item.status != "Active":
+        return _respond(
+            "EndFixedPriceItem",
+            [
+                TradingError(
+                    1047,
+                    "Auction already closed.",
+                    "The auction has already been closed.",
+                    params=(item.item_id,),
+                )
+            ],
+            None,
+        )
+    if item.migrated:
+        return _respond(
+            "EndFixedPriceItem",
+            [
+                TradingError(
+                    21919474,
+                    "Inventory-based listing management is not supported.",
+                    "This listing is managed through the Inventory API.",
+                    params=(item.item_id,),
+                )
+            ],
+            None,
+        )
+    item.status = "Ended"
+
+    def fill(resp: ET.Element) -> None:
+        _el(resp, "EndTime", dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+
+    return _respond("EndFixedPriceItem", [], fill)
+
+
 CALLS = {
     "GetMyeBaySelling": get_my_ebay_selling,
     "GetSellerList": get_seller_list,
     "GetItem": get_item,
     "ReviseInventoryStatus": revise_inventory_status,
+    "EndFixedPriceItem": end_fixed_price_item,
 }
