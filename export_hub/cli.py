@@ -200,3 +200,12 @@ def _add_consultation_commands() -> None:
 
 
 _add_consultation_commands()
+
+
+def _add_sync_commands() -> None:
+    from export_hub.listings.cli import sync_command
+
+    main.add_command(sync_command)
+
+
+_add_sync_commands()
