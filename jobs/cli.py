@@ -60,7 +60,10 @@ def jobs_list(obj: Any) -> None:
 
     for spec in default_registry(obj.settings):
         seconds = spec.interval_seconds
-        every = f"every {int(seconds)}s" if seconds is not None else "on demand"
+        if spec.cron_expression is not None:
+            every = f"cron {spec.cron_expression} UTC"
+        else:
+            every = f"every {int(seconds)}s" if seconds is not None else "on demand"
         click.echo(f"{spec.name:40} {every:16} {spec.description}")
 
 

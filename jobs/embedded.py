@@ -64,7 +64,7 @@ class EmbeddedScheduler:
     async def run_forever(self) -> None:
         start = self._clock()
         for spec in self.registry.periodic():
-            self._next_due[spec.name] = start + _interval(spec)
+            self._next_due[spec.name] = spec.next_after(start)
         while not self._stopping.is_set():
             now = self._clock()
             self.start_due(now)
@@ -83,7 +83,7 @@ class EmbeddedScheduler:
             due = self._next_due.setdefault(spec.name, now)
             if due > now:
                 continue
-            self._next_due[spec.name] = now + _interval(spec)
+            self._next_due[spec.name] = spec.next_after(now)
             lock = self._lock(spec.lock_key({}))
             if lock.locked():
                 log.info("job %s still running; skipped this turn", spec.name)
@@ -154,7 +154,3 @@ class EmbeddedScheduler:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         self._loop_task = None
-
-
-def _interval(spec: JobSpec) -> dt.timedelta:
-    return dt.timedelta(seconds=spec.interval_seconds or 0)

@@ -11,12 +11,14 @@ per-seller jobs key on the seller account.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from croniter import croniter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from export_hub.settings import Settings
@@ -43,17 +45,32 @@ class JobSpec:
     #: procrastinate priority: higher runs first.
     priority: int = 0
     description: str = ""
+    #: Or a cron schedule, in UTC (``"0 3 * * *"``: 03:00 UTC daily).
+    cron_expression: str | None = None
 
     def lock_key(self, kwargs: Mapping[str, Any]) -> str:
         return self.lock(kwargs) if self.lock is not None else self.name
 
     @property
     def periodic(self) -> bool:
-        return self.interval_seconds is not None
+        return self.interval_seconds is not None or self.cron_expression is not None
 
     def cron(self) -> str:
         """The schedule as procrastinate's cron (a 6th field means seconds)."""
+        if self.cron_expression is not None:
+            if not croniter.is_valid(self.cron_expression):
+                raise ValueError(f"{self.name}: invalid cron {self.cron_expression!r}")
+            return self.cron_expression
         return interval_to_cron(self.interval_seconds or 0)
+
+    def next_after(self, moment: dt.datetime) -> dt.datetime:
+        """When the embedded runner next runs this periodic job after ``moment``."""
+        if self.cron_expression is not None:
+            following: dt.datetime = croniter(
+                self.cron_expression, moment.astimezone(dt.UTC)
+            ).get_next(dt.datetime)
+            return following
+        return moment + dt.timedelta(seconds=self.interval_seconds or 0)
 
 
 def interval_to_cron(seconds: float) -> str:

@@ -39,6 +39,9 @@ async def test_runs_periodic_jobs_on_schedule_and_records_them(
     registry.register(JobSpec(name="test.tick", run=tick, interval_seconds=60))
     registry.register(JobSpec(name="test.broken", run=broken, interval_seconds=300))
     registry.register(JobSpec(name="test.manual", run=tick))  # not periodic
+    registry.register(
+        JobSpec(name="test.cron", run=tick, cron_expression="7,8 9 * * *")
+    )
     clock = FakeClock(T0)
     scheduler: EmbeddedScheduler
 
@@ -55,10 +58,13 @@ async def test_runs_periodic_jobs_on_schedule_and_records_them(
     await scheduler.run_forever()
     await scheduler.drain()
 
-    # First run one interval after start, then every interval.
-    assert seen == [T0 + dt.timedelta(minutes=m) for m in range(1, 11)]
+    # First run one interval after start, then every interval; the cron job at
+    # 09:07 and 09:08 UTC.
+    minutes = sorted([*range(1, 11), 7, 8])
+    assert seen == [T0 + dt.timedelta(minutes=m) for m in minutes]
     async with sessions() as db:
         runs = list(await db.scalars(select(JobRun).order_by(JobRun.id)))
+    assert [r.started_at.minute for r in runs if r.kind == "test.cron"] == [7, 8]
     ticks = [r for r in runs if r.kind == "test.tick"]
     assert len(ticks) == 10
     assert {r.status for r in ticks} == {"succeeded"}

@@ -146,3 +146,19 @@ def test_extra_job_modules(settings: Settings) -> None:
     )
     with pytest.raises(ValueError, match=r"no module named 'no\.such\.mod'"):
         default_registry(missing)
+
+
+def test_cron_schedules() -> None:
+    registry = JobRegistry()
+    nightly = registry.register(
+        JobSpec(name="n.ightly", run=_noop, cron_expression="0 3 * * *")
+    )
+    assert nightly.periodic
+    assert nightly.cron() == "0 3 * * *"
+    seoul = dt.timezone(dt.timedelta(hours=9))
+    # 12:30 in Seoul is 03:30 UTC: the next 03:00 UTC is tomorrow.
+    assert nightly.next_after(dt.datetime(2026, 11, 26, 12, 30, tzinfo=seoul)) == (
+        dt.datetime(2026, 11, 27, 3, 0, tzinfo=dt.UTC)
+    )
+    with pytest.raises(ValueError, match="invalid cron"):
+        registry.register(JobSpec(name="b.ad", run=_noop, cron_expression="61 * * *"))
