@@ -83,7 +83,9 @@ class ListingIssue(Base):
     action_owner: Mapped[str] = mapped_column(String(10), default="staff")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    listing: Mapped[Listing] = relationship(back_populates="issues", lazy="raise_on_sql")
+    listing: Mapped[Listing] = relationship(
+        back_populates="issues", lazy="raise_on_sql"
+    )
 
 
 class ListingEvent(Base):
