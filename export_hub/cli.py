@@ -174,10 +174,12 @@ _add_foundation_commands()
 
 
 def _add_marketplace_commands() -> None:
+    from connectors.ebay.cli import ebay_group
     from export_hub.marketplaces.cli import emulate, secrets
 
     main.add_command(emulate)
     main.add_command(secrets)
+    main.add_command(ebay_group)
 
 
 _add_marketplace_commands()

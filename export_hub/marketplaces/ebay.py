@@ -19,9 +19,15 @@ from types import MappingProxyType
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from connectors.base import Marketplace, SellerAccount
+from connectors.base import Marketplace, SellerAccount, SubmissionResult
 from connectors.ebay.account import EbayAccountSetup, SellerSetup
+from connectors.ebay.legacy import (
+    ImportReport,
+    import_legacy_listings,
+    migrate_to_inventory,
+)
 from connectors.ebay.oauth import EbayOAuthClient, EbayTokenSource
+from connectors.ebay.trading import EbayTradingClient
 from connectors.ebay.transport import EbayTransport, default_limiter
 from export_hub.db import utcnow
 from export_hub.errors import Text
@@ -34,7 +40,8 @@ from export_hub.marketplaces.adapters import (
     Grant,
     OnboardingError,
 )
-from export_hub.security import sha256_hex
+from export_hub.marketplaces.service import account_ref
+from export_hub.security import SecretBox, sha256_hex
 from export_hub.settings import EbaySettings, Settings
 
 MARKETPLACES: Mapping[str, Text] = MappingProxyType(
@@ -245,6 +252,45 @@ def _location_item(setup: SellerSetup | None) -> ChecklistItem:
         )
     return ChecklistItem(
         "ebay_location", label, True, Text(setup.location_key, setup.location_key)
+    )
+
+
+def _transport(
+    adapter: EbayOAuthAdapter, box: SecretBox, account: models.SellerAccount
+) -> EbayTransport:
+    if account.status != "connected" or not account.refresh_token_encrypted:
+        raise OnboardingError(
+            Text(
+                "먼저 eBay 계정을 연결해 주세요.",
+                "Please connect the eBay account first.",
+            )
+        )
+    refresh = box.decrypt(account.refresh_token_encrypted)
+    return adapter.transport_for(account_ref(account), refresh)
+
+
+async def import_legacy(
+    db: AsyncSession,
+    adapter: EbayOAuthAdapter,
+    box: SecretBox,
+    account: models.SellerAccount,
+) -> ImportReport:
+    """Import the account's Trading listings and link them by SKU (staff action)."""
+    return await import_legacy_listings(
+        db, account, EbayTradingClient(_transport(adapter, box, account))
+    )
+
+
+async def migrate_legacy(
+    db: AsyncSession,
+    adapter: EbayOAuthAdapter,
+    box: SecretBox,
+    account: models.SellerAccount,
+    item_ids: Sequence[str],
+) -> list[SubmissionResult]:
+    """Migrate the chosen Trading listings to the Inventory API (staff action)."""
+    return await migrate_to_inventory(
+        db, account, _transport(adapter, box, account), item_ids
     )
 
 

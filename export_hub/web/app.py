@@ -43,6 +43,7 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
     from export_hub.catalog import staff_web as catalog_staff_web
     from export_hub.catalog import web as catalog_web
     from export_hub.consultations import web as consultations_web
+    from export_hub.marketplaces import ebay_web
     from export_hub.marketplaces import web as marketplaces_web
     from export_hub.pricing import web as pricing_web
     from export_hub.web import routes as core_routes
@@ -56,6 +57,7 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
         api_openapi.setup,
         api_routes.setup,
         marketplaces_web.setup,
+        ebay_web.setup,
         consultations_web.setup,
         pricing_web.setup,
         brand_web.setup,

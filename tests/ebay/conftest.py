@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -14,7 +15,8 @@ from connectors.ebay.emulator import EbayEmulator, EmulatorConfig
 from connectors.ebay.inventory import EbayInventoryClient
 from connectors.ebay.oauth import EbayOAuthClient, EbayTokenSource
 from connectors.ebay.transport import EbayTransport
-from export_hub.settings import EbaySettings
+from export_hub.settings import EbaySettings, Settings
+from tests.conftest import make_settings
 
 RU_NAME = "Export_Hub-ExportHu-demo-PRD"
 SELLER = "daejeon_tea"
@@ -41,6 +43,20 @@ def ebay_settings(emulator: EbayEmulator, **overrides: Any) -> EbaySettings:
     }
     values.update(overrides)
     return EbaySettings(**values)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, emulator: EbayEmulator) -> Settings:
+    values = ebay_settings(emulator).model_dump(mode="json")
+    values["client_secret"] = emulator.config.client_secret
+    return make_settings(database_url, tmp_path, ebay=values)
+
+
+@pytest.fixture
+async def web(aiohttp_client: Any, settings: Settings) -> Any:
+    from export_hub.web.app import create_app
+
+    return await aiohttp_client(create_app(settings))
 
 
 @pytest.fixture

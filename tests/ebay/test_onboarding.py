@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,25 +19,11 @@ from export_hub.marketplaces.models import SellerAccount
 from export_hub.security import SecretBox
 from export_hub.settings import Settings
 from tests.browser import browser, live_server, log_in, page  # noqa: F401
-from tests.conftest import login, make_settings
-from tests.ebay.conftest import RU_NAME, ebay_settings
+from tests.conftest import login
+from tests.ebay.conftest import RU_NAME
 from tests.foundation.helpers import PASSWORD, make_company_user
 
 USERNAME = "hanbit_foods_kr"
-
-
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path, emulator: EbayEmulator) -> Settings:
-    values = ebay_settings(emulator).model_dump(mode="json")
-    values["client_secret"] = emulator.config.client_secret
-    return make_settings(database_url, tmp_path, ebay=values)
-
-
-@pytest.fixture
-async def web(aiohttp_client: Any, settings: Settings) -> Any:
-    from export_hub.web.app import create_app
-
-    return await aiohttp_client(create_app(settings))
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """eBay daily usage counters and legacy listing links
 
 Revision ID: 0005_ebay
-Revises: 0002_marketplaces
+Revises: 0003_consultations
 Create Date: 2026-11-26 23:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import export_hub.db
 
 revision: str = "0005_ebay"
-down_revision: str | Sequence[str] | None = "0002_marketplaces"
+down_revision: str | Sequence[str] | None = "0003_consultations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

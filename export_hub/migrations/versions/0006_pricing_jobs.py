@@ -1,7 +1,7 @@
 """pricing and jobs: exchange rates, job runs
 
 Revision ID: 0006_pricing_jobs
-Revises: 0002_marketplaces
+Revises: 0005_ebay
 Create Date: 2026-11-26 22:47:43.108578
 """
 
@@ -14,7 +14,7 @@ import export_hub.db
 
 
 revision: str = '0006_pricing_jobs'
-down_revision: str | Sequence[str] | None = '0002_marketplaces'
+down_revision: str | Sequence[str] | None = "0005_ebay"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

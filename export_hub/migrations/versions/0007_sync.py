@@ -1,7 +1,7 @@
 """sync: sync runs, seller claims, listing pending_since
 
 Revision ID: 0007_sync
-Revises: 0002_marketplaces
+Revises: 0006_pricing_jobs
 Create Date: 2026-11-26 22:54:23.480654
 """
 
@@ -14,7 +14,7 @@ import export_hub.db
 
 
 revision: str = '0007_sync'
-down_revision: str | Sequence[str] | None = '0002_marketplaces'
+down_revision: str | Sequence[str] | None = "0006_pricing_jobs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
