@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from export_hub.consultations.availability import find_slots, slot_json
 from export_hub.consultations.booking import (
     Actor,
+    BookingConflict,
     BookingRequest,
     check_content,
     check_interpreter,
@@ -61,14 +63,21 @@ async def _swap(
     return await db.get_one(Booking, booking_id, populate_existing=True)
 
 
-async def _lost(db: AsyncSession, booking_id: int) -> Conflict:
+async def _lost(db: AsyncSession, booking_id: int, now: dt.datetime) -> Conflict:
+    """409 for a change that lost its race, with the office's free slots."""
     current = await db.get(Booking, booking_id, populate_existing=True)
-    status = current.status.value if current else "gone"
-    return Conflict(
-        Text(
-            f"예약 상태가 이미 바뀌었습니다(현재: {status}). 새로 고쳐 주세요.",
-            f"The booking has already changed (now: {status}). Please reload.",
-        )
+    if current is None:
+        raise NotFound()
+    status = current.status.value
+    message = Text(
+        f"예약 상태가 이미 바뀌었습니다(현재: {status}). 새로 고쳐 주세요.",
+        f"The booking has already changed (now: {status}). Please reload.",
+    )
+    office = await db.get_one(Office, current.office_id)
+    start = max(now, current.start_at - dt.timedelta(hours=12))
+    slots = await find_slots(db, office, start, start + dt.timedelta(days=7), now)
+    return BookingConflict(
+        message, [slot_json(s, office.time_zone) for s in slots[:20]]
     )
 
 
@@ -95,7 +104,7 @@ async def confirm_booking(
         decided_at=now,
     )
     if booking is None:
-        raise await _lost(db, booking_id)
+        raise await _lost(db, booking_id, now)
     if interpreter_id is not None and interpreter_id != booking.interpreter_id:
         errors = FieldErrors()
         interpreter = await check_interpreter(db, interpreter_id, errors)
@@ -166,7 +175,7 @@ async def end_booking(
         decision_reason=reason.strip()[:1000],
     )
     if booking is None:
-        raise await _lost(db, booking_id)
+        raise await _lost(db, booking_id, now)
     await release_claims(db, booking.id)
     record_event(
         db, booking, actor, to.value, was.value, now, reason=reason.strip()[:1000]
@@ -205,7 +214,7 @@ async def reschedule_booking(
     if booking is None:
         raise NotFound()
     if not booking.is_live or booking.end_at <= now:
-        raise await _lost(db, booking_id)
+        raise await _lost(db, booking_id, now)
     office = await db.get_one(Office, booking.office_id)
     interpreter = (
         await db.get(Interpreter, booking.interpreter_id)
@@ -261,7 +270,7 @@ async def reschedule_booking(
         **values,
     )
     if moved is None:
-        raise await _lost(db, booking_id)
+        raise await _lost(db, booking_id, now)
     await release_claims(db, moved.id)
     await add_claims(db, moved)
     if (

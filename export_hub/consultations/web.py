@@ -41,6 +41,7 @@ from export_hub.consultations.changes import booking_for_token
 from export_hub.consultations.models import (
     Booking,
     BookingEvent,
+    BookingStatus,
     Buyer,
     Interpreter,
     Office,
@@ -328,12 +329,21 @@ async def bookings_page(request: web.Request) -> web.Response:
     elif user.role is Role.OFFICE:
         query = query.where(Office.code == user.office_code)
     status = request.query.get("status", "")
-    if status:
-        query = query.where(Booking.status == status)
+    if status in {s.value for s in BookingStatus}:
+        query = query.where(Booking.status == BookingStatus(status))
+    code = request.query.get("office", "")
+    if code and user.is_staff:
+        query = query.where(Office.code == code)
     async with request.app[SESSIONS]() as db:
         rows = await db.execute(query.order_by(Booking.start_at.desc()).limit(300))
         bookings = list(rows)
-    return await page(request, "bookings.html", {"rows": bookings, "status": status})
+    async with request.app[SESSIONS]() as db:
+        codes = list(await db.scalars(select(Office.code).order_by(Office.code)))
+    return await page(
+        request,
+        "bookings.html",
+        {"rows": bookings, "status": status, "office_code": code, "codes": codes},
+    )
 
 
 async def _detail_context(

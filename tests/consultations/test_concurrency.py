@@ -136,7 +136,10 @@ async def test_two_concurrent_confirms_one_wins(
     )
     assert sorted([first.status, second.status]) == [200, 409]
     loser = first if first.status == 409 else second
-    assert "confirmed" in (await loser.json())["error"]["message_en"]
+    error = (await loser.json())["error"]
+    assert "confirmed" in error["message_en"]
+    assert "이미 바뀌었습니다" in error["message_ko"]
+    assert error["slots"]  # fresh times come with every conflict
     async with sessions() as db:
         booking = await db.get_one(Booking, made.booking.id)
         assert booking.status is BookingStatus.CONFIRMED

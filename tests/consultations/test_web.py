@@ -69,6 +69,9 @@ async def test_company_browses_requests_and_sees_its_booking(
     assert twice.headers["Location"] == location
     listing = await (await web_client.get("/consultations/bookings")).text()
     assert location in listing
+    english = await (await web_client.get(f"{location}?lang=en")).text()
+    assert "2026-12-03 (Thu) 16:00–17:00 KST" in english
+    assert "Download the calendar invite" in english
 
 
 async def test_a_taken_time_answers_409_with_other_times(
