@@ -97,6 +97,8 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
             "upload_dir": str(tmp_path / "uploads"),
         },
         "security": {"secret_keys": [Fernet.generate_key().decode()]},
+        # Tests run jobs explicitly; an in-process scheduler would race them.
+        "jobs": {"embedded": False},
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(base.get(key), dict):

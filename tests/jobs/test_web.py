@@ -31,8 +31,12 @@ async def _wait_for_run(sessions, kind: str) -> JobRun:
 
 
 async def test_scheduler_lives_with_the_app_and_staff_run_jobs(
-    client, sessions
+    aiohttp_client, database_url: str, tmp_path, sessions
 ) -> None:
+    from export_hub.web.app import create_app
+
+    settings = make_settings(database_url, tmp_path, jobs={"embedded": True})
+    client = await aiohttp_client(create_app(settings))
     app = client.server.app
     assert app[SCHEDULER].running
     registry = app[JOB_REGISTRY]
