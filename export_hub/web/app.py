@@ -43,6 +43,7 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
     from export_hub.catalog import staff_web as catalog_staff_web
     from export_hub.catalog import web as catalog_web
     from export_hub.consultations import web as consultations_web
+    from export_hub.listings import web as listings_web
     from export_hub.marketplaces import ebay_web
     from export_hub.marketplaces import web as marketplaces_web
     from export_hub.pricing import web as pricing_web
@@ -62,6 +63,7 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
         pricing_web.setup,
         brand_web.setup,
         jobs_web.setup,
+        listings_web.setup,
     ]
 
 

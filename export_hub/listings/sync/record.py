@@ -97,7 +97,8 @@ def event(
             outcome=outcome,
             request_id=request_id,
             sync_run_id=run_id,
-            details=details,
+            # The status after the event: the programme report's history.
+            details={**details, "status_after": listing.status},
         )
     )
 
