@@ -25,22 +25,22 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cryptography.fernet import Fernet  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from cryptography.fernet import Fernet
+from sqlalchemy import insert
 
-from connectors.registry import ConnectorRegistry, SharedState  # noqa: E402
-from export_hub.accounts.models import Company  # noqa: E402
-from export_hub.catalog.models import Product, ProductImage, ReviewState  # noqa: E402
-from export_hub.db import create_engine, session_factory, transaction, utcnow  # noqa: E402
-from export_hub.listings.models import Listing  # noqa: E402
-from export_hub.listings.sync.load import RateBook, load_candidates  # noqa: E402
-from export_hub.listings.sync.plan import PlanRules, plan  # noqa: E402
-from export_hub.listings.sync.run import SyncOptions, load_configs, run_sync  # noqa: E402
-from export_hub.marketplaces.models import SellerAccount  # noqa: E402
-from export_hub.migrations import upgrade  # noqa: E402
-from export_hub.pricing.models import ExchangeRate  # noqa: E402
-from export_hub.security import SecretBox  # noqa: E402
-from export_hub.settings import Settings, load_settings  # noqa: E402
+from connectors.registry import ConnectorRegistry, SharedState
+from export_hub.accounts.models import Company
+from export_hub.catalog.models import Product, ProductImage, ReviewState
+from export_hub.db import create_engine, session_factory, transaction, utcnow
+from export_hub.listings.models import Listing
+from export_hub.listings.sync.load import RateBook, load_candidates
+from export_hub.listings.sync.plan import PlanRules, plan
+from export_hub.listings.sync.run import SyncOptions, load_configs, run_sync
+from export_hub.marketplaces.models import SellerAccount
+from export_hub.migrations import upgrade
+from export_hub.pricing.models import ExchangeRate
+from export_hub.security import SecretBox
+from export_hub.settings import Settings, load_settings
 
 EBAY_SETUP = {
     "opt_in": "opted_in",
