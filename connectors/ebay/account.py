@@ -19,6 +19,7 @@ from typing import Any
 
 from connectors.ebay.sites import site_for
 from connectors.ebay.transport import EbayTransport
+from export_hub.errors import AuthorizationError, NeedsHumanError
 from export_hub.settings import PROJECT_ROOT
 
 ACCOUNT = "/sell/account/v1"
@@ -210,6 +211,37 @@ class EbayAccountSetup:
     async def _ensure_policy(
         self, resource: str, list_key: str, id_key: str, body: dict[str, Any]
     ) -> str:
+        existing = await self._find_policy(resource, list_key, id_key, body["name"])
+        if existing is not None:
+            return existing
+        # eBay's documented create path for fulfillment policies ends in "/".
+        path = (
+            f"{ACCOUNT}/{resource}/"
+            if resource == "fulfillment_policy"
+            else f"{ACCOUNT}/{resource}"
+        )
+        try:
+            created = await self._t.request(
+                "POST",
+                path,
+                api="account",
+                operation=f"account.create_{resource}",
+                json=body,
+            )
+        except NeedsHumanError as exc:
+            # A retried create whose first answer was lost meets its own
+            # policy ("name already exists"): look again before giving up.
+            if isinstance(exc, AuthorizationError):
+                raise
+            existing = await self._find_policy(resource, list_key, id_key, body["name"])
+            if existing is None:
+                raise
+            return existing
+        return str(created.body[id_key])
+
+    async def _find_policy(
+        self, resource: str, list_key: str, id_key: str, name: str
+    ) -> str | None:
         found = await self._t.request(
             "GET",
             f"{ACCOUNT}/{resource}",
@@ -218,22 +250,9 @@ class EbayAccountSetup:
             params={"marketplace_id": self.marketplace_id},
         )
         for policy in (found.body or {}).get(list_key) or []:
-            if policy.get("name") == body["name"]:
+            if policy.get("name") == name:
                 return str(policy[id_key])
-        # eBay's documented create path for fulfillment policies ends in "/".
-        path = (
-            f"{ACCOUNT}/{resource}/"
-            if resource == "fulfillment_policy"
-            else f"{ACCOUNT}/{resource}"
-        )
-        created = await self._t.request(
-            "POST",
-            path,
-            api="account",
-            operation=f"account.create_{resource}",
-            json=body,
-        )
-        return str(created.body[id_key])
+        return None
 
     def _fulfillment_body(self) -> dict[str, Any]:
         tpl = self._templates["fulfillment"]

@@ -60,7 +60,8 @@ def _take_fault(state: EmulatorState, path: str) -> str | None:
             return fault.kind
     cfg = state.config
     if cfg.drop_rate and state.random.random() < cfg.drop_rate:
-        return "drop"
+        # Before handling (nothing happened) or after (done, answer lost).
+        return state.random.choice(("drop", "drop_after"))
     if cfg.fault_rate and state.random.random() < cfg.fault_rate:
         return state.random.choice(("500", "503"))
     return None
@@ -84,6 +85,8 @@ async def fault_middleware(
     if high > 0:
         await asyncio.sleep(state.random.uniform(low, high))
     kind = _take_fault(state, request.path)
+    if kind is not None:
+        state.injected[kind] = state.injected.get(kind, 0) + 1
     if kind == "drop":
         return await _drop(request)
     if kind == "timeout":
@@ -184,6 +187,7 @@ def over_limits(state: EmulatorState, username: str, api: str) -> str | None:
     day_key = (username, api, state.today())
     used = state.usage.get(day_key, 0)
     if used >= cfg.daily_quota:
+        state.refused["quota"] += 1
         return "The daily call limit has been reached."
     state.usage[day_key] = used + 1
     rate = cfg.rate_per_second * cfg.rate_scale
@@ -192,6 +196,7 @@ def over_limits(state: EmulatorState, username: str, api: str) -> str | None:
     tokens = min(float(cfg.rate_burst), tokens + (now - updated) * rate)
     if tokens < 1.0:
         state.buckets[(username, api)] = (tokens, now)
+        state.refused["rate"] += 1
         return "The request limit has been reached for the resource."
     state.buckets[(username, api)] = (tokens - 1.0, now)
     return None

@@ -185,6 +185,10 @@ class EmulatorState:
         self.clock = time.monotonic
         self.wall_clock = time.time
         self.token_calls = {"authorization_code": 0, "refresh_token": 0}
+        #: Calls refused by the emulator's own limits: "rate" and "quota".
+        self.refused = {"rate": 0, "quota": 0}
+        #: Faults injected so far, by kind.
+        self.injected: dict[str, int] = {}
         #: When set, REST answers are kept as (method, path, status, body).
         self.record_exchanges = False
         self.exchanges: list[tuple[str, str, int, Any]] = []
