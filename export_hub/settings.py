@@ -112,6 +112,8 @@ class EbaySettings(_Section):
             "https://api.ebay.com/oauth/api_scope",
             "https://api.ebay.com/oauth/api_scope/sell.inventory",
             "https://api.ebay.com/oauth/api_scope/sell.account",
+            # Who consented (Commerce Identity ``getUser``).
+            "https://api.ebay.com/oauth/api_scope/commerce.identity.readonly",
         ]
     )
     default_marketplace: str = "EBAY_US"
