@@ -46,6 +46,21 @@ class TokenGrant:
         return f"TokenGrant(access_expires_at={self.access_expires_at.isoformat()})"
 
 
+def authorize_url(settings: EbaySettings, state: str) -> str:
+    """Where to send the seller for consent; eBay comes back to the RuName's
+    accept URL with ``code`` and ``state``."""
+    query = urlencode(
+        {
+            "client_id": settings.client_id,
+            "redirect_uri": settings.ru_name,
+            "response_type": "code",
+            "scope": " ".join(settings.scopes),
+            "state": state,
+        }
+    )
+    return f"{settings.authorize_url}?{query}"
+
+
 class EbayOAuthClient:
     """The authorize URL and the token endpoint (HTTP Basic client credentials)."""
 
@@ -66,18 +81,8 @@ class EbayOAuthClient:
         )
 
     def authorize_url(self, state: str) -> str:
-        """Where to send the seller for consent; eBay comes back to the RuName's
-        accept URL with ``code`` and ``state``."""
-        query = urlencode(
-            {
-                "client_id": self._settings.client_id,
-                "redirect_uri": self._settings.ru_name,
-                "response_type": "code",
-                "scope": " ".join(self._settings.scopes),
-                "state": state,
-            }
-        )
-        return f"{self._settings.authorize_url}?{query}"
+        """See :func:`authorize_url`."""
+        return authorize_url(self._settings, state)
 
     async def exchange_code(self, code: str) -> TokenGrant:
         """Trade the consent ``code`` (valid ~5 minutes) for both tokens."""

@@ -26,7 +26,7 @@ from connectors.ebay.legacy import (
     import_legacy_listings,
     migrate_to_inventory,
 )
-from connectors.ebay.oauth import EbayOAuthClient, EbayTokenSource
+from connectors.ebay.oauth import EbayOAuthClient, EbayTokenSource, authorize_url
 from connectors.ebay.trading import EbayTradingClient
 from connectors.ebay.transport import EbayTransport, default_limiter
 from export_hub.db import utcnow
@@ -97,7 +97,7 @@ class EbayOAuthAdapter:
     def consent_url(self, *, state: str, marketplace_id: str, redirect_uri: str) -> str:
         """eBay redirects to the RuName's accept URL, configured at eBay (it
         must be ``redirect_uri``); the RuName, not the URL, goes in the query."""
-        return self._oauth().authorize_url(state)
+        return authorize_url(self.settings, state)
 
     async def exchange_code(
         self, params: Mapping[str, str], *, marketplace_id: str, redirect_uri: str

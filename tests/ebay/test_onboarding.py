@@ -194,3 +194,24 @@ async def test_connect_ebay_in_the_browser(
     assert await badge.get_attribute("data-status") == "connected"
     board = page.locator("section[data-marketplace=ebay]")
     assert USERNAME in await board.inner_text()
+
+
+def test_consent_url_and_status_rules(settings: Settings) -> None:
+    from export_hub.marketplaces.ebay import adapter_from_settings
+    from export_hub.marketplaces.models import SellerAccount as Row
+    from export_hub.marketplaces.service import ConnectionStatus, connection_status
+
+    adapter = adapter_from_settings(settings)
+    url = adapter.consent_url(state="abc", marketplace_id="EBAY_GB", redirect_uri="x")
+    query = parse_qs(urlsplit(url).query)
+    assert query["state"] == ["abc"]
+    assert query["response_type"] == ["code"]
+    assert "commerce.identity.readonly" in query["scope"][0]
+    now = utcnow()
+    row = Row(status="connected", refresh_token_encrypted="x")
+    row.refresh_token_expires_at = now + dt.timedelta(days=31)
+    assert connection_status(row, adapter, now) is ConnectionStatus.CONNECTED
+    row.refresh_token_expires_at = now + dt.timedelta(days=29)
+    assert connection_status(row, adapter, now) is ConnectionStatus.REAUTHORIZE_SOON
+    row.refresh_token_expires_at = now - dt.timedelta(seconds=1)
+    assert connection_status(row, adapter, now) is ConnectionStatus.EXPIRED
