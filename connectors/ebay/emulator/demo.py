@@ -37,8 +37,14 @@ DEMO_SELLERS: dict[str, str] = {
 }
 #: Listings Hanbit Foods made on eBay before Export Hub (Trading API).
 LEGACY_ITEMS = [
-    ("HB-HNY-003", "Daecheong Lake Acacia Honey 500 g, Raw Korean Honey", "18.90", 12),
-    ("HB-OLD-900", "Korean Barley Tea, Roasted, 300 g", "9.50", 30),
+    (
+        "120000000001",
+        "HB-HNY-003",
+        "Daecheong Lake Acacia Honey 500 g, Raw",
+        "18.90",
+        12,
+    ),
+    ("120000000002", "HB-OLD-900", "Korean Barley Tea, Roasted, 300 g", "9.50", 30),
 ]
 
 
@@ -63,9 +69,10 @@ def demo_emulator(settings: Settings, *, port: int | None = None) -> EbayEmulato
         state.add_seller(username, opted_in=True)
         state.refresh_tokens[demo_refresh_token(username)] = username
     hanbit = DEMO_SELLERS["3058112341"]
-    for sku, title, price, quantity in LEGACY_ITEMS:
+    for item_id, sku, title, price, quantity in LEGACY_ITEMS:
         state.add_legacy_item(
             hanbit,
+            item_id=item_id,
             sku=sku,
             title=title,
             price=price,
