@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import requests
 from ebaysdk.exception import ConnectionError as EbaySdkConnectionError
 from ebaysdk.trading import Connection
+from requests.adapters import HTTPAdapter
 
 from connectors.base import (
     ListingState,
@@ -187,6 +188,10 @@ class EbayTradingClient:
             https=self._https,
             timeout=settings.request_timeout_seconds,
         )
+        # ebaysdk mounts adapters that retry on their own; retries belong to
+        # the project's one policy (connectors.retry), so switch them off.
+        for prefix in ("http://", "https://"):
+            api.session.mount(prefix, HTTPAdapter(max_retries=0))
         if not self._https:
             api.config.set("https", False, force=True)
         api.config.set("uri", self._uri, force=True)
