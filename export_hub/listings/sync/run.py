@@ -24,13 +24,14 @@ hashes are recorded only after success, so nothing is lost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -38,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from connectors.base import MarketplaceConnector, PriceQuantityUpdate, SubmissionResult
 from connectors.registry import ConnectorRegistry, NotConnected
 from export_hub.brand.config import BrandConfig, load_brand, resolve_config_path
-from export_hub.db import transaction, utcnow
+from export_hub.db import is_sqlite, transaction, utcnow
 from export_hub.errors import (
     AuthorizationError,
     MarketplaceError,
@@ -55,6 +56,7 @@ from export_hub.pricing.config import PricingConfig, load_pricing
 from export_hub.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 Sessions = async_sessionmaker[AsyncSession]
 
 
@@ -70,8 +72,11 @@ class SyncOptions:
     #: Re-send every listable listing in full.
     force: bool = False
     max_parallel_sellers: int = 32
-    #: Most listings per batch (eBay's bulk limit).
+    #: Most listings per batch where the marketplace takes batches (eBay: 25).
     batch_size: int = 25
+    #: Most single calls sent concurrently per turn (Amazon); the seller's
+    #: rate limiter paces them, a larger turn saves bookkeeping between turns.
+    single_batch_size: int = 100
     lease_seconds: float = 300.0
     aging_seconds: float = 3600.0
 
@@ -141,6 +146,27 @@ class SyncEngine:
         self.report = SyncReport(dry_run=self.options.dry_run)
         self.rates = RateBook(self.pricing, self.now.date())
         self._sellers: list[_Seller] = []
+        # SQLite has one writer at a time; queueing our own concurrent writers
+        # here avoids its busy handler's sleeps (PostgreSQL needs no such lock).
+        self._write_lock = asyncio.Lock() if is_sqlite(settings.database.url) else None
+
+    @contextlib.asynccontextmanager
+    async def _tx(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction (serialised per process on SQLite)."""
+        if self._write_lock is None:
+            async with transaction(self.sessions) as db:
+                yield db
+            return
+        async with self._write_lock, transaction(self.sessions) as db:
+            yield db
+
+    async def _locked(
+        self, fn: Callable[..., Awaitable[T]], *args: Any, **kw: Any
+    ) -> T:
+        if self._write_lock is None:
+            return await fn(self.sessions, *args, **kw)
+        async with self._write_lock:
+            return await fn(self.sessions, *args, **kw)
 
     async def run(self) -> SyncReport:
         """Sync every seller account in scope; returns the report."""
@@ -185,8 +211,8 @@ class SyncEngine:
             return await self._start(seller)
         if not seller.work:
             return False
-        if not await claims.renew(
-            self.sessions, seller.account.id, self.owner, lease=self.lease
+        if not await self._locked(
+            claims.renew, seller.account.id, self.owner, lease=self.lease
         ):
             self.report.add("seller", "claim_lost")
             seller.work.clear()
@@ -200,8 +226,8 @@ class SyncEngine:
         if self.options.dry_run:
             await self._plan(seller)
             return False
-        if not await claims.claim(
-            self.sessions, account.id, self.owner, lease=self.lease
+        if not await self._locked(
+            claims.claim, account.id, self.owner, lease=self.lease
         ):
             self.report.add("seller", "busy")
             return False
@@ -226,7 +252,7 @@ class SyncEngine:
     async def _prepare(self, seller: _Seller) -> None:
         setup = await self.connectors.prepare(seller.account, _connector(seller))
         if setup is not None and dict(setup) != dict(seller.account.setup or {}):
-            async with transaction(self.sessions) as db:
+            async with self._tx() as db:
                 row = await db.get_one(SellerAccount, seller.account.id)
                 row.setup = {**(row.setup or {}), **dict(setup)}
             seller.account.setup = {**(seller.account.setup or {}), **dict(setup)}
@@ -252,7 +278,7 @@ class SyncEngine:
                 log.info("listing %s still in doubt: %s", listing.id, exc)
                 self.report.add("check", "unknown")
                 continue
-            async with transaction(self.sessions) as db:
+            async with self._tx() as db:
                 row = await db.get_one(Listing, listing.id)
                 operation = row.in_doubt_operation
                 row.in_doubt_operation = None
@@ -304,23 +330,30 @@ class SyncEngine:
         self, account: SellerAccount, work: list[Work]
     ) -> list[Work]:
         """Create listing rows for new work and note since when work waits."""
-        out: list[Work] = []
-        async with transaction(self.sessions) as db:
-            for item in work:
-                if item.listing_row_id is None:
-                    row = Listing(
-                        product_id=item.product_id,
-                        seller_account_id=account.id,
-                        marketplace=account.marketplace,
-                        sku=item.sku,
-                        status="pending",
-                        sent_hashes={},
-                        pending_since=self.now,
-                    )
-                    db.add(row)
-                    await db.flush()
-                    item = _with_row(item, row.id)
-                out.append(item)
+        new = [
+            (
+                item,
+                Listing(
+                    product_id=item.product_id,
+                    seller_account_id=account.id,
+                    marketplace=account.marketplace,
+                    sku=item.sku,
+                    status="pending",
+                    sent_hashes={},
+                    pending_since=self.now,
+                ),
+            )
+            for item in work
+            if item.listing_row_id is None
+        ]
+        async with self._tx() as db:
+            db.add_all([row for _, row in new])
+            await db.flush()
+            rows = {id(item): row.id for item, row in new}
+            out = [
+                _with_row(item, rows[id(item)]) if id(item) in rows else item
+                for item in work
+            ]
             waiting = [w.listing_row_id for w in out if w.listing_row_id is not None]
             for start in range(0, len(waiting), 500):
                 await db.execute(
@@ -336,9 +369,16 @@ class SyncEngine:
     def _next_batch(self, seller: _Seller) -> list[Work]:
         first = seller.work[0]
         builder = self.connectors.builder(seller.account.marketplace)
-        limit = self.options.batch_size
+        batched = (
+            builder.content_batch
+            if first.action in FULL
+            else builder.price_quantity_batch
+        )
+        limit = (
+            self.options.batch_size if batched > 1 else self.options.single_batch_size
+        )
         if first.action in FULL:
-            threshold = getattr(builder, "feed_threshold", None)
+            threshold = builder.feed_threshold
             remaining = sum(1 for w in seller.work if w.action in FULL)
             if threshold is not None and remaining >= threshold:
                 limit = max(remaining, limit)
@@ -384,7 +424,7 @@ class SyncEngine:
         builder = self.connectors.builder(seller.account.marketplace)
         action = batch[0].action
         self.report.api_calls += 1
-        if action in OFFER and getattr(builder, "price_quantity_batch", 1) > 1:
+        if action in OFFER and builder.price_quantity_batch > 1:
             return await _batched(
                 batch,
                 connector.update_price_quantity([_offer_update(w) for w in batch]),
@@ -392,8 +432,8 @@ class SyncEngine:
         if (
             action in FULL
             and (
-                getattr(builder, "content_batch", 1) > 1
-                or len(batch) >= (getattr(builder, "feed_threshold", None) or 10**9)
+                builder.content_batch > 1
+                or len(batch) >= (builder.feed_threshold or 10**9)
             )
             and len(batch) > 1
         ):
@@ -423,7 +463,7 @@ class SyncEngine:
             return work, exc
 
     async def _mark_in_doubt(self, batch: list[Work]) -> None:
-        async with transaction(self.sessions) as db:
+        async with self._tx() as db:
             for start in range(0, len(batch), 500):
                 chunk = batch[start : start + 500]
                 for action in {w.action for w in chunk}:
@@ -440,9 +480,10 @@ class SyncEngine:
     async def _record(
         self, outcomes: list[tuple[Work, SubmissionResult | MarketplaceError]]
     ) -> None:
-        async with transaction(self.sessions) as db:
+        async with self._tx() as db:
+            rows = await _listings(db, [w.listing_row_id for w, _ in outcomes])
             for work, answer in outcomes:
-                listing = await db.get_one(Listing, work.listing_row_id)
+                listing = rows[work.listing_row_id]
                 if isinstance(answer, MarketplaceError):
                     outcome = _error_outcome(answer)
                     await record.record_error(
@@ -471,7 +512,7 @@ class SyncEngine:
     async def _record_errors(
         self, batch: list[Work], exc: MarketplaceError, outcome: str
     ) -> None:
-        async with transaction(self.sessions) as db:
+        async with self._tx() as db:
             for work in batch:
                 listing = await db.get_one(Listing, work.listing_row_id)
                 await record.record_error(
@@ -488,7 +529,7 @@ class SyncEngine:
             await self._progress_in(db, done=len(batch))
 
     async def _record_preflight(self, batch: list[Work]) -> None:
-        async with transaction(self.sessions) as db:
+        async with self._tx() as db:
             for work in batch:
                 listing = await db.get_one(Listing, work.listing_row_id)
                 outcome = await record.record_preflight(
@@ -499,7 +540,7 @@ class SyncEngine:
 
     async def _revoked(self, account: SellerAccount) -> None:
         """The seller withdrew consent (or it expired): ask for re-authorization."""
-        async with transaction(self.sessions) as db:
+        async with self._tx() as db:
             row = await db.get_one(SellerAccount, account.id)
             row.status = "revoked"
             row.last_check_at = utcnow()
@@ -513,12 +554,12 @@ class SyncEngine:
     async def _release_all(self, sellers: list[_Seller]) -> None:
         for seller in sellers:
             seller.claimed = False
-            await claims.release(self.sessions, seller.account.id, self.owner)
+            await self._locked(claims.release, seller.account.id, self.owner)
 
     async def _finish(self, seller: _Seller) -> None:
         if seller.claimed:
             seller.claimed = False
-            await claims.release(self.sessions, seller.account.id, self.owner)
+            await self._locked(claims.release, seller.account.id, self.owner)
         if not self.options.dry_run:
             await self._progress(sellers_done=1)
 
@@ -527,7 +568,7 @@ class SyncEngine:
     async def _progress(self, **changes: Any) -> None:
         if self.run_id is None:
             return
-        async with transaction(self.sessions) as db:
+        async with self._tx() as db:
             await self._progress_in(db, **changes)
 
     async def _progress_in(self, db: AsyncSession, **changes: Any) -> None:
@@ -548,6 +589,19 @@ class SyncEngine:
         await db.execute(
             update(SyncRun).where(SyncRun.id == self.run_id).values(**values)
         )
+
+
+async def _listings(
+    db: AsyncSession, ids: list[int | None]
+) -> dict[int | None, Listing]:
+    """The batch's listings in one query (and which have no issues)."""
+    wanted = [i for i in ids if i is not None]
+    found = {
+        row.id: row
+        for row in await db.scalars(select(Listing).where(Listing.id.in_(wanted)))
+    }
+    await record.note_issue_free(db, wanted)
+    return dict(found)
 
 
 def _connector(seller: _Seller) -> MarketplaceConnector:
