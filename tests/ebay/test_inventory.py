@@ -94,9 +94,16 @@ async def test_validate_only_asks_for_fees_and_never_publishes(
 async def test_bulk_put_batches_by_25_and_settles_each_item(
     client: EbayInventoryClient, emulator: EbayEmulator
 ) -> None:
+    emulator.state.record_exchanges = True
     payloads = [listing(f"B-{i:02d}") for i in range(30)]
     payloads.insert(7, listing("B-BAD", aspects={}))
     results = await client.bulk_put_listings(payloads)
+    publish = [
+        status
+        for _, path, status, _ in emulator.state.exchanges
+        if path.endswith("/bulk_publish_offer")
+    ]
+    assert publish == [207, 200]  # the bad item is in the first 25
     assert [r.sku for r in results] == [p.sku for p in payloads]
     assert results[7].status is SubmissionStatus.INVALID
     assert {i.attribute_names for i in results[7].issues} == {("Brand",), ("Type",)}
