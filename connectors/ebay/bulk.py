@@ -25,6 +25,7 @@ from connectors.ebay.transport import EbayTransport
 from export_hub.errors import MarketplaceIssue
 
 E = TypeVar("E")
+T = TypeVar("T", ListingPayload, PriceQuantityUpdate)
 BASE = "/sell/inventory/v1"
 #: eBay's limit for every bulk call.
 BATCH = 25
@@ -197,3 +198,20 @@ def fee_issues(body: dict[str, Any] | None) -> list[MarketplaceIssue]:
                 )
             )
     return issues
+
+
+async def split_by_path(
+    entries: Sequence[T],
+    owned: Callable[[str], bool],
+    trading: Callable[[Sequence[T]], Awaitable[list[SubmissionResult]]],
+    inventory: Callable[[Sequence[T]], Awaitable[list[SubmissionResult]]],
+) -> list[SubmissionResult]:
+    """Results in input order, each entry handled by the path managing its SKU."""
+    mine = [i for i, e in enumerate(entries) if owned(e.sku)]
+    others = [i for i in range(len(entries)) if i not in set(mine)]
+    results: dict[int, SubmissionResult] = {}
+    for indexes, path in ((mine, trading), (others, inventory)):
+        if indexes:
+            done = await path([entries[i] for i in indexes])
+            results.update(zip(indexes, done, strict=True))
+    return [results[i] for i in range(len(entries))]

@@ -15,9 +15,9 @@ existing ``offerId``, which we adopt; failing that we look it up by SKU).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from connectors.base import (
     ListingPayload,
@@ -43,6 +43,7 @@ from connectors.ebay.bulk import (
     result_of,
     send_bulk,
     settle_item,
+    split_by_path,
 )
 from connectors.ebay.errors import (
     rest_errors,
@@ -55,8 +56,6 @@ from export_hub.errors import (
     MarketplaceIssue,
     SkippableError,
 )
-
-T = TypeVar("T", ListingPayload, PriceQuantityUpdate)
 
 
 class EbayInventoryClient:
@@ -158,7 +157,7 @@ class EbayInventoryClient:
         Listings over today's 250 revisions are not sent (INVALID, code
         ``revision_limit``: try again tomorrow). Trading-managed listings are
         revised with ReviseInventoryStatus instead (four a call)."""
-        return await _split(
+        return await split_by_path(
             updates, self.trading.owns, self.trading.update, self._update_offers
         )
 
@@ -329,7 +328,7 @@ class EbayInventoryClient:
         async def refuse(owned: Sequence[ListingPayload]) -> list[SubmissionResult]:
             return [self.trading.refused(p.sku) for p in owned]
 
-        return await _split(listings, self.trading.owns, refuse, self._bulk_put)
+        return await split_by_path(listings, self.trading.owns, refuse, self._bulk_put)
 
     async def _bulk_put(
         self, listings: Sequence[ListingPayload]
@@ -573,23 +572,6 @@ _ALREADY_LIVE = (
         severity="INFO",
     ),
 )
-
-
-async def _split(
-    entries: Sequence[T],
-    owned: Callable[[str], bool],
-    trading: Callable[[Sequence[T]], Awaitable[list[SubmissionResult]]],
-    inventory: Callable[[Sequence[T]], Awaitable[list[SubmissionResult]]],
-) -> list[SubmissionResult]:
-    """Results in input order, each entry handled by the path managing its SKU."""
-    mine = [i for i, e in enumerate(entries) if owned(e.sku)]
-    others = [i for i in range(len(entries)) if i not in set(mine)]
-    results: dict[int, SubmissionResult] = {}
-    for indexes, path in ((mine, trading), (others, inventory)):
-        if indexes:
-            done = await path([entries[i] for i in indexes])
-            results.update(zip(indexes, done, strict=True))
-    return [results[i] for i in range(len(entries))]
 
 
 def _not_ready(sku: str, setup: SellerSetup) -> SubmissionResult:
