@@ -15,11 +15,11 @@ from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from connectors.ebay.errors import seconds_until_quota_reset
 from connectors.ebay.models import EbayDailyUsage
-from export_hub.db import utcnow
+from export_hub.db import create_engine, session_factory, utcnow
 from export_hub.errors import TransientError
 
 
@@ -56,8 +56,24 @@ class SqlUsageStore:
     """Counts in ``ebay_daily_usage``; each ``take`` is its own transaction and
     a conditional UPDATE, so two processes never overspend together."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine | None = None,
+    ):
         self._sessions = sessions
+        self._engine = engine
+
+    @classmethod
+    def from_url(cls, database_url: str) -> SqlUsageStore:
+        """A store with its own engine (``aclose()`` disposes of it): for
+        builders that have the settings but no session factory."""
+        engine = create_engine(database_url)
+        return cls(session_factory(engine), engine)
+
+    async def aclose(self) -> None:
+        if self._engine is not None:
+            await self._engine.dispose()
 
     async def take(
         self, seller_id: str, counter: str, day: dt.date, n: int, limit: int

@@ -16,6 +16,7 @@ from connectors.ebay.budget import (
 )
 from connectors.ebay.errors import seconds_until_quota_reset
 from export_hub.errors import TransientError
+from export_hub.settings import Settings
 
 NOON = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 
@@ -59,6 +60,15 @@ async def test_sql_budget_survives_a_restart(
     assert (
         await SqlUsageStore(sessions).count("seller", "api:trading", NOON.date()) == 3
     )
+
+
+async def test_sql_store_with_its_own_engine(settings: Settings) -> None:
+    store = SqlUsageStore.from_url(settings.database.url)
+    try:
+        assert await store.take("seller", "api:inventory", NOON.date(), 1, 1)
+        assert not await store.take("seller", "api:inventory", NOON.date(), 1, 1)
+    finally:
+        await store.aclose()
 
 
 def test_quota_resets_at_utc_midnight() -> None:
