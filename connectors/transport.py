@@ -13,8 +13,9 @@ same way for Amazon and eBay:
 * raises the translated error ``from`` the original, so no token-bearing
   library object ends up in the message.
 
-:class:`KeyedLocks` serialises work per key (one OAuth refresh per seller at a
-time, however many calls need a token at once).
+:class:`SingleFlight` shares one in-flight call per key among concurrent
+callers (one OAuth refresh per seller, one schema download per product type,
+however many calls need it at once).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from connectors.ratelimit import TokenBucket
 from connectors.retry import RetryPolicy, retrying
@@ -103,14 +104,23 @@ def _note(exc: MarketplaceError, bucket: TokenBucket, stats: CallStats) -> None:
         bucket.penalise()
 
 
-class KeyedLocks:
-    """One :class:`asyncio.Lock` per key, e.g. one token refresh per seller."""
+class SingleFlight(Generic[T]):
+    """Concurrent callers asking for the same key share one in-flight call.
+
+    Unlike a lock, every waiter wakes at once when the call finishes (a lock
+    hands over to one waiter per event-loop turn: thousands of waiters would
+    start seconds apart). A failure reaches every waiter; the next call
+    after it starts afresh.
+    """
 
     def __init__(self) -> None:
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._flights: dict[str, asyncio.Future[T]] = {}
 
-    def __call__(self, key: str) -> asyncio.Lock:
-        found = self._locks.get(key)
-        if found is None:
-            found = self._locks[key] = asyncio.Lock()
-        return found
+    async def run(self, key: str, fn: Callable[[], Awaitable[T]]) -> T:
+        flight = self._flights.get(key)
+        if flight is None:
+            flight = asyncio.ensure_future(fn())
+            self._flights[key] = flight
+            flight.add_done_callback(lambda _: self._flights.pop(key, None))
+        # One waiter being cancelled must not cancel the shared call.
+        return await asyncio.shield(flight)

@@ -93,6 +93,8 @@ class AmazonSettings(_Section):
     #: How often to poll getFeed (its limit is 2/s; Amazon suggests minutes).
     feed_poll_seconds: float = 30.0
     feed_max_wait_seconds: float = 3600.0
+    #: Submissions in progress per seller (validated and waiting for a slot).
+    max_in_flight_per_seller: int = 20
     #: Product type whose seller-specific definition tells the seller's brands.
     brand_check_product_type: str = "HOME_BED_AND_BATH"
 

@@ -73,6 +73,9 @@ class AmazonListingsClient:
         self.account = account
         self.product_types = product_types or ProductTypeCache()
         self.session: SellerSession = transport.session(account, refresh_token)
+        # Bounds work in progress per seller: thousands of queued submissions
+        # would otherwise all validate at once and delay the paced requests.
+        self._in_flight = asyncio.Semaphore(transport.settings.max_in_flight_per_seller)
 
     async def aclose(self) -> None:
         await self.session.aclose()
@@ -120,6 +123,12 @@ class AmazonListingsClient:
         Raises ``InvalidListing`` when the schema rejects it before sending; an
         ``INVALID`` answer from Amazon is returned as a result with its issues.
         """
+        async with self._in_flight:
+            return await self._put(listing, validate_only)
+
+    async def _put(
+        self, listing: ListingPayload, validate_only: bool
+    ) -> SubmissionResult:
         issues = await self.preflight(listing)
         if issues:
             raise InvalidListing(

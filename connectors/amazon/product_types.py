@@ -18,11 +18,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema.protocols import Validator
-
-from connectors.amazon.schema import attribute_issues, compile_schema, enum_values
+from connectors.amazon.schema import (
+    ProductTypeValidator,
+    attribute_issues,
+    compile_schema,
+    enum_values,
+)
 from connectors.amazon.transport import AmazonTransport, SellerSession
-from connectors.transport import KeyedLocks
+from connectors.transport import SingleFlight
 from export_hub.errors import MarketplaceIssue, TransientError
 
 #: Hangul syllables and jamo: never in English marketplace content.
@@ -37,7 +40,7 @@ class ProductTypeDefinition:
     version: str
     checksum: str
     schema: Mapping[str, Any]
-    validator: Validator
+    validator: ProductTypeValidator
     #: The seller the schema was tailored to (brand values), if any.
     seller_id: str | None = None
 
@@ -87,8 +90,8 @@ class ProductTypeCache:
         self._definitions: dict[
             tuple[str, str, str], tuple[float, ProductTypeDefinition]
         ] = {}
-        self._validators: dict[str, tuple[Mapping[str, Any], Validator]] = {}
-        self._locks = KeyedLocks()
+        self._validators: dict[str, tuple[Mapping[str, Any], ProductTypeValidator]] = {}
+        self._flights: SingleFlight[ProductTypeDefinition] = SingleFlight()
         #: Schema documents downloaded (for tests and metrics).
         self.downloads = 0
 
@@ -104,13 +107,16 @@ class ProductTypeCache:
         account = session.account
         seller = account.seller_id if seller_specific else ""
         key = (product_type, account.marketplace_id, seller)
-        async with self._locks("/".join(key)):
-            cached = self._definitions.get(key)
-            if cached is not None and cached[0] > self._clock():
-                return cached[1]
+        cached = self._definitions.get(key)
+        if cached is not None and cached[0] > self._clock():
+            return cached[1]
+
+        async def fetch() -> ProductTypeDefinition:
             definition = await self._fetch(transport, session, product_type, seller)
             self._definitions[key] = (self._clock() + self._ttl, definition)
             return definition
+
+        return await self._flights.run("/".join(key), fetch)
 
     async def _fetch(
         self,

@@ -82,30 +82,97 @@ AmazonSchemaValidator = validators.extend(
 )
 
 
-def compile_schema(schema: Mapping[str, Any]) -> Validator:
-    """A validator for one product type schema (reusable, thread-safe)."""
-    # The schema names Amazon's meta-schema in ``$schema``; validate with our
-    # extension of 2019-09 regardless.
-    return AmazonSchemaValidator(dict(schema))  # type: ignore[no-any-return]
+def _inline_refs(node: Any, defs: Mapping[str, Any]) -> Any:
+    """Replace local ``{"$ref": "#/$defs/x"}`` by the definition (faster, and
+    lets each attribute's subschema be validated on its own)."""
+    if isinstance(node, Mapping):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/") and len(node) == 1:
+            return _inline_refs(defs[ref.removeprefix("#/$defs/")], defs)
+        return {key: _inline_refs(value, defs) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inline_refs(value, defs) for value in node]
+    return node
+
+
+class ProductTypeValidator:
+    """Validates attributes against one product type schema.
+
+    The root (``required``, ``additionalProperties``, the ``allOf`` conditional
+    rules) is checked on every call; each attribute's own subschema is checked
+    once per distinct value and remembered, since most attributes (brand,
+    country, regulations...) repeat across a seller's listings.
+    """
+
+    def __init__(self, schema: Mapping[str, Any], memo_size: int = 8192):
+        schema = _inline_refs(dict(schema), schema.get("$defs", {}))
+        properties: Mapping[str, Any] = schema.get("properties", {})
+        root = {**schema, "properties": dict.fromkeys(properties, True)}
+        self.schema = schema
+        self._root: Validator = AmazonSchemaValidator(root)
+        self._properties = {
+            name: AmazonSchemaValidator(subschema)
+            for name, subschema in properties.items()
+        }
+        self._memo: dict[tuple[str, str], list[MarketplaceIssue]] = {}
+        self._memo_size = memo_size
+
+    def issues(self, attributes: Mapping[str, Any]) -> list[MarketplaceIssue]:
+        found = [
+            issue
+            for error in self._root.iter_errors(dict(attributes))
+            for issue in _issues_for(error, ())
+        ]
+        for name, value in attributes.items():
+            if name in self._properties:
+                found.extend(self._attribute(name, value))
+        return _unique(found)
+
+    def _attribute(self, name: str, value: Any) -> list[MarketplaceIssue]:
+        key = (name, json.dumps(value, sort_keys=True, default=str))
+        cached = self._memo.get(key)
+        if cached is None:
+            cached = [
+                issue
+                for error in self._properties[name].iter_errors(value)
+                for issue in _issues_for(error, (name,))
+            ]
+            if len(self._memo) >= self._memo_size:
+                self._memo.clear()
+            self._memo[key] = cached
+        return cached
+
+
+def compile_schema(schema: Mapping[str, Any]) -> ProductTypeValidator:
+    """A validator for one product type schema (reusable).
+
+    The schema names Amazon's meta-schema in ``$schema``; it is validated with
+    our extension of 2019-09 regardless.
+    """
+    return ProductTypeValidator(schema)
 
 
 def attribute_issues(
-    validator: Validator, attributes: Mapping[str, Any]
+    validator: ProductTypeValidator, attributes: Mapping[str, Any]
 ) -> list[MarketplaceIssue]:
     """Every schema violation of ``attributes`` as Amazon-style issues."""
-    issues: list[MarketplaceIssue] = []
+    return validator.issues(attributes)
+
+
+def _unique(issues: list[MarketplaceIssue]) -> list[MarketplaceIssue]:
     seen: set[tuple[str, str]] = set()
-    for error in validator.iter_errors(dict(attributes)):
-        for issue in _issues_for(error):
-            key = (issue.code, issue.message)
-            if key not in seen:
-                seen.add(key)
-                issues.append(issue)
-    return issues
+    unique = []
+    for issue in issues:
+        if (issue.code, issue.message) not in seen:
+            seen.add((issue.code, issue.message))
+            unique.append(issue)
+    return unique
 
 
-def _issues_for(error: ValidationError) -> list[MarketplaceIssue]:
-    path = [str(p) for p in error.absolute_path]
+def _issues_for(
+    error: ValidationError, prefix: tuple[str, ...]
+) -> list[MarketplaceIssue]:
+    path = [*prefix, *(str(p) for p in error.absolute_path)]
     if error.validator == "required" and isinstance(error.instance, Mapping):
         missing = [name for name in error.validator_value if name not in error.instance]
         if not path:

@@ -25,6 +25,7 @@ Library quirks handled here (see DOMAIN.md):
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 import ssl
@@ -46,9 +47,9 @@ from sp_api.base.credential_provider import (
 )
 
 from connectors.base import SellerAccount
-from connectors.ratelimit import Rate, RateLimiterRegistry
+from connectors.ratelimit import Rate, RateLimiterRegistry, TokenBucket
 from connectors.retry import RetryPolicy
-from connectors.transport import CallContext, CallStats, call
+from connectors.transport import CallContext, CallStats, SingleFlight, call
 from export_hub.errors import (
     AuthorizationError,
     InvalidListing,
@@ -196,6 +197,31 @@ class _PooledTransport(AsyncHttpxTransport):
         return response
 
 
+@dataclass
+class _WarmUp:
+    """How a seller starts on one operation: the first call alone, then the
+    burst, then the paced calls, with the bucket restarted once the burst has
+    been answered.
+
+    Why: Amazon's bucket clock starts at our first arrival and is capped at the
+    burst. When a burst trickles in slowly (new TLS connections under load),
+    Amazon's capped bucket wastes refill time that a client schedule started
+    earlier counts on, and paced calls sent during the burst get 429s. Pacing
+    from the moment the burst is answered (with an empty bucket) cannot run
+    ahead of Amazon's.
+    """
+
+    burst_left: int
+    in_burst: int = 0
+    first_done: asyncio.Event = field(default_factory=asyncio.Event)
+    burst_done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def finish_if_done(self, bucket: TokenBucket) -> None:
+        if self.burst_left == 0 and self.in_burst == 0 and not self.burst_done.is_set():
+            bucket.penalise()  # empty: the paced schedule starts now
+            self.burst_done.set()
+
+
 @dataclass(frozen=True)
 class _Endpoint:
     """The marketplace-like object the library's clients take."""
@@ -245,6 +271,8 @@ class AmazonTransport:
             max_wait=settings.retry_max_wait_seconds,
         )
         self.stats = CallStats()
+        self._token_flights: SingleFlight[Any] = SingleFlight()
+        self._warmups: dict[str, _WarmUp] = {}
         self.verify = _verify(settings.ca_bundle)
         self.auth_class = lwa_client_class(settings.lwa_token_url)
         _size_token_cache(settings.token_cache_size)
@@ -329,12 +357,25 @@ class AmazonTransport:
         A 403 with a cached access token drops that token and tries once more
         (the seller may have re-authorized, or the cache outlived the token).
         """
+        await self._ensure_access_token(session)
         try:
             return await self._call(operation, session, fn, sku)
         except AuthorizationError as exc:
             if exc.status != 403 or not _forget_access_token(session):
                 raise
+        await self._ensure_access_token(session)
         return await self._call(operation, session, fn, sku)
+
+    async def _ensure_access_token(self, session: SellerSession) -> None:
+        # Fetch the token before taking a rate-limit token: a slow LWA call
+        # inside the paced request would shift this seller's schedule against
+        # Amazon's bucket and cause 429s.
+        key = session.auth._get_cache_key()
+        if key not in token_module.cache:  # one refresh per seller at a time
+            await self._token_flights.run(
+                key,
+                lambda: self._call("lwaToken", session, session.auth.get_auth, None),
+            )
 
     async def _call(
         self,
@@ -361,14 +402,58 @@ class AmazonTransport:
                 self.registry.observe_granted_rate(operation, *key, per_second=granted)
             return result
 
+        gate = "/".join((operation, *key))
+        warm = self._warmups.get(gate)
+        if warm is None:
+            warm = self._warmups[gate] = _WarmUp(OPERATION_RATES[operation].burst - 1)
+            return await self._first_call(operation, key, context, attempt, warm)
+        await warm.first_done.wait()
+        bucket = self.registry.bucket(operation, *key)
+        if not warm.burst_done.is_set():
+            if warm.burst_left > 0:
+                warm.burst_left -= 1
+                warm.in_burst += 1
+                try:
+                    return await self._paced(context, bucket, attempt)
+                finally:
+                    warm.in_burst -= 1
+                    warm.finish_if_done(bucket)
+            await warm.burst_done.wait()
+        return await self._paced(context, bucket, attempt)
+
+    async def _paced(
+        self,
+        context: CallContext,
+        bucket: TokenBucket,
+        attempt: Callable[[], Awaitable[T]],
+    ) -> T:
         return await call(
             context,
-            self.registry.bucket(operation, *key),
+            bucket,
             attempt,
             policy=self.policy,
             translate=translate,
             stats=self.stats,
         )
+
+    async def _first_call(
+        self,
+        operation: str,
+        key: tuple[str, str],
+        context: CallContext,
+        attempt: Callable[[], Awaitable[T]],
+        warm: _WarmUp,
+    ) -> T:
+        """A seller's first call of an operation goes alone (token, TLS); its
+        bucket starts when Amazon has answered."""
+        alone = TokenBucket(OPERATION_RATES[operation].scaled(self.settings.rate_scale))
+        try:
+            return await self._paced(context, alone, attempt)
+        finally:
+            bucket = self.registry.bucket(operation, *key)
+            bucket.reserve()  # count this call
+            warm.first_done.set()
+            warm.finish_if_done(bucket)
 
     async def exchange_code(self, code: str) -> dict[str, Any]:
         """The ``authorization_code`` grant at LWA: ``{"refresh_token", ...}``."""

@@ -13,7 +13,6 @@ import uuid
 from typing import Any
 
 from aiohttp import web
-from jsonschema.protocols import Validator
 
 from connectors.amazon.emulator import product_types
 from connectors.amazon.emulator.app import (
@@ -27,7 +26,11 @@ from connectors.amazon.emulator.app import (
     operation,
 )
 from connectors.amazon.emulator.state import ListingRecord, _now_iso
-from connectors.amazon.schema import attribute_issues, compile_schema
+from connectors.amazon.schema import (
+    ProductTypeValidator,
+    attribute_issues,
+    compile_schema,
+)
 
 ITEM_PATH = "/listings/2021-08-01/items/{sellerId}/{sku}"
 SEARCH_PATH = "/listings/2021-08-01/items/{sellerId}"
@@ -56,7 +59,7 @@ def setup(app: web.Application) -> None:
 @functools.lru_cache(maxsize=64)
 def validator_for(
     product_type: str, marketplace_id: str, requirements: str
-) -> Validator:
+) -> ProductTypeValidator:
     spec = product_types.PRODUCT_TYPES[product_type]
     schema = product_types.build_schema(spec, marketplace_id)
     if requirements == "LISTING_OFFER_ONLY":
