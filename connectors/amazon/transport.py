@@ -138,7 +138,7 @@ def lwa_client_class(token_url: str) -> type[token_module.AccessTokenClient]:
     """The library's token client aimed at ``token_url`` (LWA or the emulator)."""
     parts = urlsplit(token_url)
 
-    class LwaTokenClient(token_module.AccessTokenClient):
+    class LwaTokenClient(token_module.AccessTokenClient):  # type: ignore[misc]
         scheme = f"{parts.scheme}://"
         host = parts.netloc
         path = parts.path or "/auth/o2/token"
@@ -183,7 +183,7 @@ def _verify(ca_bundle: str) -> ssl.SSLContext:
     return context
 
 
-class _PooledTransport(AsyncHttpxTransport):
+class _PooledTransport(AsyncHttpxTransport):  # type: ignore[misc]
     """The library's transport over our pool, keeping the pool's timeout.
 
     The library passes ``timeout=None`` on every request, which httpx reads as
