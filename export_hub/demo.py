@@ -43,11 +43,13 @@ def demo_steps() -> list[DemoStep]:
     from connectors.ebay.emulator.demo import connect_demo_ebay_sellers
     from export_hub.catalog.demo_data import load_foundation_demo
     from export_hub.consultations.demo_data import load_consultations_demo
+    from export_hub.listings.demo import prepare_listings_demo
 
     return [
         load_foundation_demo,
         connect_demo_sellers,
         connect_demo_ebay_sellers,
+        prepare_listings_demo,
         load_consultations_demo,
     ]
 

@@ -37,6 +37,9 @@ STATUS_LABELS = {
 
 
 def setup(app: web.Application) -> None:
+    from export_hub.listings.demo import demo_sync_ctx
+
+    app.cleanup_ctx.append(demo_sync_ctx)
     app.router.add_get("/staff/listings", staff_listings, name="staff_listings")
     app.router.add_get("/staff/listings/{id:\\d+}", staff_listing)
     app.router.add_post("/staff/listings/{id:\\d+}/retry", retry_listing)
