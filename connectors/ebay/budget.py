@@ -54,7 +54,11 @@ class MemoryUsageStore:
 
 class SqlUsageStore:
     """Counts in ``ebay_daily_usage``; each ``take`` is its own transaction and
-    a conditional UPDATE, so two processes never overspend together."""
+    a conditional UPDATE, so two processes never overspend together.
+
+    Each ``take`` writes in a transaction of its own: on SQLite, do not use it
+    from code that holds a write transaction open across eBay calls (SQLite
+    has one writer; the two would wait on each other)."""
 
     def __init__(
         self,
