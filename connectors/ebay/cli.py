@@ -8,11 +8,12 @@ from typing import Any, TypeVar
 
 import click
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from export_hub.settings import Settings
 
 T = TypeVar("T")
+Sessions = async_sessionmaker[AsyncSession]
 
 
 @click.group("ebay")
@@ -24,7 +25,7 @@ async def _for_account(
     settings: Settings,
     brn: str,
     marketplace_id: str,
-    action: Callable[[AsyncSession, Any, Any, Any], Awaitable[T]],
+    action: Callable[[Sessions, Any, Any, Any], Awaitable[T]],
 ) -> T:
     from export_hub.accounts.models import Company
     from export_hub.db import create_engine, session_factory
@@ -35,18 +36,21 @@ async def _for_account(
     engine = create_engine(settings.database.url)
     adapter = adapter_from_settings(settings)
     try:
-        async with session_factory(engine).begin() as db:
+        sessions = session_factory(engine)
+        async with sessions() as db:
             company = await db.scalar(select(Company).where(Company.brn == brn))
             account = (
                 await account_for(db, company.id, "ebay", marketplace_id)
                 if company is not None
                 else None
             )
-            if account is None:
-                raise click.ClickException(
-                    f"no eBay {marketplace_id} account for company {brn}"
-                )
-            return await action(db, adapter, SecretBox.from_settings(settings), account)
+        if account is None:
+            raise click.ClickException(
+                f"no eBay {marketplace_id} account for company {brn}"
+            )
+        return await action(
+            sessions, adapter, SecretBox.from_settings(settings), account
+        )
     finally:
         await adapter.aclose()
         await engine.dispose()
@@ -81,8 +85,8 @@ def migrate_command(
     """Move legacy listings (by eBay item id) to the Inventory API."""
     from export_hub.marketplaces.ebay import migrate_legacy
 
-    async def action(db: AsyncSession, adapter: Any, box: Any, account: Any) -> Any:
-        return await migrate_legacy(db, adapter, box, account, list(item_ids))
+    async def action(sessions: Sessions, adapter: Any, box: Any, account: Any) -> Any:
+        return await migrate_legacy(sessions, adapter, box, account, list(item_ids))
 
     results = asyncio.run(_for_account(obj.settings, company_brn, marketplace, action))
     for result in results:

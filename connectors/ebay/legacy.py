@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,13 +57,31 @@ async def import_legacy_listings(
 ) -> ImportReport:
     """Record the seller's active Trading listings and link them by SKU.
 
+    Every eBay call happens before the first statement on ``db``, so a caller
+    that opens the transaction lazily holds no lock while eBay answers.
     Idempotent: running it again refreshes titles, prices and quantities."""
-    report = ImportReport()
+    return await record_legacy_listings(
+        db, account, await fetch_legacy_listings(trading)
+    )
+
+
+async def fetch_legacy_listings(trading: EbayTradingClient) -> list[LegacyListing]:
+    """Active listings (GetMyeBaySelling, every page), each read in full (GetItem)."""
+    found = []
     for summary in await trading.active_listings():
         try:
-            detail = await trading.get_item(summary.item_id)
+            found.append(await trading.get_item(summary.item_id))
         except SkippableError:
             continue  # ended between the two calls
+    return found
+
+
+async def record_legacy_listings(
+    db: AsyncSession, account: SellerAccount, listings: Sequence[LegacyListing]
+) -> ImportReport:
+    """Upsert the links and link new ones to products by SKU (no eBay calls)."""
+    report = ImportReport()
+    for detail in listings:
         link = await _upsert_link(db, account, detail)
         report.imported += 1
         if link.listing_id is None and link.managed_by == TRADING:
@@ -220,18 +239,18 @@ async def migrate_to_inventory(
     transport: EbayTransport,
     item_ids: Sequence[str],
 ) -> list[SubmissionResult]:
-    """``bulk_migrate_listing`` for the chosen listings, five a call. Migrated
-    links switch to the Inventory path (offer id recorded on the listing)."""
-    links = {
-        link.item_id: link
-        for link in await db.scalars(
-            select(EbayListingLink).where(
-                EbayListingLink.seller_account_id == account.id,
-                EbayListingLink.item_id.in_(list(item_ids)),
-            )
-        )
-    }
-    results: list[SubmissionResult] = []
+    """``bulk_migrate_listing`` for the chosen listings, five a call; migrated
+    links switch to the Inventory path (offer id recorded on the listing).
+    eBay is called before the first statement on ``db``."""
+    answers = await migrate_listings(transport, item_ids)
+    return await record_migrations(db, account, item_ids, answers)
+
+
+async def migrate_listings(
+    transport: EbayTransport, item_ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """eBay's per-listing answers to ``bulk_migrate_listing``, by item id."""
+    answers: dict[str, dict[str, Any]] = {}
     for start in range(0, len(item_ids), MIGRATE_BATCH):
         batch = item_ids[start : start + MIGRATE_BATCH]
         resp = await transport.request(
@@ -241,15 +260,33 @@ async def migrate_to_inventory(
             operation="inventory.bulk_migrate_listing",
             json={"requests": [{"listingId": item_id} for item_id in batch]},
         )
-        answers = {
-            str(a.get("listingId")): a for a in (resp.body or {}).get("responses") or []
-        }
-        for item_id in batch:
-            results.append(
-                await _settle_migration(
-                    db, links.get(item_id), item_id, answers.get(item_id, {})
-                )
+        for answer in (resp.body or {}).get("responses") or []:
+            answers[str(answer.get("listingId"))] = answer
+    return answers
+
+
+async def record_migrations(
+    db: AsyncSession,
+    account: SellerAccount,
+    item_ids: Sequence[str],
+    answers: dict[str, dict[str, Any]],
+) -> list[SubmissionResult]:
+    """Settle each chosen listing from eBay's answer (no eBay calls)."""
+    links = {
+        link.item_id: link
+        for link in await db.scalars(
+            select(EbayListingLink).where(
+                EbayListingLink.seller_account_id == account.id,
+                EbayListingLink.item_id.in_(list(item_ids)),
             )
+        )
+    }
+    results = [
+        await _settle_migration(
+            db, links.get(item_id), item_id, answers.get(item_id, {})
+        )
+        for item_id in item_ids
+    ]
     await db.flush()
     await remember_trading_items(db, account)
     return results

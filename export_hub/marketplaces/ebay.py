@@ -17,14 +17,16 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 import aiohttp
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.base import Marketplace, SellerAccount, SubmissionResult
 from connectors.ebay.account import EbayAccountSetup, SellerSetup
 from connectors.ebay.legacy import (
     ImportReport,
-    import_legacy_listings,
-    migrate_to_inventory,
+    fetch_legacy_listings,
+    migrate_listings,
+    record_legacy_listings,
+    record_migrations,
 )
 from connectors.ebay.oauth import EbayOAuthClient, EbayTokenSource, authorize_url
 from connectors.ebay.trading import EbayTradingClient
@@ -270,28 +272,31 @@ def _transport(
 
 
 async def import_legacy(
-    db: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
     adapter: EbayOAuthAdapter,
     box: SecretBox,
     account: models.SellerAccount,
 ) -> ImportReport:
-    """Import the account's Trading listings and link them by SKU (staff action)."""
-    return await import_legacy_listings(
-        db, account, EbayTradingClient(_transport(adapter, box, account))
-    )
+    """Staff action: read the account's Trading listings from eBay, then
+    record and link them in one short transaction (no lock held meanwhile)."""
+    trading = EbayTradingClient(_transport(adapter, box, account))
+    listings = await fetch_legacy_listings(trading)
+    async with sessions.begin() as db:
+        return await record_legacy_listings(db, account, listings)
 
 
 async def migrate_legacy(
-    db: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
     adapter: EbayOAuthAdapter,
     box: SecretBox,
     account: models.SellerAccount,
     item_ids: Sequence[str],
 ) -> list[SubmissionResult]:
-    """Migrate the chosen Trading listings to the Inventory API (staff action)."""
-    return await migrate_to_inventory(
-        db, account, _transport(adapter, box, account), item_ids
-    )
+    """Staff action: migrate the chosen listings at eBay, then record the
+    outcome in one short transaction."""
+    answers = await migrate_listings(_transport(adapter, box, account), item_ids)
+    async with sessions.begin() as db:
+        return await record_migrations(db, account, item_ids, answers)
 
 
 def adapter_from_settings(settings: Settings) -> EbayOAuthAdapter:

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.ebay.models import EbayListingLink
 from export_hub.accounts.models import Company
@@ -93,11 +92,11 @@ async def legacy_page(request: web.Request) -> web.Response:
     )
 
 
-async def _account(
-    request: web.Request, db: AsyncSession, marketplace_id: str
-) -> SellerAccount:
+async def _account(request: web.Request, marketplace_id: str) -> SellerAccount:
+    """The company's eBay account, read in a short session of its own."""
     company_id = int(request.match_info["company_id"])
-    account = await account_for(db, company_id, "ebay", marketplace_id)
+    async with request.app[SESSIONS]() as db:
+        account = await account_for(db, company_id, "ebay", marketplace_id)
     if account is None:
         raise NotFound()
     return account
@@ -106,13 +105,10 @@ async def _account(
 async def import_action(request: web.Request) -> web.StreamResponse:
     await require_staff(request)
     form = await request.post()
-    async with request.app[SESSIONS].begin() as db:
-        account = await _account(
-            request, db, str(form.get("marketplace_id", "EBAY_US"))
-        )
-        report = await import_legacy(
-            db, _adapter(request), request.app[SECRET_BOX], account
-        )
+    account = await _account(request, str(form.get("marketplace_id", "EBAY_US")))
+    report = await import_legacy(
+        request.app[SESSIONS], _adapter(request), request.app[SECRET_BOX], account
+    )
     query = urlencode(
         {
             "imported": report.imported,
@@ -130,13 +126,14 @@ async def migrate_action(request: web.Request) -> web.StreamResponse:
     if not item_ids:
         choose = Text("옮길 리스팅을 고르세요.", "Choose the listings to migrate.")
         raise ValidationFailed({"item_id": choose}, choose)
-    async with request.app[SESSIONS].begin() as db:
-        account = await _account(
-            request, db, str(form.get("marketplace_id", "EBAY_US"))
-        )
-        results = await migrate_legacy(
-            db, _adapter(request), request.app[SECRET_BOX], account, item_ids
-        )
+    account = await _account(request, str(form.get("marketplace_id", "EBAY_US")))
+    results = await migrate_legacy(
+        request.app[SESSIONS],
+        _adapter(request),
+        request.app[SECRET_BOX],
+        account,
+        item_ids,
+    )
     failed = [
         f"{r.listing_id} ({r.issues[0].code if r.issues else '?'})"
         for r in results
