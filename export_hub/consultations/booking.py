@@ -1,5 +1,6 @@
-"""Requesting, confirming, declining, cancelling, rescheduling and expiring
-bookings.
+"""Requesting a booking, the checks every booking time must pass, and the
+unit of work that turns a lost race into a 409 with fresh slots. Status
+changes (confirm, decline, cancel, expire, reschedule) are in :mod:`changes`.
 
 The rules that keep the calendar right:
 
@@ -22,9 +23,11 @@ race into a :class:`BookingConflict` with fresh slots.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
+import random
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -45,7 +48,7 @@ from export_hub.consultations.availability import (
     office_policy,
     slot_json,
 )
-from export_hub.consultations.claims import add_claims
+from export_hub.consultations.claims import add_claims, lock_resources, resources_of
 from export_hub.consultations.models import (
     Booking,
     BookingEvent,
@@ -181,11 +184,12 @@ async def run_booking_change(
     office_id: int,
     near: dt.datetime,
     now: dt.datetime,
-    attempts: int = 3,
+    attempts: int = 8,
 ) -> T:
     """Run ``work`` in its own transaction. A claim it loses becomes a
     :class:`BookingConflict` with fresh slots; a PostgreSQL deadlock or
-    serialization failure is retried."""
+    serialization failure is retried after a short random pause (the retry
+    then meets the winner's committed claims and answers 409)."""
     for attempt in range(attempts):
         try:
             async with sessions() as db, db.begin():
@@ -197,6 +201,7 @@ async def run_booking_change(
         except DBAPIError as exc:
             if not _retryable(exc) or attempt == attempts - 1:
                 raise
+            await asyncio.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -344,6 +349,7 @@ async def create_booking(
         created_at=now,
         updated_at=now,
     )
+    await lock_resources(db, resources_of(booking))
     db.add(booking)
     await db.flush()
     await add_claims(db, booking)

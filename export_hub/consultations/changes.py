@@ -27,7 +27,12 @@ from export_hub.consultations.booking import (
     check_slot,
     record_event,
 )
-from export_hub.consultations.claims import add_claims, release_claims
+from export_hub.consultations.claims import (
+    add_claims,
+    lock_resources,
+    release_claims,
+    resources_of,
+)
 from export_hub.consultations.models import (
     LIVE_STATUSES,
     Booking,
@@ -93,6 +98,10 @@ async def confirm_booking(
     """Pending → confirmed, if not expired; makes the video link and, when
     given, assigns and claims an interpreter. Raises ``Conflict`` if the
     request was decided, cancelled or expired meanwhile."""
+    current = await db.get(Booking, booking_id)
+    if current is None:
+        raise NotFound()
+    await lock_resources(db, [*resources_of(current), ("interpreter", interpreter_id)])
     booking = await _swap(
         db,
         booking_id,
@@ -233,6 +242,7 @@ async def reschedule_booking(
     await check_limits(
         db, office, booking.company_id, new_start, now, exclude_booking_id=booking.id
     )
+    await lock_resources(db, resources_of(booking))
     was = booking.status
     old = {
         "old_start": booking.start_at.isoformat(),

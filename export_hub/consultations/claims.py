@@ -9,13 +9,46 @@ commit; leaving the live states deletes them in that transaction too.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert
+from collections.abc import Iterable
+
+from sqlalchemy import delete, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.consultations.models import Booking, BookingClaim
 from export_hub.consultations.slots import claim_units, held_span
 
 RESOURCE_KINDS = ("buyer", "interpreter", "office")
+#: First key of the PostgreSQL advisory lock per resource kind.
+_LOCK_KEYS = {"buyer": 51_003, "interpreter": 51_002, "office": 51_001}
+
+
+async def lock_resources(
+    db: AsyncSession, resources: Iterable[tuple[str, int | None]]
+) -> None:
+    """Queue writers of the same office, interpreter or buyer (PostgreSQL).
+
+    Two transactions inserting overlapping bookings at once can deadlock in
+    the exclusion constraint (each finds the other's uncommitted row).
+    Taking transaction advisory locks on the resources, always in the same
+    order, makes them wait in line instead; the constraints still decide.
+    SQLite transactions are serial already (``BEGIN IMMEDIATE``).
+    """
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    for kind, resource_id in sorted({(k, r) for k, r in resources if r is not None}):
+        await db.execute(
+            text("SELECT pg_advisory_xact_lock(:kind, :id)"),
+            {"kind": _LOCK_KEYS[kind], "id": resource_id},
+        )
+
+
+def resources_of(booking: object) -> list[tuple[str, int | None]]:
+    """The (kind, id) resources a booking (or request) holds."""
+    return [
+        ("office", getattr(booking, "office_id", None)),
+        ("interpreter", getattr(booking, "interpreter_id", None)),
+        ("buyer", getattr(booking, "buyer_id", None)),
+    ]
 
 
 async def add_claims(
