@@ -307,3 +307,54 @@ async def test_an_unreachable_smtp_server_leaves_mail_queued(
         assert all(r.attempts == 1 and r.last_error for r in rows)
     finally:
         await engine.dispose()
+
+
+class Authenticator:
+    """Accepts one user name and password (AUTH PLAIN/LOGIN)."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        assert isinstance(auth_data, LoginPassword)
+        self.seen.append(auth_data.login.decode())
+        ok = auth_data.login == b"agency" and auth_data.password == b"mail-secret-1"
+        return AuthResult(success=ok)
+
+
+async def test_smtp_log_in_from_settings(world, database_url, tmp_path):
+    inbox, auth = Inbox(), Authenticator()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=auth,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        settings = make_settings(
+            database_url,
+            tmp_path,
+            mail={
+                "backend": "smtp",
+                "smtp_port": controller.port,
+                "smtp_username": "agency",
+                "smtp_password": "mail-secret-1",
+            },
+        )
+        engine = create_engine(database_url)
+        sessions = session_factory(engine)
+        try:
+            await book(
+                sessions, settings, world.company_user, world.offices["FRA"], FRA_SLOT
+            )
+            assert await deliver_mail(sessions, settings, NOW) == 2
+        finally:
+            await engine.dispose()
+    finally:
+        controller.stop()
+    assert auth.seen == ["agency", "agency"]
+    assert len(inbox.messages) == 2
