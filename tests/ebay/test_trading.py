@@ -309,3 +309,24 @@ async def test_the_connector_keeps_trading_listings_on_the_trading_path(
     assert (await client.delete_listing("L-5")).status is SubmissionStatus.DONE
     assert legacy[ids[5]].status == "Ended"
     assert (await client.delete_listing("L-5")).status is SubmissionStatus.DONE
+
+
+async def test_get_seller_list_pages_like_ebay(
+    make_transport: MakeTransport, emulator: EbayEmulator
+) -> None:
+    ids = add_legacy(emulator, 5)
+    trading = EbayTradingClient(make_transport())
+    seen: list[str] = []
+    for page in (1, 2, 3):
+        reply = await trading.execute(
+            "GetSellerList",
+            {
+                "Pagination": {"EntriesPerPage": 2, "PageNumber": page},
+                "GranularityLevel": "Coarse",
+            },
+        )
+        assert reply["Ack"] == "Success"
+        assert reply["PaginationResult"]["TotalNumberOfPages"] == "3"
+        items = reply["ItemArray"]["Item"]
+        seen += [i["ItemID"] for i in (items if isinstance(items, list) else [items])]
+    assert seen == sorted(ids)
