@@ -27,6 +27,7 @@ from export_hub.consultations.models import (
     OverrideKind,
     VideoMode,
 )
+from export_hub.consultations.pages import page
 from export_hub.consultations.reports import bar_chart, build_report
 from export_hub.errors import FieldErrors, NotFound, PermissionDenied
 from export_hub.mail import OutboxMessage
@@ -37,14 +38,6 @@ from export_hub.web.keys import SESSIONS, SETTINGS
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KO_WEEKDAYS = ("월", "화", "수", "목", "금", "토", "일")
 RULE_LINE = re.compile(r"^\s*(\S+)\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
-
-
-async def _page(
-    request: web.Request, template: str, context: dict[str, Any], status: int = 200
-) -> web.Response:
-    from export_hub.consultations.web import page
-
-    return await page(request, template, context, status)
 
 
 async def office_of(request: web.Request, *, edit: bool = False) -> tuple[User, Office]:
@@ -114,7 +107,7 @@ async def office_home(request: web.Request) -> web.Response:
     for booking, company in upcoming:
         day = booking.start_at.astimezone(zone).date()
         days.setdefault(day, []).append((booking, company))
-    return await _page(
+    return await page(
         request,
         "office_home.html",
         {
@@ -171,7 +164,7 @@ async def _settings_context(request: web.Request, office: Office) -> dict[str, A
 
 async def settings_page(request: web.Request) -> web.Response:
     _, office = await office_of(request)
-    return await _page(
+    return await page(
         request, "office_settings.html", await _settings_context(request, office)
     )
 
@@ -222,7 +215,7 @@ async def rules_submit(request: web.Request) -> web.Response:
     if errors:
         context = await _settings_context(request, office)
         context |= {"errors": errors.errors, "rules_text": str(form.get("rules", ""))}
-        return await _page(request, "office_settings.html", context, status=400)
+        return await page(request, "office_settings.html", context, status=400)
     async with request.app[SESSIONS].begin() as db:
         await db.execute(
             delete(AvailabilityRule).where(AvailabilityRule.office_id == office.id)
@@ -269,7 +262,7 @@ async def override_submit(request: web.Request) -> web.Response:
             )
     if errors or day is None:
         context = await _settings_context(request, office) | {"errors": errors.errors}
-        return await _page(request, "office_settings.html", context, status=400)
+        return await page(request, "office_settings.html", context, status=400)
     async with request.app[SESSIONS].begin() as db:
         db.add(
             DateOverride(
@@ -355,7 +348,7 @@ async def office_settings_submit(request: web.Request) -> web.Response:
         }
     if errors:
         context = await _settings_context(request, office) | {"errors": errors.errors}
-        return await _page(request, "office_settings.html", context, status=400)
+        return await page(request, "office_settings.html", context, status=400)
     async with request.app[SESSIONS].begin() as db:
         row = await db.get_one(Office, office.id)
         for name, value in values.items():
@@ -374,7 +367,7 @@ async def feed_token_submit(request: web.Request) -> web.Response:
     base = request.app[SETTINGS].web.public_base_url.rstrip("/")
     context = await _settings_context(request, office)
     context["feed_url"] = f"{base}/consultations/feeds/{office.code}/{token}.ics"
-    return await _page(request, "office_settings.html", context)
+    return await page(request, "office_settings.html", context)
 
 
 async def office_feed(request: web.Request) -> web.Response:
@@ -419,7 +412,7 @@ async def staff_page(request: web.Request) -> web.Response:
                 .limit(100)
             )
         )
-    return await _page(
+    return await page(
         request,
         "staff.html",
         {
@@ -444,7 +437,7 @@ async def outbox_page(request: web.Request) -> web.Response:
                 select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)
             )
         )
-    return await _page(request, "outbox.html", {"messages": messages})
+    return await page(request, "outbox.html", {"messages": messages})
 
 
 async def outbox_message(request: web.Request) -> web.Response:
@@ -459,7 +452,7 @@ async def outbox_message(request: web.Request) -> web.Response:
         (part.get_filename(), part.get_content_type())
         for part in parsed.iter_attachments()
     ]
-    return await _page(
+    return await page(
         request,
         "outbox_message.html",
         {

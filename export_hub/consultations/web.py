@@ -46,7 +46,8 @@ from export_hub.consultations.models import (
     Interpreter,
     Office,
 )
-from export_hub.consultations.notify import WEEKDAYS, load_parties, when_label
+from export_hub.consultations.notify import load_parties
+from export_hub.consultations.pages import page
 from export_hub.consultations.slots import SEOUL, Slot, describe
 from export_hub.errors import (
     Conflict,
@@ -57,49 +58,8 @@ from export_hub.errors import (
 from export_hub.security import new_token
 from export_hub.web.auth import require_user
 from export_hub.web.keys import SESSIONS, SETTINGS
-from export_hub.web.render import render
 
-LANGUAGE_NAMES = {
-    "ko": "한국어", "en": "English", "de": "Deutsch", "vi": "Tiếng Việt",
-    "zh": "中文", "id": "Bahasa Indonesia", "ja": "日本語", "es": "Español",
-    "fr": "Français",
-}  # fmt: skip
 WEEK = dt.timedelta(days=7)
-
-
-def helpers(lang: str) -> dict[str, Any]:
-    """Template helpers: ``when(instant, zone)`` and ``span(booking, zone)``."""
-
-    def when(instant: dt.datetime, zone: str) -> str:
-        local = describe(instant, zone)
-        weekday = WEEKDAYS["en" if lang == "en" else "ko"][local.date.weekday()]
-        clock = f"{local.time:%H:%M} {local.abbreviation}"
-        return f"{local.date.isoformat()} ({weekday}) {clock}"
-
-    def span(booking: Booking, zone: str) -> str:
-        return when_label(booking.start_at, booking.end_at, zone, lang)
-
-    def between(start: dt.datetime, end: dt.datetime, zone: str) -> str:
-        return when_label(start, end, zone, lang)
-
-    return {
-        "when": when,
-        "span": span,
-        "between": between,
-        "describe": describe,
-        "SEOUL": SEOUL,
-        "LANGUAGE_NAMES": LANGUAGE_NAMES,
-    }
-
-
-async def page(
-    request: web.Request, template: str, context: dict[str, Any], status: int = 200
-) -> web.Response:
-    session = await get_session(request)
-    lang = "en" if session.get("lang") == "en" else "ko"
-    return await render(
-        request, f"consultations/{template}", helpers(lang) | context, status=status
-    )
 
 
 # -- offices and free slots -----------------------------------------------------
