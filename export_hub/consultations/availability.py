@@ -159,6 +159,14 @@ def interpreter_hours(
     return weekly_spans(windows, interpreter.time_zone, start - _MARGIN, end + _MARGIN)
 
 
+def works_then(interpreter: Interpreter, start: dt.datetime, end: dt.datetime) -> bool:
+    """Whether ``[start, end)`` lies within the interpreter's weekly hours."""
+    return any(
+        span.start <= start and end <= span.end
+        for span in interpreter_hours(interpreter, start, end)
+    )
+
+
 async def find_slots(
     db: AsyncSession,
     office: Office,

@@ -44,9 +44,9 @@ from export_hub.consultations.availability import (
     company_live_count,
     day_counts,
     find_slots,
-    interpreter_hours,
     office_policy,
     slot_json,
+    works_then,
 )
 from export_hub.consultations.claims import add_claims, lock_resources, resources_of
 from export_hub.consultations.models import (
@@ -470,10 +470,7 @@ async def check_slot(
             "The office does not offer this time.",
         )
         return
-    if interpreter is not None and not any(
-        span.start <= start and end <= span.end
-        for span in interpreter_hours(interpreter, start, end)
-    ):
+    if interpreter is not None and not works_then(interpreter, start, end):
         errors.add(
             "interpreter_id",
             "통역사가 이 시간에는 일하지 않습니다.",

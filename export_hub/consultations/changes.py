@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from export_hub.consultations.availability import find_slots, slot_json
+from export_hub.consultations.availability import find_slots, slot_json, works_then
 from export_hub.consultations.booking import (
     Actor,
     BookingConflict,
@@ -117,6 +117,14 @@ async def confirm_booking(
     if interpreter_id is not None and interpreter_id != booking.interpreter_id:
         errors = FieldErrors()
         interpreter = await check_interpreter(db, interpreter_id, errors)
+        if interpreter is not None and not works_then(
+            interpreter, booking.start_at, booking.end_at
+        ):
+            errors.add(
+                "interpreter_id",
+                "통역사가 이 시간에는 일하지 않습니다.",
+                "The interpreter does not work at this time.",
+            )
         errors.raise_if_any()
         assert interpreter is not None  # noqa: S101 - checked just above
         await release_claims(db, booking.id, ("interpreter",))

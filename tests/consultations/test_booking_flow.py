@@ -9,7 +9,12 @@ from sqlalchemy import func, select
 
 from export_hub.consultations.booking import SYSTEM, BookingConflict, run_booking_change
 from export_hub.consultations.changes import confirm_booking, end_booking
-from export_hub.consultations.models import BookingClaim, BookingStatus
+from export_hub.consultations.models import (
+    Booking,
+    BookingClaim,
+    BookingStatus,
+    Interpreter,
+)
 from export_hub.errors import ValidationFailed
 from tests.consultations.conftest import FRA_SLOT, NOW, book, unlimit
 
@@ -112,3 +117,34 @@ async def test_confirm_makes_the_link_and_limits_hold(
             FRA_SLOT + dt.timedelta(days=5),
         )
     assert "2건" in info.value.message.ko
+
+
+async def test_an_interpreter_off_duty_cannot_be_assigned(
+    world, sessions, settings
+) -> None:
+    made = await book(
+        sessions, settings, world.company_user, world.offices["FRA"], FRA_SLOT
+    )
+    async with sessions.begin() as db:
+        mondays = Interpreter(
+            name="Mo Only",
+            language_pairs=["ko-de"],
+            time_zone="Europe/Berlin",
+            availability=[{"weekday": 0, "start": "08:00", "end": "18:00"}],
+        )
+        db.add(mondays)
+
+    async def confirm(db):
+        return await confirm_booking(
+            db, settings, made.booking.id, SYSTEM, NOW, interpreter_id=mondays.id
+        )
+
+    with pytest.raises(ValidationFailed) as info:
+        await run_booking_change(
+            sessions, settings, confirm, office_id=1, near=FRA_SLOT, now=NOW
+        )
+    assert "interpreter_id" in info.value.fields
+    async with sessions() as db:
+        booking = await db.get_one(Booking, made.booking.id)
+    assert booking.status is BookingStatus.PENDING  # the confirmation rolled back
+    assert booking.sequence == 0
