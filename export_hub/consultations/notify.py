@@ -16,6 +16,7 @@ from export_hub.accounts.models import Company, User
 from export_hub.consultations.invites import Participant, build_invite
 from export_hub.consultations.models import Booking, Buyer, Interpreter, Office
 from export_hub.consultations.slots import describe
+from export_hub.consultations.video import video_note
 from export_hub.mail import Attachment, Mail, enqueue
 from export_hub.settings import Settings
 
@@ -197,8 +198,9 @@ def compose(
     ]
     if booking.video_url and booking.is_live:
         lines.append(f"{'Video link' if en else '화상회의 링크'}: {booking.video_url}")
-        if booking.video_note:
-            lines.append(booking.video_note)
+        note = video_note(booking.video_url, person.language)
+        if note:
+            lines.append(note)
     if kind == "requested" and booking.expires_at is not None:
         expiry = describe(booking.expires_at, person.zone).label
         lines.append(

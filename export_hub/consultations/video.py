@@ -44,6 +44,11 @@ class VideoLink:
     note: Text | None = None
 
 
+def video_note(url: str, lang: str) -> str:
+    """What a participant should know about the link, in ``lang`` ("" if nothing)."""
+    return MEET_JIT_SI_NOTE.get(lang) if url.startswith(MEET_JIT_SI + "/") else ""
+
+
 def new_room_name() -> str:
     """128 random bits: a room nobody can guess."""
     return "ExportHub-" + secrets.token_hex(16)

@@ -131,3 +131,13 @@ def test_a_bad_office_is_refused_with_the_reason() -> None:
         OfficeSpec.model_validate(
             base | {"time_zone": "Europe/Berlin", "video_mode": "pasted"}
         )
+
+
+def test_the_moderator_note_comes_in_the_reader_language() -> None:
+    from export_hub.consultations.video import video_note
+
+    url = make_video_link(VideoMode.MEET_JIT_SI, ConsultationSettings(), START, END).url
+    assert "로그인" in video_note(url, "ko")
+    assert "logs in" in video_note(url, "en")
+    assert "로그인" not in video_note(url, "en")
+    assert video_note("https://zoom.us/j/1", "en") == ""
