@@ -35,8 +35,9 @@ REMINDERS = (("1h", dt.timedelta(hours=1)), ("24h", dt.timedelta(hours=24)))
 async def expire_pending(
     sessions: Sessions, settings: Settings, now: dt.datetime
 ) -> int:
-    """Expire pending requests past ``expires_at``; frees their slots and
-    tells the company and the office. Every minute.
+    """Expire pending requests past their deadline and free their slots.
+
+    Runs every minute; tells the company and the office by mail.
 
     Each expiry is its own compare-and-swap transaction: a request the office
     confirms at the same moment is either confirmed or expired, never both.

@@ -16,7 +16,7 @@ from export_hub.consultations.models import (
     Interpreter,
 )
 from export_hub.errors import ValidationFailed
-from tests.consultations.conftest import FRA_SLOT, NOW, book, unlimit
+from tests.consultations.conftest import FRA_SLOT, NOW, add_office, book, unlimit
 
 
 async def test_request_holds_the_slot_and_cancel_frees_it(
@@ -148,3 +148,42 @@ async def test_an_interpreter_off_duty_cannot_be_assigned(
         booking = await db.get_one(Booking, made.booking.id)
     assert booking.status is BookingStatus.PENDING  # the confirmation rolled back
     assert booking.sequence == 0
+
+
+async def test_a_buyer_meets_one_office_at_a_time(world, sessions, settings) -> None:
+    await unlimit(sessions, "FRA")
+    async with sessions.begin() as db:
+        london = await add_office(
+            db,
+            "LON",
+            "Europe/London",
+            [{"weekdays": [3], "start": "07:00", "end": "09:00"}],
+        )
+    await book(
+        sessions,
+        settings,
+        world.company_user,
+        world.offices["FRA"],
+        FRA_SLOT,
+        buyer_id=world.buyer.id,
+    )
+    # 07:30 in London is 08:30 in Frankfurt, inside the first meeting.
+    with pytest.raises(BookingConflict):
+        await book(
+            sessions,
+            settings,
+            world.other_company_user,
+            london,
+            FRA_SLOT + dt.timedelta(minutes=30),
+            minutes=30,
+            buyer_id=world.buyer.id,
+        )
+    other = await book(
+        sessions,
+        settings,
+        world.other_company_user,
+        london,
+        FRA_SLOT + dt.timedelta(minutes=30),
+        minutes=30,
+    )
+    assert other.booking.buyer_id is None
