@@ -21,6 +21,7 @@ from export_hub.consultations.models import (
     Blackout,
     Booking,
     BookingStatus,
+    Buyer,
     DateOverride,
     Interpreter,
     Office,
@@ -124,7 +125,7 @@ async def office_home(request: web.Request) -> web.Response:
 # -- settings, rules, overrides -----------------------------------------------
 
 
-async def _settings_context(request: web.Request, office: Office) -> dict[str, Any]:
+async def settings_context(request: web.Request, office: Office) -> dict[str, Any]:
     async with request.app[SESSIONS]() as db:
         rules = list(
             await db.scalars(
@@ -138,6 +139,11 @@ async def _settings_context(request: web.Request, office: Office) -> dict[str, A
                 select(DateOverride)
                 .where(DateOverride.office_id == office.id)
                 .order_by(DateOverride.date)
+            )
+        )
+        buyers = list(
+            await db.scalars(
+                select(Buyer).where(Buyer.office_id == office.id).order_by(Buyer.name)
             )
         )
         holidays = list(
@@ -156,6 +162,7 @@ async def _settings_context(request: web.Request, office: Office) -> dict[str, A
         "rules_text": rules_text,
         "overrides": overrides,
         "holidays": holidays,
+        "buyers": buyers,
         "errors": {},
         "feed_url": None,
         "video_modes": [m.value for m in VideoMode],
@@ -165,11 +172,13 @@ async def _settings_context(request: web.Request, office: Office) -> dict[str, A
 async def settings_page(request: web.Request) -> web.Response:
     _, office = await office_of(request)
     return await page(
-        request, "office_settings.html", await _settings_context(request, office)
+        request, "office_settings.html", await settings_context(request, office)
     )
 
 
-def parse_rules(text: str, errors: FieldErrors) -> list[tuple[int, dt.time, dt.time]]:
+def parse_rules(
+    text: str, errors: FieldErrors, *, field: str = "rules"
+) -> list[tuple[int, dt.time, dt.time]]:
     """``Mon 09:00-12:00`` (or ``월``, or ``0``) per line."""
     rules: list[tuple[int, dt.time, dt.time]] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -196,7 +205,7 @@ def parse_rules(text: str, errors: FieldErrors) -> list[tuple[int, dt.time, dt.t
             or end.minute % 5
         ):
             errors.add(
-                "rules",
+                field,
                 f"{number}번째 줄을 'Mon 09:00-12:00' 형식"
                 "(5분 단위, 시작 < 끝)으로 써 주세요.",
                 f"Write line {number} as 'Mon 09:00-12:00' "
@@ -213,7 +222,7 @@ async def rules_submit(request: web.Request) -> web.Response:
     errors = FieldErrors()
     rules = parse_rules(str(form.get("rules", "")), errors)
     if errors:
-        context = await _settings_context(request, office)
+        context = await settings_context(request, office)
         context |= {"errors": errors.errors, "rules_text": str(form.get("rules", ""))}
         return await page(request, "office_settings.html", context, status=400)
     async with request.app[SESSIONS].begin() as db:
@@ -261,7 +270,7 @@ async def override_submit(request: web.Request) -> web.Response:
                 "Give the extra hours (start before end, 5-minute steps).",
             )
     if errors or day is None:
-        context = await _settings_context(request, office) | {"errors": errors.errors}
+        context = await settings_context(request, office) | {"errors": errors.errors}
         return await page(request, "office_settings.html", context, status=400)
     async with request.app[SESSIONS].begin() as db:
         db.add(
@@ -347,7 +356,7 @@ async def office_settings_submit(request: web.Request) -> web.Response:
             "active": form.get("active") == "on",
         }
     if errors:
-        context = await _settings_context(request, office) | {"errors": errors.errors}
+        context = await settings_context(request, office) | {"errors": errors.errors}
         return await page(request, "office_settings.html", context, status=400)
     async with request.app[SESSIONS].begin() as db:
         row = await db.get_one(Office, office.id)
@@ -365,7 +374,7 @@ async def feed_token_submit(request: web.Request) -> web.Response:
         row = await db.get_one(Office, office.id)
         row.feed_token_hash = sha256_hex(token)
     base = request.app[SETTINGS].web.public_base_url.rstrip("/")
-    context = await _settings_context(request, office)
+    context = await settings_context(request, office)
     context["feed_url"] = f"{base}/consultations/feeds/{office.code}/{token}.ics"
     return await page(request, "office_settings.html", context)
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from export_hub.accounts.models import Company, Role, User
 from export_hub.catalog.models import Product
-from export_hub.consultations import api, office_web
+from export_hub.consultations import api, office_web, people_web
 from export_hub.consultations.access import (
     CLOCK,
     Clock,
@@ -487,4 +487,5 @@ def setup(app: web.Application) -> None:
     r.add_get(f"{manage}/reschedule", manage_reschedule)
     r.add_post(f"{manage}/{{action:cancel|reschedule}}", manage_action)
     office_web.setup(app)
+    people_web.setup(app)
     api.setup(app)

@@ -13,6 +13,7 @@ from export_hub.consultations.models import (
     Booking,
     BookingEvent,
     BookingStatus,
+    Interpreter,
 )
 from export_hub.mail import OutboxMessage
 from tests.conftest import csrf_from
@@ -261,3 +262,75 @@ async def test_manage_link_reschedules_and_cancels_without_login(
     assert actors == ["company", "manage_link", "manage_link"]
     confirm = await web_client.post(f"{base}/confirm", data={"csrf_token": csrf})
     assert confirm.status == 404  # the link may only reschedule or cancel
+
+
+async def test_offices_add_buyers_and_staff_add_interpreters(
+    web_client, world, sessions
+):
+    csrf = await logged_in(web_client, "fra@office.example")
+    bad = await web_client.post(
+        "/office/buyers",
+        data={
+            "csrf_token": csrf,
+            "name": "Klara",
+            "email": "nope",
+            "country": "Germany",
+        },
+    )
+    assert bad.status == 400
+    text = await bad.text()
+    assert "올바른 이메일 주소" in text
+    assert "Two-letter country code" in text
+    good = await web_client.post(
+        "/office/buyers",
+        allow_redirects=False,
+        data={
+            "csrf_token": csrf,
+            "name": "Klara Vogel",
+            "company": "Vogel GmbH",
+            "email": "klara@vogel.example",
+            "country": "de",
+            "time_zone": "Europe/Berlin",
+            "language": "en",
+        },
+    )
+    assert good.status == 303
+    assert "Klara Vogel" in await (await web_client.get("/office/settings")).text()
+    assert (await web_client.get("/staff/interpreters")).status == 403
+
+    await web_client.post("/logout", data={"csrf_token": csrf})
+    csrf = await logged_in(web_client, "staff@agency.example")
+    bad = await web_client.post(
+        "/staff/interpreters",
+        data={
+            "csrf_token": csrf,
+            "name": "Lee",
+            "email": "lee@interp.example",
+            "pairs": "korean-german",
+            "time_zone": "Europe/Berlin",
+            "hours": "Mon 9-5",
+        },
+    )
+    assert bad.status == 400
+    good = await web_client.post(
+        "/staff/interpreters",
+        allow_redirects=False,
+        data={
+            "csrf_token": csrf,
+            "name": "Lee Jiwoo",
+            "email": "lee@interp.example",
+            "pairs": "ko-de, ko-en",
+            "time_zone": "Europe/Berlin",
+            "hours": "Mon 09:00-17:00\nThu 08:00-12:00",
+        },
+    )
+    assert good.status == 303
+    async with sessions() as db:
+        lee = await db.scalar(
+            select(Interpreter).where(Interpreter.name == "Lee Jiwoo")
+        )
+    assert lee.language_pairs == ["ko-de", "ko-en"]
+    assert lee.availability == [
+        {"weekday": 0, "start": "09:00", "end": "17:00"},
+        {"weekday": 3, "start": "08:00", "end": "12:00"},
+    ]
