@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.amazon.client import AmazonListingsClient
 from connectors.amazon.product_types import ProductTypeCache
-from connectors.amazon.transport import AmazonTransport
+from connectors.amazon.transport import AmazonTransport, effective_amazon_settings
 from connectors.base import Marketplace, SellerAccount
 from export_hub.catalog.models import Product, ReviewState
 from export_hub.db import utcnow
@@ -34,6 +34,8 @@ from export_hub.marketplaces.adapters import (
 )
 from export_hub.settings import AmazonSettings, Settings
 
+__all__ = ["AmazonOAuthAdapter", "adapter_from_settings", "effective_amazon_settings"]
+
 MARKETPLACES: dict[str, tuple[str, Text]] = {
     "ATVPDKIKX0DER": ("na", Text("미국 (amazon.com)", "United States (amazon.com)")),
     "A1VC38T7YXB528": ("fe", Text("일본 (amazon.co.jp)", "Japan (amazon.co.jp)")),
@@ -43,17 +45,6 @@ MARKETPLACES: dict[str, tuple[str, Text]] = {
         Text("영국 (amazon.co.uk)", "United Kingdom (amazon.co.uk)"),
     ),
 }
-
-
-def effective_amazon_settings(settings: Settings) -> AmazonSettings:
-    """``settings.amazon``, aimed at the in-process emulator when
-    ``settings.emulators.enabled`` (plain HTTP on ``emulators.amazon_port``)."""
-    if not settings.emulators.enabled:
-        return settings.amazon
-    from connectors.amazon.emulator.server import amazon_settings_overrides
-
-    base = f"http://127.0.0.1:{settings.emulators.amazon_port}"
-    return settings.amazon.model_copy(update=amazon_settings_overrides(base))
 
 
 class AmazonOAuthAdapter:

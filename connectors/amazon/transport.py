@@ -61,7 +61,7 @@ from export_hub.errors import (
     SkippableError,
     TransientError,
 )
-from export_hub.settings import AmazonSettings
+from export_hub.settings import AmazonSettings, Settings
 
 T = TypeVar("T")
 MARKETPLACE = "amazon"
@@ -286,6 +286,13 @@ class AmazonTransport:
             credentials["refresh_token"] = refresh_token
         return credentials
 
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, registry: RateLimiterRegistry | None = None
+    ) -> AmazonTransport:
+        """The transport for the whole settings tree (emulator-aware)."""
+        return cls(effective_amazon_settings(settings), registry=registry)
+
     def auth_client(self, refresh_token: str | None) -> token_module.AccessTokenClient:
         """An LWA token client (its own pool, with the request timeout).
         Close it with ``aclose()``."""
@@ -470,6 +477,21 @@ class AmazonTransport:
             )
         finally:
             await auth.aclose()
+
+
+def effective_amazon_settings(settings: Settings) -> AmazonSettings:
+    """``settings.amazon``, aimed at the in-process emulator when
+    ``settings.emulators.enabled`` (plain HTTP on ``emulators.amazon_port``).
+
+    Build every Amazon transport from this (``AmazonTransport.from_settings``),
+    so ``make run`` never reaches for Amazon's real hosts.
+    """
+    if not settings.emulators.enabled:
+        return settings.amazon
+    from connectors.amazon.emulator.server import amazon_settings_overrides
+
+    base = f"http://127.0.0.1:{settings.emulators.amazon_port}"
+    return settings.amazon.model_copy(update=amazon_settings_overrides(base))
 
 
 def _forget_access_token(session: SellerSession) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.amazon.emulator.demo import DEMO_SELLERS, connect_demo_sellers
+from connectors.amazon.transport import AmazonTransport
 from export_hub.accounts.models import Role
 from export_hub.catalog.demo_data import DEMO_DOMAIN, PASSWORDS, load_foundation_demo
 from export_hub.marketplaces.models import SellerAccount
@@ -43,6 +44,10 @@ async def test_demo_sellers_are_connected_to_the_in_app_emulator(
             "ebay_port": _free_port(),
         },
     )
+    port = settings.emulators.amazon_port
+    transport = AmazonTransport.from_settings(settings)
+    assert transport.settings.endpoints["na"] == f"http://127.0.0.1:{port}"
+    assert transport.settings.lwa_token_url.startswith(f"http://127.0.0.1:{port}/")
     await load_foundation_demo(sessions, settings)
     await connect_demo_sellers(sessions, settings)
     await connect_demo_sellers(sessions, settings)  # idempotent
