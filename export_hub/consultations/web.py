@@ -29,7 +29,7 @@ from export_hub.consultations.access import (
     parse_instant,
     parse_int,
 )
-from export_hub.consultations.availability import find_slots
+from export_hub.consultations.availability import company_live_count, find_slots
 from export_hub.consultations.booking import (
     Actor,
     BookingConflict,
@@ -128,14 +128,22 @@ async def office_week(request: web.Request) -> web.Response:
     user = await booking_user(request)
     errors = FieldErrors()
     minutes = parse_int(request.query.get("minutes"), "minutes", errors)
+    company_id = user.company_id if user.role is Role.COMPANY else None
     async with request.app[SESSIONS]() as db:
         office = await office_for(db, request.match_info["code"])
+        held = (
+            await company_live_count(db, office.id, company_id, now(request))
+            if company_id is not None
+            else 0
+        )
     context = await week_context(
         request, office, user,
-        minutes=minutes if minutes in (30, 60) else None,
-        company_id=user.company_id if user.role is Role.COMPANY else None,
+        minutes=minutes if minutes in (30, 60) else None, company_id=company_id,
     )  # fmt: skip
-    return await page(request, "week.html", context | {"mode": "request"})
+    at_limit = bool(office.max_per_company) and held >= office.max_per_company
+    return await page(
+        request, "week.html", context | {"mode": "request", "at_limit": at_limit}
+    )
 
 
 # -- requesting -------------------------------------------------------------------

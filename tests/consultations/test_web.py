@@ -334,3 +334,23 @@ async def test_offices_add_buyers_and_staff_add_interpreters(
         {"weekday": 0, "start": "09:00", "end": "17:00"},
         {"weekday": 3, "start": "08:00", "end": "12:00"},
     ]
+
+
+async def test_a_company_at_its_limit_is_told_why_no_times_show(
+    web_client, world, sessions, settings
+):
+    office = world.offices["FRA"]  # two bookings per company at a time
+    for day in (0, 1):
+        await book(
+            sessions,
+            settings,
+            world.company_user,
+            office,
+            FRA_SLOT + dt.timedelta(days=day),
+        )
+    await logged_in(web_client, "kim@hanbit.example")
+    week = await (
+        await web_client.get("/consultations/offices/FRA?from=2026-12-07")
+    ).text()
+    assert 'id="at-limit"' in week
+    assert 'class="slot"' not in week
