@@ -186,7 +186,8 @@ class _AmazonBuilder:
                 OPERATION_RATES, scale=settings.amazon.rate_scale
             )
         cache = shared.extras.setdefault("amazon.product_types", ProductTypeCache())
-        self.transport = AmazonTransport(settings.amazon, registry=limiter)
+        # from_settings aims at the in-process emulator when it is enabled.
+        self.transport = AmazonTransport.from_settings(settings, registry=limiter)
         self._cache = cache
 
     def build(self, account: SellerAccount, refresh_token: str) -> MarketplaceConnector:
@@ -237,20 +238,22 @@ class _EbayBuilder:
     def __init__(self, settings: Settings, shared: SharedState):
         from connectors.ebay.budget import CallBudget, MemoryUsageStore
         from connectors.ebay.transport import EbayTransportPool, default_limiter
+        from export_hub.marketplaces.ebay import effective_ebay_settings
 
-        self.settings = settings.ebay
+        ebay = effective_ebay_settings(settings)
+        self.settings = ebay
         self.shared = shared
         limiter = shared.limiters.get("ebay")
         if limiter is None:
-            limiter = shared.limiters["ebay"] = default_limiter(settings.ebay)
+            limiter = shared.limiters["ebay"] = default_limiter(ebay)
         budget = shared.extras.get("ebay.budget")
         if budget is None:
             budget = shared.extras["ebay.budget"] = CallBudget(
                 MemoryUsageStore(),
-                daily_calls=settings.ebay.daily_call_budget,
-                revisions_per_listing=settings.ebay.max_revisions_per_listing_per_day,
+                daily_calls=ebay.daily_call_budget,
+                revisions_per_listing=ebay.max_revisions_per_listing_per_day,
             )
-        self.pool = EbayTransportPool(settings.ebay, limiter=limiter, budget=budget)
+        self.pool = EbayTransportPool(ebay, limiter=limiter, budget=budget)
 
     def build(self, account: SellerAccount, refresh_token: str) -> MarketplaceConnector:
         from connectors.ebay.account import SellerSetup
