@@ -28,7 +28,7 @@ import datetime as dt
 import enum
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from connectors.base import ListingPayload
@@ -213,7 +213,7 @@ def plan_one(
     if listing is not None and listing.paused_until and listing.paused_until > now:
         return "paused"
     if listing is not None and listing.in_doubt_operation:
-        return [Work(action=Action.CHECK, **base)]
+        return [replace(base, action=Action.CHECK)]
     state = str(
         product.state.value if hasattr(product.state, "value") else product.state
     )
@@ -223,7 +223,7 @@ def plan_one(
     if ends:
         if listing is None or listing.status == "ended" or not _was_sent(listing):
             return "ended"
-        return [Work(action=Action.END, **base)]
+        return [replace(base, action=Action.END)]
     if state != "approved":
         return "not_approved"
     quote = candidate.quote
@@ -231,7 +231,7 @@ def plan_one(
         issue = preflight_issue(
             "PREFLIGHT_PRICE_MISSING", quote.problem or "no price", "purchasable_offer"
         )
-        return [Work(action=Action.PREFLIGHT, issues=(issue,), **base)]
+        return [replace(base, action=Action.PREFLIGHT, issues=(issue,))]
     checked = preflight(
         config,
         ListingInput(
@@ -248,36 +248,34 @@ def plan_one(
     )
     errors = tuple(i for i in checked.issues if i.severity == "ERROR")
     if errors or checked.rendered is None:
-        return [Work(action=Action.PREFLIGHT, issues=errors or checked.issues, **base)]
+        issues = errors or checked.issues
+        return [replace(base, action=Action.PREFLIGHT, issues=issues)]
     rendered = checked.rendered
-    full = {
-        **base,
-        "payload": rendered.payload(),
-        "price": rendered.price,
-        "currency": rendered.currency,
-        "quantity": rendered.quantity,
-    }
+    full = replace(
+        base,
+        payload=rendered.payload(),
+        price=rendered.price,
+        currency=rendered.currency,
+        quantity=rendered.quantity,
+        hashes=dict(rendered.hashes),
+    )
     if (
         listing is None
         or listing.status == "ended"
         or not listing.sent_hashes.get("content")
     ):
-        return [Work(action=Action.CREATE, hashes=dict(rendered.hashes), **full)]
+        return [replace(full, action=Action.CREATE)]
     changed = set(rendered.changed_parts(listing.sent_hashes))
     if force or changed & {"content", "images"}:
-        return [
-            Work(action=Action.UPDATE_CONTENT, hashes=dict(rendered.hashes), **full)
-        ]
+        return [replace(full, action=Action.UPDATE_CONTENT)]
     work: list[Work] = []
     if "quantity" in changed or _reassert_due(listing, rules, now):
         work.append(
-            Work(
+            replace(
+                base,
                 action=Action.UPDATE_QUANTITY,
-                **{
-                    **base,
-                    "quantity": rendered.quantity,
-                    "currency": rendered.currency,
-                },
+                quantity=rendered.quantity,
+                currency=rendered.currency,
                 hashes={"quantity": rendered.hashes["quantity"]},
             )
         )
@@ -285,32 +283,36 @@ def plan_one(
         listing, rendered.price, rendered.currency, rules
     ):
         work.append(
-            Work(
+            replace(
+                base,
                 action=Action.UPDATE_PRICE,
-                **{**base, "price": rendered.price, "currency": rendered.currency},
+                price=rendered.price,
+                currency=rendered.currency,
                 hashes={"price": rendered.hashes["price"]},
             )
         )
     return work or "in_sync"
 
 
-def _base(candidate: Candidate, now: dt.datetime) -> dict[str, object]:
+def _base(candidate: Candidate, now: dt.datetime) -> Work:
+    """The candidate's work item before an action is chosen."""
     listing = candidate.listing
-    return {
-        "account_id": candidate.account.id,
-        "product_id": candidate.product.id,
-        "sku": listing.sku if listing is not None else candidate.product.sku,
-        "marketplace": candidate.account.marketplace,
-        "listing_row_id": listing.id if listing is not None else None,
+    return Work(
+        action=Action.CHECK,
+        account_id=candidate.account.id,
+        product_id=candidate.product.id,
+        sku=listing.sku if listing is not None else candidate.product.sku,
+        marketplace=candidate.account.marketplace,
+        listing_row_id=listing.id if listing is not None else None,
         # eBay price/quantity updates need the offer id (looked up by SKU
         # when unknown); Amazon needs none.
-        "marketplace_listing_id": listing.offer_id if listing is not None else None,
-        "waiting_since": (
+        marketplace_listing_id=listing.offer_id if listing is not None else None,
+        waiting_since=(
             listing.pending_since
             if listing is not None and listing.pending_since
             else now
         ),
-    }
+    )
 
 
 def _was_sent(listing: Listing) -> bool:

@@ -601,7 +601,7 @@ async def _listings(
         for row in await db.scalars(select(Listing).where(Listing.id.in_(wanted)))
     }
     await record.note_issue_free(db, wanted)
-    return dict(found)
+    return {key: row for key, row in found.items()}
 
 
 def _connector(seller: _Seller) -> MarketplaceConnector:
