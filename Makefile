@@ -17,9 +17,11 @@ $(DEV_ENV): | $(STAMP)
 	mkdir -p var
 	$(BIN)/python -m export_hub.devkeys > $(DEV_ENV).tmp && mv $(DEV_ENV).tmp $(DEV_ENV)
 
-## Create .venv, install, migrate var/export_hub.sqlite3, load demo data, serve :8080.
+## Create .venv, install, migrate var/export_hub.sqlite3, load demo data, serve :8080
+## with the Amazon and eBay emulators running in-process (ports 8091, 8092).
 run: $(STAMP) $(DEV_ENV)
-	set -a && . ./$(DEV_ENV) && set +a && $(BIN)/export-hub demo
+	set -a && . ./$(DEV_ENV) && set +a && \
+	EXPORT_HUB_EMULATORS__ENABLED=$${EXPORT_HUB_EMULATORS__ENABLED:-true} $(BIN)/export-hub demo
 
 ## Create/update .venv and run the whole test suite.
 test: $(STAMP)
