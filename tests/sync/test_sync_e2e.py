@@ -10,11 +10,13 @@ from sqlalchemy import select, update
 
 from connectors.amazon.emulator import AmazonEmulator
 from connectors.ebay.emulator import EbayEmulator
-from export_hub.catalog.models import Product
+from connectors.registry import ConnectorRegistry
+from export_hub.catalog.models import Product, ReviewState
 from export_hub.db import transaction
 from export_hub.listings.models import Listing, ListingEvent, ListingIssue
 from export_hub.listings.sync.follow import follow_submitted
 from export_hub.listings.sync.run import SyncOptions, run_sync
+from export_hub.marketplaces.models import SellerAccount
 from tests.sync.conftest import (
     COMPANIES,
     UNAPPROVED,
@@ -146,3 +148,68 @@ async def test_brand_not_approved_needs_action_in_korean(
     report = await run_sync(sessions, settings, SyncOptions(marketplace="amazon"))
     assert report.counts["skip"]["paused"] == 1
     assert len(amazon.state.calls) == calls
+
+
+async def test_withdrawn_product_ends_its_listings(
+    sessions, settings, amazon: AmazonEmulator, ebay: EbayEmulator
+) -> None:
+    world = await seed(sessions, settings, ebay, COMPANIES[:1], products=2)
+    await run_sync(sessions, settings)
+    await settle(sessions, settings)
+    async with transaction(sessions) as db:
+        await db.execute(
+            update(Product)
+            .where(Product.id == world.products["HB-00000"])
+            .values(state=ReviewState.WITHDRAWN)
+        )
+    report = await run_sync(sessions, settings)
+    assert report.counts["end"] == Counter({"ok": 2}), report.as_counts()
+    assert "HB-00000" not in amazon_skus(amazon, COMPANIES[0].amazon_seller)
+    assert [o.sku for o in ebay_offers(ebay, COMPANIES[0].ebay_user)] == ["HB-00001"]
+    ended = [r for r in await listings(sessions) if r.sku == "HB-00000"]
+    assert {r.status for r in ended} == {"ended"}
+    again = await run_sync(sessions, settings)
+    assert again.planned == 0
+
+
+async def test_revoked_authorization_asks_for_reconnection(
+    sessions, settings, amazon: AmazonEmulator, ebay: EbayEmulator
+) -> None:
+    world = await seed(sessions, settings, ebay, COMPANIES[:1], products=2)
+    amazon.state.revoke(f"Atzr|test-{COMPANIES[0].amazon_seller}")
+    report = await run_sync(sessions, settings)
+    assert report.counts["seller"]["reauthorize"] == 1, report.as_counts()
+    assert report.counts["create"]["ok"] == 2  # eBay went on
+    async with sessions() as db:
+        account = await db.get_one(
+            SellerAccount, world.accounts[(COMPANIES[0].brn, "amazon")]
+        )
+        amazon_rows = list(
+            await db.scalars(select(Listing).where(Listing.marketplace == "amazon"))
+        )
+    assert account.status == "revoked"
+    assert "다시 연결" in account.last_check_message
+    assert all(r.in_doubt_operation is None for r in amazon_rows)
+    # Not connected any more: the next sync leaves it alone.
+    calls = len(amazon.state.calls)
+    await run_sync(sessions, settings)
+    assert len(amazon.state.calls) == calls
+
+
+async def test_large_amazon_batches_go_as_one_feed(
+    sessions, settings, amazon: AmazonEmulator, ebay: EbayEmulator
+) -> None:
+    world = await seed(sessions, settings, ebay, COMPANIES[:1], products=8)
+    async with ConnectorRegistry(settings) as connectors:
+        connectors.builder("amazon").feed_threshold = 5  # type: ignore[misc]
+        report = await run_sync(
+            sessions, settings, SyncOptions(marketplace="amazon"), connectors=connectors
+        )
+    assert report.counts["create"] == Counter({"ok": 8}), report.as_counts()
+    ops = Counter(op for op, _ in amazon.state.calls)
+    assert ops["createFeed"] == 1
+    assert ops["putListingsItem"] == 0
+    await settle(sessions, settings)
+    rows = await listings(sessions)
+    assert Counter(r.status for r in rows) == {"live": 8}
+    assert amazon_skus(amazon, COMPANIES[0].amazon_seller) == sorted(world.products)
