@@ -2,7 +2,9 @@
 
 python-amazon-sp-api logs request headers (the access token among them) at
 DEBUG, so its loggers are capped at INFO and every record passes a filter that
-masks anything that looks like a bearer or LWA token.
+masks anything that looks like a bearer or LWA token, an OAuth code or state
+in a query string, or the secret part of a capability URL (manage links,
+calendar feeds) in an access-log line.
 """
 
 from __future__ import annotations
@@ -10,13 +12,23 @@ from __future__ import annotations
 import logging
 import re
 
+_HEADER_NAMES = "x-amz-access-token|Authorization|X-EBAY-API-IAF-TOKEN"
+_QUERY_NAMES = "refresh_token|access_token|client_secret|code|spapi_oauth_code|state"
 _SECRET_PATTERNS = [
     re.compile(r"(Atz[ar]\|)[A-Za-z0-9_\-|=+/]+"),
     re.compile(r"(v\^1\.1#)[A-Za-z0-9_\-#^=+/.]+"),
-    re.compile(r"((?:x-amz-access-token|Authorization|X-EBAY-API-IAF-TOKEN)['\"]?\s*[:=]\s*['\"]?(?:Bearer\s+)?)[^'\",\s}]+", re.I),
-    re.compile(r"((?:refresh_token|access_token|client_secret|code)=)[^&\s]+"),
+    re.compile(
+        rf"((?:{_HEADER_NAMES})['\"]?\s*[:=]\s*['\"]?(?:Bearer\s+)?)[^'\",\s}}]+",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"((?:{_QUERY_NAMES})=)[^&\s\"]+"),
+    # Capability URLs carry their secret in the path: a consultation's manage
+    # link and an office's calendar feed. Access logs must not keep them.
+    re.compile(r"(/consultations/manage/)[A-Za-z0-9_-]{20,100}"),
+    re.compile(r"(/consultations/feeds/[A-Za-z0-9_-]+/)[A-Za-z0-9_-]{20,100}"),
 ]
 NOISY_LOGGERS = ("sp_api", "httpx", "httpcore", "ebaysdk", "urllib3")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def redact(text: str) -> str:
@@ -36,12 +48,19 @@ class RedactingFilter(logging.Filter):
 
 
 def configure_logging(level: str = "INFO") -> None:
+    """Log to stderr through the redacting filter; never below INFO for the
+    HTTP and marketplace libraries, which would log tokens at DEBUG."""
     root = logging.getLogger()
-    if not any(isinstance(f, RedactingFilter) for h in root.handlers for f in h.filters):
+    installed = any(
+        isinstance(f, RedactingFilter) for h in root.handlers for f in h.filters
+    )
+    if not installed:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
         handler.addFilter(RedactingFilter())
         root.addHandler(handler)
     root.setLevel(level)
+    numeric = logging.getLevelName(level)
+    floor = numeric if isinstance(numeric, int) else logging.INFO
     for name in NOISY_LOGGERS:
-        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level) if isinstance(logging.getLevelName(level), int) else logging.INFO))
+        logging.getLogger(name).setLevel(max(logging.INFO, floor))
