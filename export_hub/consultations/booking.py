@@ -198,6 +198,13 @@ async def run_booking_change(
             raise await conflict_with_slots(
                 sessions, office_id, near, now, TAKEN
             ) from None
+        except BookingConflict as exc:
+            if exc.slots:
+                raise
+            # Every 409 offers other times, whatever the reason.
+            raise await conflict_with_slots(
+                sessions, office_id, near, now, exc.message
+            ) from None
         except DBAPIError as exc:
             if not _retryable(exc) or attempt == attempts - 1:
                 raise
@@ -316,6 +323,7 @@ async def create_booking(
     await check_slot(db, office, request.start, end, now, interpreter, errors)
     errors.raise_if_any()
     await check_limits(db, office, requester.company_id, request.start, now)
+    await check_company_free(db, requester.company_id, request.start, end)
     token = new_token(32)
     span = held_span(
         request.start, end, office.buffer_before_minutes, office.buffer_after_minutes
@@ -520,6 +528,38 @@ async def check_limits(
                     "The office is fully booked that day.",
                 )
             )
+
+
+COMPANY_BUSY = Text(
+    "이 시간에는 이미 다른 상담이 잡혀 있습니다 (다른 사무소 포함). "
+    "다른 시간을 골라 주세요.",
+    "Your company already has a consultation at this time (with any office). "
+    "Please pick another time.",
+)
+
+
+async def check_company_free(
+    db: AsyncSession,
+    company_id: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    exclude_booking_id: int | None = None,
+) -> None:
+    """Say plainly when the company itself is busy then (any office).
+
+    Only for the message: the company's claims decide under concurrency.
+    """
+    query = select(Booking.id).where(
+        Booking.company_id == company_id,
+        Booking.status.in_((BookingStatus.PENDING, BookingStatus.CONFIRMED)),
+        Booking.start_at < end,
+        Booking.end_at > start,
+    )
+    if exclude_booking_id is not None:
+        query = query.where(Booking.id != exclude_booking_id)
+    if await db.scalar(query.limit(1)) is not None:
+        raise BookingConflict(COMPANY_BUSY)
 
 
 def record_event(

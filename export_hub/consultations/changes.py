@@ -21,6 +21,7 @@ from export_hub.consultations.booking import (
     Actor,
     BookingConflict,
     BookingRequest,
+    check_company_free,
     check_content,
     check_interpreter,
     check_limits,
@@ -249,6 +250,9 @@ async def reschedule_booking(
     errors.raise_if_any()
     await check_limits(
         db, office, booking.company_id, new_start, now, exclude_booking_id=booking.id
+    )
+    await check_company_free(
+        db, booking.company_id, new_start, new_end, exclude_booking_id=booking.id
     )
     await lock_resources(db, resources_of(booking))
     was = booking.status

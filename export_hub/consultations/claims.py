@@ -1,7 +1,9 @@
 """Claims: the rows that make double booking impossible.
 
 A live booking claims its held span (``[start - buffer_before, end +
-buffer_after)``) for each of its resources, one row per five-minute unit,
+buffer_after)``) for its office, interpreter and buyer, and the meeting itself
+(``[start, end)``: the buffers are the office's) for the company, which cannot
+sit in two consultations at once either. One row per five-minute unit,
 under ``UNIQUE(resource_type, resource_id, unit)``. The claims are written in
 the booking's transaction, so of two overlapping bookings only one can
 commit; leaving the live states deletes them in that transaction too.
@@ -17,9 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from export_hub.consultations.models import Booking, BookingClaim
 from export_hub.consultations.slots import claim_units, held_span
 
-RESOURCE_KINDS = ("buyer", "interpreter", "office")
+RESOURCE_KINDS = ("buyer", "company", "interpreter", "office")
 #: First key of the PostgreSQL advisory lock per resource kind.
-_LOCK_KEYS = {"buyer": 51_003, "interpreter": 51_002, "office": 51_001}
+_LOCK_KEYS = {
+    "buyer": 51_003,
+    "company": 51_004,
+    "interpreter": 51_002,
+    "office": 51_001,
+}
 
 
 async def lock_resources(
@@ -48,14 +55,16 @@ def resources_of(booking: object) -> list[tuple[str, int | None]]:
         ("office", getattr(booking, "office_id", None)),
         ("interpreter", getattr(booking, "interpreter_id", None)),
         ("buyer", getattr(booking, "buyer_id", None)),
+        ("company", getattr(booking, "company_id", None)),
     ]
 
 
 async def add_claims(
     db: AsyncSession, booking: Booking, kinds: tuple[str, ...] = RESOURCE_KINDS
 ) -> None:
-    """Claim the booking's held span for its office, interpreter and buyer
-    (or only ``kinds``). Raises ``IntegrityError`` if any unit is taken.
+    """Claim the booking's held span for its office, interpreter and buyer,
+    and its meeting span for its company (or only ``kinds``). Raises
+    ``IntegrityError`` if any unit is taken.
 
     Rows are inserted in one sorted batch, so concurrent transactions take
     the unique-index locks in the same order (no deadlock on PostgreSQL).
@@ -64,13 +73,15 @@ async def add_claims(
         "office": booking.office_id,
         "interpreter": booking.interpreter_id,
         "buyer": booking.buyer_id,
+        "company": booking.company_id,
     }
-    span = held_span(
+    held = held_span(
         booking.start_at,
         booking.end_at,
         booking.buffer_before_minutes,
         booking.buffer_after_minutes,
     )
+    meeting = held_span(booking.start_at, booking.end_at, 0, 0)
     rows = [
         {
             "booking_id": booking.id,
@@ -80,7 +91,7 @@ async def add_claims(
         }
         for kind in sorted(kinds)
         if owners[kind] is not None
-        for unit in claim_units(span)
+        for unit in claim_units(meeting if kind == "company" else held)
     ]
     if rows:
         await db.execute(insert(BookingClaim), rows)

@@ -257,3 +257,52 @@ async def test_postgres_exclusion_constraint_backs_up_the_claims(
                 text(BYPASS_INSERT),
                 {"id": made.booking.id},
             )
+
+
+async def _london(sessions):
+    async with sessions.begin() as db:
+        return await add_office(
+            db, "LON", "Europe/London",
+            [{"weekdays": [0, 1, 2, 3, 4], "start": "07:00", "end": "11:00"}],
+        )  # fmt: skip
+
+
+async def test_a_company_is_never_in_two_consultations_at_once(
+    web_client, world, sessions
+) -> None:
+    """The company is a resource too: overlapping requests at two offices."""
+    await unlimit(sessions, "FRA")
+    london = await _london(sessions)
+    fra = world.offices["FRA"]
+    headers = await bearer(sessions, world.company_user)
+    # Meetings that overlap as meetings (not only through an office's buffer),
+    # alternating between two offices.
+    bodies = [
+        {
+            "office_id": (fra.id, london.id)[i % 2],
+            "start": FRA_SLOT.isoformat(),
+            "minutes": (30, 60)[(i // 2) % 2],
+            "topic": f"request {i}",
+        }
+        for i in range(20)
+    ]
+    responses = await asyncio.gather(
+        *(web_client.post("/api/v1/bookings", json=b, headers=headers) for b in bodies)
+    )
+    assert sorted(r.status for r in responses) == [201] + [409] * 19
+    assert await live_count(sessions) == 1
+
+    # Asked again one at a time, the answer names the reason plainly ...
+    winner = next(b for b, r in zip(bodies, responses, strict=True) if r.status == 201)
+    elsewhere = winner | {
+        "office_id": fra.id if winner["office_id"] == london.id else london.id
+    }
+    resp = await web_client.post("/api/v1/bookings", json=elsewhere, headers=headers)
+    assert resp.status == 409
+    body = await resp.json()
+    assert "다른 상담이 잡혀 있습니다" in body["error"]["message_ko"]
+    assert "already has a consultation" in body["error"]["message_en"]
+    # ... and another company may still take that office at that time.
+    other = await bearer(sessions, world.other_company_user)
+    resp = await web_client.post("/api/v1/bookings", json=elsewhere, headers=other)
+    assert resp.status == 201, await resp.text()
