@@ -2,11 +2,13 @@
 demo companies' seller accounts to the in-process emulators, a real sync puts
 their approved products on both emulated marketplaces under the shared brand.
 
-:func:`prepare_listings_demo` (a demo step, idempotent) records a KRW→USD
-exchange rate if none exists, and approves — through the catalog's own review
-workflow — two more products whose listings need action: Yuseong Cosmetics'
-sheet mask (its Amazon seller is not approved for its brand) and Hanbit Foods'
-snack (no eBay category yet: pre-flight asks the company to choose one).
+:func:`prepare_listings_demo` (a demo step, idempotent, only with the
+emulators) records a KRW→USD exchange rate if none exists, and — through the
+catalog's own services and review workflow — approves Yuseong Cosmetics'
+sheet mask (its Amazon seller is not approved for its brand: Amazon refuses
+it) and adds an approved Daedeok Precision milk pan in eBay's Cookware
+category, which requires a "Material" item specific the product lacks (eBay
+refuses it), and without an Amazon product type (pre-flight stops it).
 
 The emulators keep their state in memory and start empty with the web app, so
 :func:`demo_sync_ctx` (a ``cleanup_ctx`` of the web app, only with
@@ -40,7 +42,31 @@ from export_hub.web.keys import SESSIONS, SETTINGS
 log = logging.getLogger(__name__)
 
 #: (company BRN, SKU) approved for the demo so that their listings need action.
-NEEDS_ACTION_PRODUCTS = (("3068127814", "YC-MSK-010"), ("3058112341", "HB-SNK-002"))
+NEEDS_ACTION_PRODUCTS = (("3068127814", "YC-MSK-010"),)
+DAEDEOK = "3148620457"
+#: A product added for the demo: eBay's Cookware category requires "Material".
+MILK_PAN: dict[str, object] = {
+    "sku": "DDK-PAN-160",
+    "name_ko": "스테인리스 밀크팬 16cm",
+    "name_en": "Stainless Steel Milk Pan, 16 cm",
+    "description_ko": "통삼중 바닥의 스테인리스 밀크팬.",
+    "description_en": "Tri-ply stainless steel milk pan with a pouring lip.",
+    "bullets_en": ["Tri-ply base", "Induction ready"],
+    "category": "주방/냄비",
+    "ebay_category_id": "20636",
+    "brand": "DDK Steel",
+    "gtin": "8806001234077",
+    "hs_code": "7323930000",
+    "country_of_origin": "KR",
+    "condition": "new",
+    "cost_krw": 12000,
+    "price_krw": 26000,
+    "quantity": 40,
+    "weight_g": 650,
+    "length_mm": 300,
+    "width_mm": 170,
+    "height_mm": 90,
+}
 #: A plausible rate for the demo (1 KRW in USD).
 DEMO_RATE = Decimal("0.00073")
 FOLLOW_UP_EVERY_SECONDS = 10.0
@@ -51,6 +77,8 @@ async def prepare_listings_demo(
     sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> list[DemoLogin]:
     """Demo step: an exchange rate and two more approved products (idempotent)."""
+    if not settings.emulators.enabled:
+        return []
     async with sessions.begin() as db:
         if await db.scalar(select(ExchangeRate.id).limit(1)) is None:
             await record_rate(
@@ -68,7 +96,34 @@ async def prepare_listings_demo(
             return []
         for brn, sku in NEEDS_ACTION_PRODUCTS:
             await _approve(db, brn, sku, staff)
+        await _add_milk_pan(db, settings, staff)
     return []
+
+
+async def _add_milk_pan(db: AsyncSession, settings: Settings, staff: User) -> None:
+    from export_hub.accounts.models import Company
+    from export_hub.catalog.demo_data import _demo_product
+    from export_hub.catalog.images import ImageStore
+
+    company = await db.scalar(select(Company).where(Company.brn == DAEDEOK))
+    if company is None:
+        return
+    owner = await db.scalar(
+        select(User).where(User.company_id == company.id).order_by(User.id).limit(1)
+    )
+    if owner is None:
+        return
+    await _demo_product(
+        db,
+        company,
+        owner,
+        staff,
+        ImageStore(settings.web.upload_dir),
+        dict(MILK_PAN),
+        ReviewState.APPROVED,
+        "",
+        colour=4,
+    )
 
 
 async def _approve(db: AsyncSession, brn: str, sku: str, staff: User) -> None:
