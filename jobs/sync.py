@@ -19,14 +19,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
-
 from export_hub.db import is_sqlite, transaction
 from export_hub.listings.models import SyncRun
 from export_hub.listings.sync.follow import follow_submitted
 from export_hub.listings.sync.load import seller_accounts
 from export_hub.listings.sync.run import SyncOptions, run_sync
-from export_hub.marketplaces.models import SellerAccount
 from export_hub.settings import Settings
 from jobs.registry import Counts, JobSpec, Sessions
 
@@ -192,12 +189,3 @@ def job_specs(settings: Settings) -> list[JobSpec]:
             description="Follow submitted listings until live or failed",
         ),
     ]
-
-
-async def connected_accounts(sessions: Sessions) -> list[SellerAccount]:
-    async with sessions() as db:
-        return list(
-            await db.scalars(
-                select(SellerAccount).where(SellerAccount.status == "connected")
-            )
-        )
