@@ -45,6 +45,7 @@ from export_hub.catalog.service import (
     review_product,
     submit_product,
     update_product,
+    withdraw_product,
 )
 from export_hub.catalog.validation import clean_product, product_form_values
 from export_hub.catalog.web import image_store, read_uploads
@@ -220,11 +221,19 @@ async def delete_product_api(request: web.Request) -> web.Response:
 
 
 async def submit_product_api(request: web.Request) -> web.Response:
+    return await _company_action(request, submit_product)
+
+
+async def withdraw_product_api(request: web.Request) -> web.Response:
+    return await _company_action(request, withdraw_product)
+
+
+async def _company_action(request: web.Request, action: Any) -> web.Response:
     user = await require_user(request, *READERS)
     body = await json_body(request)
     async with request.app[SESSIONS].begin() as db:
         product = await get_product_for(db, user, _product_id(request))
-        await submit_product(
+        await action(
             db,
             product,
             actor=user,
@@ -383,6 +392,17 @@ def setup(app: web.Application) -> None:
         submit_product_api,
         tag=products,
         summary="Submit for review",
+        request_schema="VersionRequest",
+        response_schema="Product",
+        responses=(400, 401, 403, 404, 409),
+    )
+    add_api_route(
+        app,
+        "POST",
+        f"{v1}/products/{{product_id:\\d+}}/withdraw",
+        withdraw_product_api,
+        tag=products,
+        summary="Withdraw from the programme (listings end at the next sync)",
         request_schema="VersionRequest",
         response_schema="Product",
         responses=(400, 401, 403, 404, 409),

@@ -7,6 +7,10 @@
       │                  │ └─reject(reason)────────▶ rejected (final)
       └──── edit ◀───────┼──────────────── changes_requested
                          ◀──── edit by the company ─ approved
+    submitted / approved ──withdraw──▶ withdrawn ──submit──▶ submitted
+
+A company withdraws a product from the programme; its marketplace listings
+end at the next sync. It may send the product for review again later.
 
 The functions here are pure: they say what the next state is or raise
 ``Conflict``. :func:`record_transition` writes the audit row.
@@ -29,6 +33,7 @@ class ReviewAction(enum.StrEnum):
     APPROVE = "approve"
     REQUEST_CHANGES = "request_changes"
     REJECT = "reject"
+    WITHDRAW = "withdraw"
 
 
 #: Actions only the agency's staff may take.
@@ -47,6 +52,9 @@ TRANSITIONS: dict[tuple[ReviewState, ReviewAction], ReviewState] = {
         ReviewAction.REQUEST_CHANGES,
     ): ReviewState.CHANGES_REQUESTED,
     (ReviewState.SUBMITTED, ReviewAction.REJECT): ReviewState.REJECTED,
+    (ReviewState.SUBMITTED, ReviewAction.WITHDRAW): ReviewState.WITHDRAWN,
+    (ReviewState.APPROVED, ReviewAction.WITHDRAW): ReviewState.WITHDRAWN,
+    (ReviewState.WITHDRAWN, ReviewAction.SUBMIT): ReviewState.SUBMITTED,
 }
 
 #: Where an edit of the product's content leaves it. Missing: not editable.

@@ -214,19 +214,46 @@ async def submit_product(
     actor: User,
     expected_version: int | None = None,
 ) -> Product:
-    """Send the product for review (``draft``/``changes_requested`` → ``submitted``)."""
+    """Send the product for review (``draft``/``changes_requested``/``withdrawn``
+    → ``submitted``)."""
+    return await _company_transition(
+        db, product, actor, ReviewAction.SUBMIT, expected_version
+    )
+
+
+async def withdraw_product(
+    db: AsyncSession,
+    product: Product,
+    *,
+    actor: User,
+    expected_version: int | None = None,
+) -> Product:
+    """Take a submitted or approved product off the programme (its company
+    only); the next sync ends its listings. Raises ``Conflict`` otherwise."""
+    return await _company_transition(
+        db, product, actor, ReviewAction.WITHDRAW, expected_version
+    )
+
+
+async def _company_transition(
+    db: AsyncSession,
+    product: Product,
+    actor: User,
+    action: ReviewAction,
+    expected_version: int | None,
+) -> Product:
     _ensure_company_owner(product, actor)
     if expected_version is not None:
         check_version(product, expected_version)
     before = product.state
-    after = next_state(before, ReviewAction.SUBMIT)
+    after = next_state(before, action)
     _move(product, after)
     await _flush(db)
     record_transition(
         db,
         product=product,
         actor=actor,
-        action=ReviewAction.SUBMIT.value,
+        action=action.value,
         from_state=before,
         to_state=after,
     )

@@ -28,6 +28,7 @@ from export_hub.catalog.service import (
     remove_image,
     submit_product,
     update_product,
+    withdraw_product,
 )
 from export_hub.catalog.validation import clean_product, product_form_values
 from export_hub.errors import Conflict, NotFound, Text, ValidationFailed
@@ -51,6 +52,7 @@ def setup(app: web.Application) -> None:
     r.add_get("/company/products/{product_id:\\d+}/edit", edit_product_page)
     r.add_post("/company/products/{product_id:\\d+}", update_product_submit)
     r.add_post("/company/products/{product_id:\\d+}/submit", submit_submit)
+    r.add_post("/company/products/{product_id:\\d+}/withdraw", withdraw_submit)
     r.add_post("/company/products/{product_id:\\d+}/delete", delete_submit)
     r.add_post(
         "/company/products/{product_id:\\d+}/images/{image_id:\\d+}/delete",
@@ -276,6 +278,17 @@ async def submit_submit(request: web.Request) -> web.StreamResponse:
     async with request.app[SESSIONS].begin() as db:
         product = await get_product_for(db, user, _product_id(request))
         await submit_product(db, product, actor=user, expected_version=_version(values))
+    raise web.HTTPSeeOther(f"/company/products/{product.id}")
+
+
+async def withdraw_submit(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request, Role.COMPANY)
+    values = form_values(await request.post())
+    async with request.app[SESSIONS].begin() as db:
+        product = await get_product_for(db, user, _product_id(request))
+        await withdraw_product(
+            db, product, actor=user, expected_version=_version(values)
+        )
     raise web.HTTPSeeOther(f"/company/products/{product.id}")
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp_session import get_session, new_session
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.accounts.models import ApiToken, Role, User
@@ -43,8 +43,7 @@ async def load_user(request: web.Request) -> User | None:
             if isinstance(user_id, int):
                 user = await db.get(User, user_id)
                 if user is not None and (
-                    not user.is_active
-                    or session.get("auth_epoch") != _auth_epoch(user)
+                    not user.is_active or session.get("auth_epoch") != _auth_epoch(user)
                 ):
                     user = None
         if user is not None:
@@ -57,6 +56,10 @@ def _auth_epoch(user: User) -> str:
     return sha256_hex(user.password_hash)[:16]
 
 
+#: ``ApiToken.last_used_at`` is written at most this often per token.
+TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+
+
 async def _user_for_token(db: AsyncSession, token: str) -> User | None:
     row = await db.scalar(
         select(ApiToken).where(
@@ -66,7 +69,17 @@ async def _user_for_token(db: AsyncSession, token: str) -> User | None:
     if row is None:
         return None
     user = await db.get(User, row.user_id)
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_INTERVAL:
+        # Its own short write, throttled, so a busy client costs no write lock
+        # per request (SQLite serialises writers).
+        await db.execute(
+            update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now)
+        )
+        await db.commit()
+    return user
 
 
 async def log_in(request: web.Request, user: User) -> None:

@@ -263,3 +263,62 @@ async def test_concurrent_edits_of_one_version_one_wins(client, sessions) -> Non
     body = await (await client.get(f"/api/v1/products/{pid}", headers=headers)).json()
     assert body["version"] == 2
     assert [e["action"] for e in body["history"]] == ["create", "edit"]
+
+
+async def test_company_withdraws_an_approved_product_and_may_resubmit(
+    client, sessions
+) -> None:
+    from export_hub.catalog.models import AuditEvent
+
+    _, company_user = await make_company_user(sessions)
+    staff = await make_user(sessions, Role.STAFF, "staff@example.kr")
+    mine = await token_for(sessions, company_user)
+    agency = await token_for(sessions, staff)
+    body = product_values()
+    body["bullets_en"] = body["bullets_en"].split("\n")
+    created = await client.post(
+        "/api/v1/products", json=body | {"submit": True}, headers=mine
+    )
+    assert created.status == 201, await created.text()
+    product = await created.json()
+    pid = product["id"]
+    resp = await client.post(
+        f"/api/v1/products/{pid}/review", json={"action": "approve"}, headers=agency
+    )
+    assert resp.status == 200, await resp.text()
+
+    resp = await client.post(f"/api/v1/products/{pid}/withdraw", json={}, headers=mine)
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["state"] == "withdrawn"
+    # Staff cannot withdraw for the company; withdrawing twice is a conflict.
+    resp = await client.post(
+        f"/api/v1/products/{pid}/withdraw", json={}, headers=agency
+    )
+    assert resp.status in (403, 404)
+    resp = await client.post(f"/api/v1/products/{pid}/withdraw", json={}, headers=mine)
+    assert resp.status == 409
+    assert_error(await resp.json(), "conflict")
+
+    resp = await client.post(f"/api/v1/products/{pid}/submit", json={}, headers=mine)
+    assert (await resp.json())["state"] == "submitted"
+    async with sessions() as db:
+        actions = (
+            await db.scalars(
+                select(AuditEvent.action)
+                .where(AuditEvent.subject_id == pid)
+                .order_by(AuditEvent.id)
+            )
+        ).all()
+    assert actions[-3:] == ["approve", "withdraw", "submit"]
+
+
+async def test_api_tokens_record_when_they_were_last_used(client, sessions) -> None:
+    _, company_user = await make_company_user(sessions)
+    headers = await token_for(sessions, company_user)
+    async with sessions() as db:
+        before = await db.scalar(select(ApiToken.last_used_at))
+    assert before is None
+    resp = await client.get("/api/v1/products", headers=headers)
+    assert resp.status == 200
+    async with sessions() as db:
+        assert await db.scalar(select(ApiToken.last_used_at)) is not None

@@ -24,6 +24,9 @@ from export_hub.errors import Conflict, ValidationFailed
         (S.SUBMITTED, A.APPROVE, S.APPROVED),
         (S.SUBMITTED, A.REQUEST_CHANGES, S.CHANGES_REQUESTED),
         (S.SUBMITTED, A.REJECT, S.REJECTED),
+        (S.SUBMITTED, A.WITHDRAW, S.WITHDRAWN),
+        (S.APPROVED, A.WITHDRAW, S.WITHDRAWN),
+        (S.WITHDRAWN, A.SUBMIT, S.SUBMITTED),
     ],
 )
 def test_allowed_transitions(state: S, action: A, target: S) -> None:
@@ -40,6 +43,10 @@ def test_allowed_transitions(state: S, action: A, target: S) -> None:
         (S.REJECTED, A.APPROVE),
         (S.CHANGES_REQUESTED, A.APPROVE),
         (S.SUBMITTED, A.SUBMIT),
+        (S.DRAFT, A.WITHDRAW),
+        (S.REJECTED, A.WITHDRAW),
+        (S.WITHDRAWN, A.WITHDRAW),
+        (S.WITHDRAWN, A.APPROVE),
     ],
 )
 def test_forbidden_transitions_conflict(state: S, action: A) -> None:
