@@ -407,6 +407,7 @@ class SyncEngine:
             await self._progress(done=len(batch))
             return
         await self._mark_in_doubt(batch)
+        heartbeat = asyncio.create_task(self._keep_claim(seller))
         try:
             outcomes = await self._call(seller, batch)
         except AuthorizationError as exc:
@@ -414,7 +415,18 @@ class SyncEngine:
             await self._revoked(seller.account)
             seller.work.clear()
             return
+        finally:
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
         await self._record(outcomes)
+
+    async def _keep_claim(self, seller: _Seller) -> None:
+        """Renew the seller's lease while a long call (a feed) is in flight."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            await self._locked(
+                claims.renew, seller.account.id, self.owner, lease=self.lease
+            )
 
     async def _call(
         self, seller: _Seller, batch: list[Work]
