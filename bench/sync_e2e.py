@@ -50,7 +50,8 @@ from connectors.ebay.emulator import EmulatorConfig as EbayConfig
 from connectors.registry import ConnectorRegistry
 from export_hub.catalog.models import Product
 from export_hub.db import create_engine, session_factory, transaction
-from export_hub.listings.sync.run import SyncOptions, SyncReport, run_sync
+from export_hub.listings.sync.options import SyncOptions, SyncReport
+from export_hub.listings.sync.run import run_sync
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.migrations import upgrade
 

@@ -34,8 +34,9 @@ from export_hub.catalog.models import Product, ProductImage, ReviewState
 from export_hub.db import create_engine, session_factory, transaction, utcnow
 from export_hub.listings.models import Listing
 from export_hub.listings.sync.load import RateBook, load_candidates
+from export_hub.listings.sync.options import SyncOptions
 from export_hub.listings.sync.plan import PlanRules, plan
-from export_hub.listings.sync.run import SyncOptions, load_configs, run_sync
+from export_hub.listings.sync.run import load_configs, run_sync
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.migrations import upgrade
 from export_hub.pricing.models import ExchangeRate

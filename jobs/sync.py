@@ -23,7 +23,8 @@ from export_hub.db import is_sqlite, transaction
 from export_hub.listings.models import SyncRun
 from export_hub.listings.sync.follow import follow_submitted
 from export_hub.listings.sync.load import seller_accounts
-from export_hub.listings.sync.run import SyncOptions, run_sync
+from export_hub.listings.sync.options import SyncOptions
+from export_hub.listings.sync.run import run_sync
 from export_hub.settings import Settings
 from jobs.registry import Counts, JobSpec, Sessions
 

@@ -14,7 +14,8 @@ from export_hub.accounts.models import Company, Role
 from export_hub.accounts.service import create_user
 from export_hub.db import transaction
 from export_hub.listings.models import Listing, SyncRun
-from export_hub.listings.sync.run import SyncOptions, run_sync
+from export_hub.listings.sync.options import SyncOptions
+from export_hub.listings.sync.run import run_sync
 from export_hub.marketplaces.models import SellerAccount
 from tests.conftest import login
 from tests.sync.conftest import COMPANIES, seed

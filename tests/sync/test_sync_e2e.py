@@ -15,7 +15,8 @@ from export_hub.catalog.models import Product, ReviewState
 from export_hub.db import transaction
 from export_hub.listings.models import Listing, ListingEvent, ListingIssue
 from export_hub.listings.sync.follow import follow_submitted
-from export_hub.listings.sync.run import SyncOptions, run_sync
+from export_hub.listings.sync.options import SyncOptions
+from export_hub.listings.sync.run import run_sync
 from export_hub.marketplaces.models import SellerAccount
 from tests.sync.conftest import (
     COMPANIES,

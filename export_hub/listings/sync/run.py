@@ -28,29 +28,28 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections import Counter, deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connectors.base import MarketplaceConnector, PriceQuantityUpdate, SubmissionResult
+from connectors.base import MarketplaceConnector, SubmissionResult
 from connectors.registry import ConnectorRegistry, NotConnected
 from export_hub.brand.config import BrandConfig, load_brand, resolve_config_path
 from export_hub.db import is_sqlite, transaction, utcnow
 from export_hub.errors import (
     AuthorizationError,
     MarketplaceError,
-    NeedsHumanError,
-    OutcomeUnknown,
-    SkippableError,
 )
 from export_hub.listings.models import Listing, SyncRun
 from export_hub.listings.sync import claims, record
 from export_hub.listings.sync.load import RateBook, load_candidates, seller_accounts
-from export_hub.listings.sync.plan import FULL, OFFER, Action, PlanRules, Work, plan
+from export_hub.listings.sync.options import SyncOptions, SyncReport
+from export_hub.listings.sync.plan import FULL, Action, PlanRules, Work, plan
+from export_hub.listings.sync.send import error_outcome, send_batch
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.pricing.config import PricingConfig, load_pricing
 from export_hub.settings import Settings
@@ -58,45 +57,6 @@ from export_hub.settings import Settings
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Sessions = async_sessionmaker[AsyncSession]
-
-
-@dataclass(frozen=True)
-class SyncOptions:
-    """What to sync and how."""
-
-    company_brn: str | None = None
-    marketplace: str | None = None
-    account_id: int | None = None
-    #: Plan and report; send and write nothing.
-    dry_run: bool = False
-    #: Re-send every listable listing in full.
-    force: bool = False
-    max_parallel_sellers: int = 32
-    #: Most listings per batch where the marketplace takes batches (eBay: 25).
-    batch_size: int = 25
-    #: Most single calls sent concurrently per turn (Amazon); the seller's
-    #: rate limiter paces them, a larger turn saves bookkeeping between turns.
-    single_batch_size: int = 100
-    lease_seconds: float = 300.0
-    aging_seconds: float = 3600.0
-
-
-@dataclass
-class SyncReport:
-    """What a run did: ``counts[action][outcome]``."""
-
-    counts: dict[str, Counter[str]] = field(default_factory=dict)
-    sellers: int = 0
-    planned: int = 0
-    api_calls: int = 0
-    seconds: float = 0.0
-    dry_run: bool = False
-
-    def add(self, action: str, outcome: str, n: int = 1) -> None:
-        self.counts.setdefault(action, Counter())[outcome] += n
-
-    def as_counts(self) -> dict[str, dict[str, int]]:
-        return {a: dict(c) for a, c in sorted(self.counts.items())}
 
 
 @dataclass
@@ -409,7 +369,12 @@ class SyncEngine:
         await self._mark_in_doubt(batch)
         heartbeat = asyncio.create_task(self._keep_claim(seller))
         try:
-            outcomes = await self._call(seller, batch)
+            self.report.api_calls += 1
+            outcomes = await send_batch(
+                _connector(seller),
+                self.connectors.builder(seller.account.marketplace),
+                batch,
+            )
         except AuthorizationError as exc:
             await self._record_errors(batch, exc, "unauthorized")
             await self._revoked(seller.account)
@@ -427,52 +392,6 @@ class SyncEngine:
             await self._locked(
                 claims.renew, seller.account.id, self.owner, lease=self.lease
             )
-
-    async def _call(
-        self, seller: _Seller, batch: list[Work]
-    ) -> list[tuple[Work, SubmissionResult | MarketplaceError]]:
-        """Send ``batch``; one answer (or error) per work item, in order."""
-        connector = _connector(seller)
-        builder = self.connectors.builder(seller.account.marketplace)
-        action = batch[0].action
-        self.report.api_calls += 1
-        if action in OFFER and builder.price_quantity_batch > 1:
-            return await _batched(
-                batch,
-                connector.update_price_quantity([_offer_update(w) for w in batch]),
-            )
-        if (
-            action in FULL
-            and (
-                builder.content_batch > 1
-                or len(batch) >= (builder.feed_threshold or 10**9)
-            )
-            and len(batch) > 1
-        ):
-            return await _batched(
-                batch,
-                connector.bulk_put_listings(
-                    [w.payload for w in batch if w.payload is not None]
-                ),
-            )
-        return list(await asyncio.gather(*(self._single(connector, w) for w in batch)))
-
-    async def _single(
-        self, connector: MarketplaceConnector, work: Work
-    ) -> tuple[Work, SubmissionResult | MarketplaceError]:
-        try:
-            if work.action is Action.END:
-                return work, await connector.delete_listing(work.sku)
-            if work.action in OFFER:
-                results = await connector.update_price_quantity([_offer_update(work)])
-                return work, results[0]
-            if work.payload is None:
-                raise ValueError(f"{work.action} without a payload")
-            return work, await connector.put_listing(work.payload)
-        except AuthorizationError:
-            raise
-        except MarketplaceError as exc:
-            return work, exc
 
     async def _mark_in_doubt(self, batch: list[Work]) -> None:
         async with self._tx() as db:
@@ -497,7 +416,7 @@ class SyncEngine:
             for work, answer in outcomes:
                 listing = rows[work.listing_row_id]
                 if isinstance(answer, MarketplaceError):
-                    outcome = _error_outcome(answer)
+                    outcome = error_outcome(answer)
                     await record.record_error(
                         db,
                         listing,
@@ -623,42 +542,7 @@ def _connector(seller: _Seller) -> MarketplaceConnector:
 
 
 def _with_row(work: Work, row_id: int) -> Work:
-    from dataclasses import replace
-
     return replace(work, listing_row_id=row_id)
-
-
-def _offer_update(work: Work) -> PriceQuantityUpdate:
-    return PriceQuantityUpdate(
-        sku=work.sku,
-        price=work.price if work.action is Action.UPDATE_PRICE else None,
-        currency=work.currency,
-        quantity=work.quantity if work.action is Action.UPDATE_QUANTITY else None,
-        listing_id=work.marketplace_listing_id,
-    )
-
-
-async def _batched(
-    batch: Sequence[Work], call: Awaitable[list[SubmissionResult]]
-) -> list[tuple[Work, SubmissionResult | MarketplaceError]]:
-    """One bulk call for ``batch``; an error of the whole call is every item's."""
-    try:
-        results = await call
-    except AuthorizationError:
-        raise
-    except MarketplaceError as exc:
-        return [(w, exc) for w in batch]
-    return list(zip(batch, results, strict=True))
-
-
-def _error_outcome(exc: MarketplaceError) -> str:
-    if isinstance(exc, OutcomeUnknown):
-        return "unknown"
-    if isinstance(exc, SkippableError):
-        return "missing"
-    if isinstance(exc, NeedsHumanError):
-        return "needs_action"
-    return "failed"
 
 
 async def run_sync(
