@@ -365,11 +365,15 @@ class AmazonTransport:
         (the seller may have re-authorized, or the cache outlived the token).
         """
         await self._ensure_access_token(session)
+        used = _cached_access_token(session)
         try:
             return await self._call(operation, session, fn, sku)
         except AuthorizationError as exc:
-            if exc.status != 403 or not _forget_access_token(session):
+            # Concurrent calls may all get a 403 for the same token: whichever
+            # drops it first, each of them retries once with a fresh one.
+            if exc.status != 403 or used is None:
                 raise
+            _forget_access_token(session, used)
         await self._ensure_access_token(session)
         return await self._call(operation, session, fn, sku)
 
@@ -494,10 +498,17 @@ def effective_amazon_settings(settings: Settings) -> AmazonSettings:
     return settings.amazon.model_copy(update=amazon_settings_overrides(base))
 
 
-def _forget_access_token(session: SellerSession) -> bool:
-    """Drop the session's cached access token; ``False`` if none was cached."""
+def _cached_access_token(session: SellerSession) -> Any:
+    """The access token the library has cached for this session, if any."""
+    return token_module.cache.get(session.auth._get_cache_key())
+
+
+def _forget_access_token(session: SellerSession, used: Any) -> None:
+    """Drop the cached access token if it is still ``used`` (a concurrent call
+    may already have replaced it with a fresh one, which must stay)."""
     key = session.auth._get_cache_key()  # the library's own cache key
-    return token_module.cache.pop(key, None) is not None
+    if token_module.cache.get(key) is used:
+        token_module.cache.pop(key, None)
 
 
 def _granted_rate(result: Any) -> float | None:

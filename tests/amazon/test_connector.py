@@ -16,8 +16,14 @@ from connectors.base import (
     PriceQuantityUpdate,
     SubmissionStatus,
 )
-from export_hub.errors import InvalidListing
-from tests.amazon.conftest import OTHER_REFRESH, OTHER_SELLER, MakeClient, payload
+from export_hub.errors import AuthorizationError, InvalidListing
+from tests.amazon.conftest import (
+    OTHER_REFRESH,
+    OTHER_SELLER,
+    REFRESH,
+    MakeClient,
+    payload,
+)
 
 
 async def settled(client: AmazonListingsClient, sku: str) -> ListingState:
@@ -172,3 +178,23 @@ async def test_seller_specific_definition_lists_approved_brands(
     definition = await client.definition("TEA", seller_specific=True)
     assert definition.brands == ["Hanbit Farm"]
     assert definition.version
+
+
+async def test_concurrent_calls_after_a_dropped_access_token_all_recover(
+    make_client: MakeClient, emulator: AmazonEmulator
+) -> None:
+    """Amazon stops honouring the cached access token (expired early, or the
+    seller re-authorised) while several clients of one seller are busy (the
+    library's token cache is process-wide): every call in flight gets a 403.
+    Each must retry once with a fresh token, whichever dropped the old one."""
+    clients = [make_client() for _ in range(4)]
+    await clients[0].put_listing(payload())
+    emulator.state.access_tokens.clear()
+    results = await asyncio.gather(
+        *(c.get_listing("HB-TEA-001") for c in clients for _ in range(3))
+    )
+    assert all(state is not None for state in results)
+    # ... and a revoked seller is still told so after that one retry.
+    emulator.state.revoke(REFRESH)
+    with pytest.raises(AuthorizationError):
+        await clients[1].get_listing("HB-TEA-001")
