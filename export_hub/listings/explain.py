@@ -519,6 +519,54 @@ def explain(marketplace: str, code: str, message: str = "") -> Explanation:
     )
 
 
+#: Marketplace attribute names (Amazon attributes, eBay aspects and fields)
+#: as the company knows them: the labels of its own product form.
+FIELD_LABELS: dict[str, Text] = {
+    "item_name": Text("영문 제품명", "English product name"),
+    "title": Text("영문 제품명", "English product name"),
+    "brand": Text("브랜드", "Brand"),
+    "Brand": Text("브랜드", "Brand"),
+    "manufacturer": Text(
+        "회사 영문명(제조사)", "Company name in English (manufacturer)"
+    ),
+    "MPN": Text(
+        "제조사 부품번호(MPN) — 없으면 GTIN 면제 선언",
+        "MPN — or declare the GTIN exemption",
+    ),
+    "externally_assigned_product_identifier": Text("GTIN(바코드)", "GTIN (barcode)"),
+    "gtin": Text("GTIN(바코드)", "GTIN (barcode)"),
+    "supplier_declared_has_product_identifier_exemption": Text(
+        "GTIN 면제 선언", "GTIN exemption"
+    ),
+    "bullet_point": Text("영문 특징(불릿)", "English bullet points"),
+    "product_description": Text("영문 설명", "English description"),
+    "description": Text("영문 설명", "English description"),
+    "item_weight": Text("무게(g)", "Weight (g)"),
+    "item_package_weight": Text("무게(g)", "Weight (g)"),
+    "item_dimensions": Text("크기(mm)", "Dimensions (mm)"),
+    "item_package_dimensions": Text("크기(mm)", "Dimensions (mm)"),
+    "country_of_origin": Text("원산지", "Country of origin"),
+    "main_product_image_locator": Text("제품 이미지", "Product images"),
+    "imageUrls": Text("제품 이미지", "Product images"),
+    "images": Text("제품 이미지", "Product images"),
+    "purchasable_offer": Text("가격", "Price"),
+    "price": Text("가격", "Price"),
+    "categoryId": Text("이베이 카테고리", "eBay category"),
+}
+
+
+def field_labels(names: list[str] | tuple[str, ...], lang: str) -> list[str]:
+    """The product form's labels for marketplace attribute ``names`` (unknown
+    names are shown as they are)."""
+    seen: list[str] = []
+    for name in names:
+        label = FIELD_LABELS.get(name)
+        text = label.get(lang) if label is not None else name
+        if text not in seen:
+            seen.append(text)
+    return seen
+
+
 def known_codes(marketplace: str) -> list[str]:
     """Every code with a specific explanation on ``marketplace``."""
     return sorted({*TABLES.get(marketplace, {}), *PREFLIGHT})

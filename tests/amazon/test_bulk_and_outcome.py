@@ -1,8 +1,10 @@
-"""The JSON_LISTINGS_FEED bulk path, and recording listing outcomes."""
+"""The JSON_LISTINGS_FEED bulk path, and recording Amazon's listing outcomes
+through the sync's own recorder: ACCEPTED is not listed until a GET says so."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -10,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from connectors.amazon.bulk import feed_document, results_from_report
 from connectors.amazon.client import AmazonListingsClient
 from connectors.amazon.emulator import AmazonEmulator
-from connectors.amazon.outcome import poll_listing, record_submission
 from connectors.base import ListingStatus, SubmissionStatus
 from export_hub.catalog.models import Product
+from export_hub.db import utcnow
 from export_hub.listings.models import Listing, ListingEvent, ListingIssue
+from export_hub.listings.sync.plan import Action, Work
+from export_hub.listings.sync.record import apply_state, record_result
 from export_hub.marketplaces.models import SellerAccount
 from tests.amazon.conftest import OTHER_REFRESH, OTHER_SELLER, MakeClient, payload
 from tests.foundation.helpers import make_company_user
@@ -130,6 +134,30 @@ async def _listing(
         return listing.id
 
 
+async def record_submission(db, listing: Listing, result) -> None:
+    """Record a create's answer as the sync does."""
+    work = Work(
+        action=Action.CREATE,
+        account_id=listing.seller_account_id,
+        product_id=listing.product_id,
+        sku=listing.sku,
+        marketplace="amazon",
+        listing_row_id=listing.id,
+        hashes={"content": "c1"},
+    )
+    await record_result(
+        db, listing, work, result, now=utcnow(), run_id=None, pause_hours=24
+    )
+
+
+async def poll_listing(db, listing: Listing, client: AmazonListingsClient) -> str:
+    """One status follow-up step, as ``sync.follow_up`` takes it."""
+    state = await client.get_listing(listing.sku)
+    return await apply_state(
+        db, listing, state, now=utcnow(), run_id=None, pause_hours=24
+    )
+
+
 async def test_accepted_then_polled_to_needs_action_with_issues(
     sessions: async_sessionmaker[AsyncSession], make_client: MakeClient
 ) -> None:
@@ -141,7 +169,7 @@ async def test_accepted_then_polled_to_needs_action_with_issues(
         await record_submission(db, listing, result)
     async with sessions() as db:
         listing = await db.get_one(Listing, listing_id)
-        assert listing.status == "submitted"
+        assert listing.status == "submitted"  # ACCEPTED is not listed
         assert listing.submission_id == result.submission_id
 
     status = "submitted"
@@ -163,12 +191,18 @@ async def test_accepted_then_polled_to_needs_action_with_issues(
         ["brand"],
     )
     assert issue.categories == ["INVALID_ATTRIBUTE"]
-    assert issue.action_owner == "company"
+    assert issue.action_owner == "staff"  # brand approval or branding mode
     assert "Onsen Lab" in issue.message
     assert [(e.action, e.outcome) for e in events] == [
-        ("create", "accepted"),
+        ("create", "ok"),
         ("status", "needs_action"),
     ]
+    async with sessions() as db:
+        listing = await db.get_one(Listing, listing_id)
+    # Refused content is sent again after a fix (or the pause), not trusted.
+    assert "content" not in listing.sent_hashes
+    assert listing.paused_until is not None
+    assert listing.paused_until > utcnow() + dt.timedelta(hours=23)
     assert events[0].request_id == result.request_id
 
 

@@ -179,3 +179,45 @@ async def test_runs_record_progress_rows(
     assert run.planned == run.done == 6
     assert run.sellers_total == run.sellers_done == 2
     assert run.counts["create"] == {"ok": 6}
+
+
+async def test_company_is_told_which_fields_to_fix(
+    aiohttp_client, sessions, settings, amazon: AmazonEmulator, ebay: EbayEmulator
+) -> None:
+    """An issue the company must fix names the product form's own fields and
+    the marketplace's message, and links to the product's form."""
+    from export_hub.listings.models import ListingIssue
+
+    world = await seed(sessions, settings, ebay)
+    await users(sessions, COMPANIES[0].brn)
+    await run_sync(sessions, settings)
+    account = world.accounts[(COMPANIES[0].brn, "ebay")]
+    async with sessions.begin() as db:
+        listing = await db.scalar(
+            select(Listing).where(Listing.seller_account_id == account).limit(1)
+        )
+        listing.status = "needs_action"
+        db.add(
+            ListingIssue(
+                listing_id=listing.id,
+                source="marketplace",
+                code="25002",
+                severity="ERROR",
+                message="The item specific MPN is missing.",
+                attribute_names=["MPN", "Brand"],
+                categories=[],
+                action_owner="company",
+            )
+        )
+    company = await app_client(aiohttp_client, settings)
+    await login(company, "company@example.com", PASSWORD)
+    mine = await (await company.get("/company/listings")).text()
+    asked = mine.split("요청드리는 조치", 1)[1].split("<h2>", 1)[0]
+    assert "고칠 항목" in asked
+    assert "제조사 부품번호(MPN)" in asked
+    assert "브랜드" in asked
+    assert "The item specific MPN is missing." in asked
+    assert f"/company/products/{listing.product_id}/edit" in asked
+    english = await (await company.get("/company/listings?lang=en")).text()
+    assert "Fields to fix" in english
+    assert "MPN — or declare" in english
