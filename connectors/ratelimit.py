@@ -45,7 +45,9 @@ class TokenBucket:
         now = self._clock()
         elapsed = now - self._updated
         self._updated = now
-        self._tokens = min(float(self.rate.burst), self._tokens + elapsed * self.rate.per_second)
+        self._tokens = min(
+            float(self.rate.burst), self._tokens + elapsed * self.rate.per_second
+        )
 
     def reserve(self) -> float:
         """Take a token; return how long to wait before using it (seconds)."""
@@ -96,7 +98,9 @@ class RateLimiterRegistry:
             found = self._buckets[full] = TokenBucket(rate, clock=self._clock)
         return found
 
-    def observe_granted_rate(self, operation: str, *key: str, per_second: float) -> None:
+    def observe_granted_rate(
+        self, operation: str, *key: str, per_second: float
+    ) -> None:
         self.bucket(operation, *key).set_rate(per_second * self._scale)
 
     @property

@@ -34,7 +34,9 @@ class RetryPolicy:
 
 class _Wait:
     def __init__(self, policy: RetryPolicy):
-        self._backoff = wait_random_exponential(multiplier=policy.initial_wait, max=policy.max_wait)
+        self._backoff = wait_random_exponential(
+            multiplier=policy.initial_wait, max=policy.max_wait
+        )
         self._max = policy.max_wait
 
     def __call__(self, state: RetryCallState) -> float:
@@ -55,7 +57,8 @@ def retrying(policy: RetryPolicy) -> AsyncRetrying:
     return AsyncRetrying(
         retry=retry_if_exception_type(TransientError),
         wait=_Wait(policy),
-        stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.max_seconds),
+        stop=stop_after_attempt(policy.max_attempts)
+        | stop_after_delay(policy.max_seconds),
         reraise=True,
         before_sleep=_log_retry,
     )

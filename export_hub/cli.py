@@ -107,7 +107,9 @@ def users() -> None:
 @click.option("--email", required=True)
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--name", default="")
-@click.option("--company-brn", default=None, help="For role company: the company's BRN.")
+@click.option(
+    "--company-brn", default=None, help="For role company: the company's BRN."
+)
 @click.option("--office", default=None, help="For role office: the office code.")
 @click.password_option()
 @pass_context

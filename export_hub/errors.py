@@ -101,8 +101,7 @@ class PermissionDenied(RequestError):
 
     def __init__(self, message: Text | None = None):
         super().__init__(
-            message
-            or Text("이 작업을 할 권한이 없습니다.", "You may not do this.")
+            message or Text("이 작업을 할 권한이 없습니다.", "You may not do this.")
         )
 
 
@@ -111,9 +110,7 @@ class NotFound(RequestError):
     code = "not_found"
 
     def __init__(self, message: Text | None = None):
-        super().__init__(
-            message or Text("찾을 수 없습니다.", "Not found.")
-        )
+        super().__init__(message or Text("찾을 수 없습니다.", "Not found."))
 
 
 class Conflict(RequestError):

@@ -67,7 +67,9 @@ class SecretBox:
         try:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken as exc:
-            raise ValueError("secret cannot be decrypted with the configured keys") from exc
+            raise ValueError(
+                "secret cannot be decrypted with the configured keys"
+            ) from exc
 
     def rotate(self, token: str) -> str:
         """Re-encrypt ``token`` under the first (newest) key."""

@@ -66,7 +66,7 @@ class AmazonSettings(_Section):
     application_id: str = "amzn1.sp.solution.export-hub-demo"
     lwa_client_id: str = "amzn1.application-oa2-client.export-hub-demo"
     lwa_client_secret: SecretStr = SecretStr("demo-client-secret")
-    lwa_token_url: str = "https://api.amazon.com/auth/o2/token"
+    lwa_token_url: str = "https://api.amazon.com/auth/o2/token"  # noqa: S105 - a URL
     consent_url: str = "https://sellercentral.amazon.com/apps/authorize/consent"
     consent_beta: bool = False
     endpoints: dict[str, str] = Field(
@@ -105,7 +105,7 @@ class EbaySettings(_Section):
     ru_name: str = "Export_Hub-ExportHu-demo-PRD"
     dev_id: str = "export-hub-dev"
     authorize_url: str = "https://auth.ebay.com/oauth2/authorize"
-    token_url: str = "https://api.ebay.com/identity/v1/oauth2/token"
+    token_url: str = "https://api.ebay.com/identity/v1/oauth2/token"  # noqa: S105 - a URL
     api_base_url: str = "https://api.ebay.com"
     trading_url: str = "https://api.ebay.com/ws/api.dll"
     trading_compatibility_level: int = 1331
@@ -202,8 +202,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     log_level: str = "INFO"
     database: DatabaseSettings = DatabaseSettings()
-    web: WebSettings = Field(default_factory=dict, validate_default=True)  # type: ignore[arg-type]
-    security: SecuritySettings = Field(default_factory=dict, validate_default=True)  # type: ignore[arg-type]
+    web: WebSettings = Field(default_factory=dict, validate_default=True)
+    security: SecuritySettings = Field(default_factory=dict, validate_default=True)
     amazon: AmazonSettings = AmazonSettings()
     ebay: EbaySettings = EbaySettings()
     emulators: EmulatorSettings = EmulatorSettings()

@@ -114,7 +114,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def sessions(
+    settings: Settings,
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(settings.database.url)
     yield session_factory(engine)
     await engine.dispose()

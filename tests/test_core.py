@@ -41,14 +41,18 @@ def test_settings_mask_secrets_and_read_nested_environment(
 
 async def test_login_logout_and_csrf(client, sessions) -> None:
     async with sessions.begin() as db:
-        await create_user(db, email="staff@example.kr", password="correct-horse-1", role=Role.STAFF)
+        await create_user(
+            db, email="staff@example.kr", password="correct-horse-1", role=Role.STAFF
+        )
     token = await csrf_from(client)
     resp = await client.post(
-        "/login", data={"email": "staff@example.kr", "password": "nope", "csrf_token": token}
+        "/login",
+        data={"email": "staff@example.kr", "password": "nope", "csrf_token": token},
     )
     assert resp.status == 400
     body = await resp.text()
-    assert "비밀번호가 올바르지 않습니다" in body and "Wrong e-mail address or password" in body
+    assert "비밀번호가 올바르지 않습니다" in body
+    assert "Wrong e-mail address or password" in body
     resp = await client.post(
         "/login", data={"email": "staff@example.kr", "password": "correct-horse-1"}
     )
@@ -61,12 +65,22 @@ async def test_login_logout_and_csrf(client, sessions) -> None:
 
 async def test_login_is_throttled_after_repeated_failures(client, sessions) -> None:
     async with sessions.begin() as db:
-        await create_user(db, email="a@example.kr", password="correct-horse-1", role=Role.STAFF)
+        await create_user(
+            db, email="a@example.kr", password="correct-horse-1", role=Role.STAFF
+        )
     token = await csrf_from(client)
     for _ in range(5):
-        await client.post("/login", data={"email": "a@example.kr", "password": "x", "csrf_token": token})
+        await client.post(
+            "/login",
+            data={"email": "a@example.kr", "password": "x", "csrf_token": token},
+        )
     resp = await client.post(
-        "/login", data={"email": "a@example.kr", "password": "correct-horse-1", "csrf_token": token}
+        "/login",
+        data={
+            "email": "a@example.kr",
+            "password": "correct-horse-1",
+            "csrf_token": token,
+        },
     )
     assert resp.status == 429
     assert "로그인 시도가 너무 많습니다" in await resp.text()

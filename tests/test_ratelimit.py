@@ -47,19 +47,26 @@ def test_registry_keeps_one_bucket_per_seller_and_operation() -> None:
     assert a.rate.per_second == 10
 
 
+async def _count_attempts(policy: RetryPolicy, error: Exception) -> int:
+    calls = 0
+
+    async def attempt_all() -> None:
+        nonlocal calls
+        async for attempt in retrying(policy):
+            with attempt:
+                calls += 1
+                raise error
+
+    with pytest.raises(type(error)):
+        await attempt_all()
+    return calls
+
+
 async def test_retry_retries_transient_errors_only() -> None:
-    policy = RetryPolicy(max_attempts=3, max_seconds=5, initial_wait=0.001, max_wait=0.01)
-    calls = 0
-    with pytest.raises(RateLimited):
-        async for attempt in retrying(policy):
-            with attempt:
-                calls += 1
-                raise RateLimited("slow down", marketplace="amazon", operation="put")
-    assert calls == 3
-    calls = 0
-    with pytest.raises(InvalidListing):
-        async for attempt in retrying(policy):
-            with attempt:
-                calls += 1
-                raise InvalidListing("bad", marketplace="amazon", operation="put")
-    assert calls == 1
+    policy = RetryPolicy(
+        max_attempts=3, max_seconds=5, initial_wait=0.001, max_wait=0.01
+    )
+    slow = RateLimited("slow down", marketplace="amazon", operation="put")
+    bad = InvalidListing("bad", marketplace="amazon", operation="put")
+    assert await _count_attempts(policy, slow) == 3
+    assert await _count_attempts(policy, bad) == 1

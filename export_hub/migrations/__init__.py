@@ -41,4 +41,4 @@ def downgrade(database_url: str, revision: str = "base") -> None:
 def _ensure_sqlite_dir(url: str) -> None:
     prefix = "sqlite+aiosqlite:///"
     if url.startswith(prefix) and not url.endswith(":memory:"):
-        Path(url[len(prefix):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,8 @@ def _do_run(connection: Connection) -> None:
 
 async def _run_async() -> None:
     url = context.config.get_main_option("sqlalchemy.url")
-    assert url is not None
+    if url is None:
+        raise RuntimeError("sqlalchemy.url is not set")
     engine = create_engine(url)
     async with engine.connect() as connection:
         await connection.run_sync(_do_run)

@@ -29,7 +29,9 @@ async def request_language(request: web.Request) -> str:
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def error_middleware(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
     """Turn :class:`RequestError` into ``{"error": ...}`` JSON or an error page."""
     try:
         return await handler(request)
@@ -98,7 +100,8 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if not await check_csrf(request):
         raise RequestError(
             Text(
-                "보안 토큰이 없거나 만료되었습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.",
+                "보안 토큰이 없거나 만료되었습니다. "
+                "페이지를 새로 고친 뒤 다시 시도해 주세요.",
                 "Missing or expired security token. Reload the page and try again.",
             )
         ) from None

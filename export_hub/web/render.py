@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
+from export_hub.errors import RequestError
 from export_hub.i18n import normalise_language, pick
 from export_hub.web.auth import USER, csrf_token, load_user
+
+log = logging.getLogger(__name__)
 
 
 async def base_context(request: web.Request) -> dict[str, Any]:
@@ -17,8 +21,9 @@ async def base_context(request: web.Request) -> dict[str, Any]:
     lang = normalise_language(session.get("lang"))
     try:
         await load_user(request)
-    except Exception:  # noqa: BLE001 - a bad bearer token must not break an error page
-        pass
+    except RequestError:
+        # A bad bearer token must not stop the error page that reports it.
+        log.debug("no user for %s", request.path)
 
     def t(ko: str, en: str) -> str:
         return pick(lang, ko, en)

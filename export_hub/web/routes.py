@@ -22,7 +22,12 @@ def setup(app: web.Application) -> None:
 
 def safe_next(value: str | None, default: str = "/") -> str:
     """Only same-site relative paths, so ``next`` cannot redirect off-site."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    if (
+        value
+        and value.startswith("/")
+        and not value.startswith("//")
+        and "\\" not in value
+    ):
         return value
     return default
 

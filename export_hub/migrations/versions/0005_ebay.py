@@ -28,7 +28,9 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ebay_daily_usage")),
         sa.UniqueConstraint(
-            "seller_id", "counter", "day",
+            "seller_id",
+            "counter",
+            "day",
             name=op.f("uq_ebay_daily_usage_seller_id_counter_day"),
         ),
     )
@@ -46,28 +48,39 @@ def upgrade() -> None:
         sa.Column("quantity", sa.Integer(), nullable=True),
         sa.Column("ebay_status", sa.String(length=20), nullable=False),
         sa.Column("offer_id", sa.String(length=40), nullable=True),
-        sa.Column("imported_at", export_hub.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("migrated_at", export_hub.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["listing_id"], ["listings.id"],
-            name=op.f("fk_ebay_listing_links_listing_id_listings"), ondelete="SET NULL",
+        sa.Column(
+            "imported_at", export_hub.db.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "migrated_at", export_hub.db.UTCDateTime(timezone=True), nullable=True
         ),
         sa.ForeignKeyConstraint(
-            ["seller_account_id"], ["seller_accounts.id"],
+            ["listing_id"],
+            ["listings.id"],
+            name=op.f("fk_ebay_listing_links_listing_id_listings"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["seller_account_id"],
+            ["seller_accounts.id"],
             name=op.f("fk_ebay_listing_links_seller_account_id_seller_accounts"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ebay_listing_links")),
-        sa.UniqueConstraint("listing_id", name=op.f("uq_ebay_listing_links_listing_id")),
         sa.UniqueConstraint(
-            "seller_account_id", "item_id",
+            "listing_id", name=op.f("uq_ebay_listing_links_listing_id")
+        ),
+        sa.UniqueConstraint(
+            "seller_account_id",
+            "item_id",
             name=op.f("uq_ebay_listing_links_seller_account_id_item_id"),
         ),
     )
     with op.batch_alter_table("ebay_listing_links", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_ebay_listing_links_seller_account_id"),
-            ["seller_account_id"], unique=False,
+            ["seller_account_id"],
+            unique=False,
         )
 
 
