@@ -236,7 +236,7 @@ class _EbayBuilder:
     feed_threshold: int | None = None
 
     def __init__(self, settings: Settings, shared: SharedState):
-        from connectors.ebay.budget import CallBudget, MemoryUsageStore
+        from connectors.ebay.budget import CallBudget, MemoryUsageStore, SqlUsageStore
         from connectors.ebay.transport import EbayTransportPool, default_limiter
         from export_hub.marketplaces.ebay import effective_ebay_settings
 
@@ -246,13 +246,27 @@ class _EbayBuilder:
         limiter = shared.limiters.get("ebay")
         if limiter is None:
             limiter = shared.limiters["ebay"] = default_limiter(ebay)
-        budget = shared.extras.get("ebay.budget")
-        if budget is None:
-            budget = shared.extras["ebay.budget"] = CallBudget(
-                MemoryUsageStore(),
+        self._usage: SqlUsageStore | None = None
+        if settings.database.url.startswith("postgresql"):
+            # Scaled out, every worker spends the same daily quota: count it
+            # in the database (each take is its own short transaction).
+            self._usage = SqlUsageStore.from_url(settings.database.url)
+            budget = CallBudget(
+                self._usage,
                 daily_calls=ebay.daily_call_budget,
                 revisions_per_listing=ebay.max_revisions_per_listing_per_day,
             )
+        else:
+            # Embedded SQLite is one process; SQLite's single writer would
+            # also wait on a caller that holds a write transaction.
+            if "ebay.budget" not in shared.extras:
+                shared.extras["ebay.budget"] = CallBudget(
+                    MemoryUsageStore(),
+                    daily_calls=ebay.daily_call_budget,
+                    revisions_per_listing=ebay.max_revisions_per_listing_per_day,
+                )
+            budget = shared.extras["ebay.budget"]
+        self.budget = budget
         self.pool = EbayTransportPool(ebay, limiter=limiter, budget=budget)
 
     def build(self, account: SellerAccount, refresh_token: str) -> MarketplaceConnector:
@@ -286,6 +300,8 @@ class _EbayBuilder:
 
     async def aclose(self) -> None:
         await self.pool.aclose()
+        if self._usage is not None:
+            await self._usage.aclose()
 
 
 def ebay_builder(settings: Settings, shared: SharedState) -> ConnectorBuilder:

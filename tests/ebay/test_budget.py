@@ -73,3 +73,29 @@ async def test_sql_store_with_its_own_engine(settings: Settings) -> None:
 
 def test_quota_resets_at_utc_midnight() -> None:
     assert seconds_until_quota_reset(NOON) == 12 * 3600
+
+
+async def test_workers_on_postgresql_share_one_daily_budget(
+    database_url: str, tmp_path
+) -> None:
+    """Two sync processes (each with its own connector registry) spend one
+    seller's eBay quota together on PostgreSQL, never twice over."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("embedded SQLite runs one process: its budget is in memory")
+    from connectors.registry import ConnectorRegistry, SharedState
+    from tests.conftest import make_settings
+
+    settings = make_settings(database_url, tmp_path, ebay={"daily_call_budget": 3})
+    first = ConnectorRegistry(settings, shared=SharedState())
+    second = ConnectorRegistry(settings, shared=SharedState())
+    try:
+        budgets = [r.builder("ebay").budget for r in (first, second)]  # type: ignore[attr-defined]
+        await budgets[0].spend_call("seller", "inventory", "x")
+        await budgets[1].spend_call("seller", "inventory", "x")
+        await budgets[0].spend_call("seller", "inventory", "x")
+        with pytest.raises(TransientError):
+            await budgets[1].spend_call("seller", "inventory", "x")
+        await budgets[1].spend_call("other-seller", "inventory", "x")
+    finally:
+        await first.aclose()
+        await second.aclose()
