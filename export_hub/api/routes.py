@@ -28,6 +28,7 @@ from export_hub.api.schemas import (
     product_json,
 )
 from export_hub.catalog.models import ReviewState
+from export_hub.catalog.notify import notify_review
 from export_hub.catalog.queries import (
     PRODUCT_SORTS,
     ProductFilter,
@@ -51,7 +52,7 @@ from export_hub.catalog.validation import clean_product, product_form_values
 from export_hub.catalog.web import image_store, read_uploads
 from export_hub.errors import NotFound, Text, ValidationFailed
 from export_hub.web.auth import require_staff, require_user
-from export_hub.web.keys import SESSIONS
+from export_hub.web.keys import SESSIONS, SETTINGS
 
 READERS = (Role.ADMIN, Role.STAFF, Role.COMPANY)
 
@@ -266,6 +267,7 @@ async def review_product_api(request: web.Request) -> web.Response:
             reason=str(body.get("reason") or ""),
             expected_version=_version(body.get("version"), required=False),
         )
+        await notify_review(db, request.app[SETTINGS], product)
     return web.json_response(product_json(product))
 
 

@@ -11,6 +11,7 @@ from export_hub.accounts.models import Company
 from export_hub.accounts.web import form_values
 from export_hub.catalog.importer import IMPORT_COLUMNS, ImportRejected, import_products
 from export_hub.catalog.models import ReviewState
+from export_hub.catalog.notify import notify_review
 from export_hub.catalog.queries import (
     PRODUCT_SORTS,
     ProductFilter,
@@ -24,7 +25,7 @@ from export_hub.catalog.service import get_product_for, product_history, review_
 from export_hub.catalog.web import actor_names
 from export_hub.errors import NotFound, Text, ValidationFailed
 from export_hub.web.auth import require_staff
-from export_hub.web.keys import SESSIONS
+from export_hub.web.keys import SESSIONS, SETTINGS
 from export_hub.web.render import render
 
 SORT_LABELS = {
@@ -147,6 +148,7 @@ async def review_submit(request: web.Request) -> web.StreamResponse:
                 reason=values.get("reason", ""),
                 expected_version=version,
             )
+            await notify_review(db, request.app[SETTINGS], product)
     except ValidationFailed as exc:
         return await review_page(request, errors=exc.fields, values=values, status=400)
     raise web.HTTPSeeOther(f"/staff/products/{product.id}")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import email
 import re
 
 from openapi_spec_validator import validate
 from sqlalchemy import select
 
-from export_hub.accounts.models import ApiToken, Role
+from export_hub.accounts.models import ApiToken, Company, Role
+from export_hub.accounts.service import create_user
 from export_hub.api.openapi import openapi_path
 from export_hub.security import sha256_hex
 from export_hub.web.auth import issue_api_token
@@ -322,3 +324,53 @@ async def test_api_tokens_record_when_they_were_last_used(client, sessions) -> N
     assert resp.status == 200
     async with sessions() as db:
         assert await db.scalar(select(ApiToken.last_used_at)) is not None
+
+
+async def test_company_users_are_mailed_the_review_outcome_in_their_language(
+    client, sessions
+) -> None:
+    from export_hub.accounts.models import User
+    from export_hub.mail import OutboxMessage
+
+    company, korean = await make_company_user(sessions)
+    async with sessions.begin() as db:
+        english = await create_user(
+            db,
+            email="export@example.kr",
+            password=PASSWORD,
+            role=Role.COMPANY,
+            company=await db.get(Company, company.id),
+            language="en",
+        )
+    staff = await make_user(sessions, Role.STAFF, "staff@example.kr")
+    mine = await token_for(sessions, korean)
+    agency = await token_for(sessions, staff)
+    body = product_values()
+    body["bullets_en"] = body["bullets_en"].split("\n")
+    created = await client.post(
+        "/api/v1/products", json=body | {"submit": True}, headers=mine
+    )
+    pid = (await created.json())["id"]
+    reason = "GTIN 소유 기업명을 확인해 주세요 / check the GTIN owner"
+    resp = await client.post(
+        f"/api/v1/products/{pid}/review",
+        json={"action": "request_changes", "reason": reason},
+        headers=agency,
+    )
+    assert resp.status == 200, await resp.text()
+    async with sessions() as db:
+        mails = {m.to_address: m for m in await db.scalars(select(OutboxMessage))}
+        users = {u.email for u in await db.scalars(select(User))}
+    assert set(mails) == {korean.email, english.email}
+    assert staff.email in users  # staff get no copy
+    ko, en = mails[korean.email], mails[english.email]
+    assert ko.language == "ko"
+    assert "보완 요청" in ko.subject
+    assert en.language == "en"
+    assert "Changes requested" in en.subject
+    assert "Yuseong Chrysanthemum Tea" in en.subject
+    for mail in (ko, en):
+        text = email.message_from_string(mail.raw).get_payload(decode=True).decode()
+        assert reason in text
+        assert f"/company/products/{pid}" in text
+        assert mail.related == f"product:{pid}"
