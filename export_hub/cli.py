@@ -80,11 +80,18 @@ def db() -> None:
 @click.option("--revision", default="heads", show_default=True)
 @pass_context
 def db_upgrade(ctx: Context, revision: str) -> None:
-    """Apply the Alembic migrations (SQLite or PostgreSQL, from settings)."""
+    """Apply the Alembic migrations (SQLite or PostgreSQL, from settings); on
+    PostgreSQL also the job queue's (procrastinate's) schema, if missing."""
     from export_hub.migrations import upgrade
 
-    upgrade(ctx.settings.database.url, revision)
+    url = ctx.settings.database.url
+    upgrade(url, revision)
     click.echo(f"database at {revision}")
+    if url.startswith("postgresql"):
+        from jobs.worker import ensure_schema
+
+        applied = asyncio.run(ensure_schema(url))
+        click.echo("job queue schema " + ("applied" if applied else "present"))
 
 
 @db.command("downgrade")

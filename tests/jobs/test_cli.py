@@ -101,3 +101,22 @@ def test_bad_job_arguments(database_url: str, bad: str) -> None:
     )
     assert result.exit_code == 2
     assert "key=value" in result.output
+
+
+def test_db_upgrade_prepares_everything_the_database_needs(database_url: str) -> None:
+    """One command for operators: migrations, and on PostgreSQL the job
+    queue's schema (idempotent: a second run changes nothing)."""
+    runner = CliRunner()
+    env = _env(database_url)
+    first = runner.invoke(main, ["db", "upgrade"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "database at heads" in first.output
+    second = runner.invoke(main, ["db", "upgrade"], env=env)
+    assert second.exit_code == 0, second.output
+    if database_url.startswith("sqlite"):
+        assert "job queue" not in first.output
+        return
+    assert "job queue schema" in first.output
+    assert "job queue schema present" in second.output
+    ready = runner.invoke(main, ["jobs", "schema"], env=env)
+    assert "present" in ready.output
