@@ -13,6 +13,7 @@ from export_hub.consultations.models import (
     Booking,
     BookingEvent,
     BookingStatus,
+    Buyer,
     Interpreter,
 )
 from export_hub.mail import OutboxMessage
@@ -354,3 +355,100 @@ async def test_a_company_at_its_limit_is_told_why_no_times_show(
     ).text()
     assert 'id="at-limit"' in week
     assert 'class="slot"' not in week
+
+
+async def test_offices_correct_and_remove_buyers(web_client, world, sessions, settings):
+    csrf = await logged_in(web_client, "fra@office.example")
+    fields = {
+        "name": "Klara Vogel",
+        "company": "Vogel GmbH",
+        "email": "klara@vogel.example",
+        "country": "DE",
+        "time_zone": "Europe/Berlin",
+        "language": "en",
+    }
+    await web_client.post("/office/buyers", data={"csrf_token": csrf, **fields})
+    async with sessions() as db:
+        klara = await db.scalar(select(Buyer).where(Buyer.name == "Klara Vogel"))
+    form = await (await web_client.get(f"/office/buyers/{klara.id}")).text()
+    assert 'value="klara@vogel.example"' in form
+    bad = await web_client.post(
+        f"/office/buyers/{klara.id}",
+        data={"csrf_token": csrf, **fields, "email": "nope"},
+    )
+    assert bad.status == 400
+    assert 'value="nope"' in await bad.text()  # what was typed stays
+    async with sessions() as db:
+        assert (await db.get(Buyer, klara.id)).email == "klara@vogel.example"
+    ok = await web_client.post(
+        f"/office/buyers/{klara.id}",
+        allow_redirects=False,
+        data={"csrf_token": csrf, **fields, "email": "k.vogel@vogel.example"},
+    )
+    assert ok.status == 303
+    async with sessions() as db:
+        assert (await db.get(Buyer, klara.id)).email == "k.vogel@vogel.example"
+
+    # A buyer named in a booking is kept (the booking's history needs it).
+    await unlimit(sessions, "FRA")
+    await book(
+        sessions, settings, world.company_user, world.offices["FRA"], FRA_SLOT,
+        buyer_id=klara.id,
+    )  # fmt: skip
+    kept = await web_client.post(
+        f"/office/buyers/{klara.id}/delete", data={"csrf_token": csrf}
+    )
+    assert kept.status == 409
+    assert "삭제할 수 없습니다" in await kept.text()
+    await web_client.post(
+        "/office/buyers", data={"csrf_token": csrf, **fields, "name": "Temp"}
+    )
+    async with sessions() as db:
+        temp = await db.scalar(select(Buyer).where(Buyer.name == "Temp"))
+    gone = await web_client.post(
+        f"/office/buyers/{temp.id}/delete",
+        data={"csrf_token": csrf},
+        allow_redirects=False,
+    )
+    assert gone.status == 303
+    async with sessions() as db:
+        assert await db.get(Buyer, temp.id) is None
+
+
+async def test_staff_correct_and_stop_offering_interpreters(
+    web_client, world, sessions, settings
+):
+    csrf = await logged_in(web_client, "staff@agency.example")
+    person = world.interpreter
+    form = await (await web_client.get(f"/staff/interpreters/{person.id}")).text()
+    assert person.name in form
+    resp = await web_client.post(
+        f"/staff/interpreters/{person.id}",
+        allow_redirects=False,
+        data={
+            "csrf_token": csrf,
+            "name": person.name,
+            "email": "new@interp.example",
+            "pairs": "ko-de",
+            "time_zone": "Europe/Berlin",
+            "hours": "Tue 08:00-16:00",
+        },
+    )
+    assert resp.status == 303
+    async with sessions() as db:
+        fresh = await db.get(Interpreter, person.id)
+    assert fresh.email == "new@interp.example"
+    assert fresh.availability == [{"weekday": 1, "start": "08:00", "end": "16:00"}]
+
+    stop = await web_client.post(
+        f"/staff/interpreters/{person.id}/active",
+        data={"csrf_token": csrf, "active": "0"},
+        allow_redirects=False,
+    )
+    assert stop.status == 303
+    async with sessions() as db:
+        assert not (await db.get(Interpreter, person.id)).active
+    page = await (await web_client.get("/staff/interpreters")).text()
+    assert "새 예약에서 빼기" not in page.split(person.name, 1)[1].split("</tr>")[0]
+    missing = await web_client.get("/staff/interpreters/999999")
+    assert missing.status == 404
