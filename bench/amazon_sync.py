@@ -30,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from connectors.amazon.client import AmazonListingsClient
-from connectors.amazon.emulator import (
+from emulators.amazon import (
     AmazonEmulator,
     EmulatorConfig,
     EmulatorTLS,

@@ -37,7 +37,7 @@ from connectors.base import (
     SellerAccount,
     SubmissionStatus,
 )
-from connectors.ebay.emulator import EbayEmulator, EmulatorConfig
+from emulators.ebay import EbayEmulator, EmulatorConfig
 from connectors.ebay.inventory import EbayInventoryClient
 from connectors.ebay.oauth import EbayOAuthClient, EbayTokenSource
 from connectors.ebay.transport import EbayTransport

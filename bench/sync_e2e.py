@@ -38,15 +38,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select, update
 
 from bench.sync_plan import bench_settings, seed_catalog
-from connectors.amazon.emulator import (
+from emulators.amazon import (
     AmazonEmulator,
     EmulatorConfig,
     SellerConfig,
     amazon_settings_overrides,
 )
-from connectors.amazon.emulator.config import DOCUMENTED_RATES
-from connectors.ebay.emulator import EbayEmulator
-from connectors.ebay.emulator import EmulatorConfig as EbayConfig
+from emulators.amazon.config import DOCUMENTED_RATES
+from emulators.ebay import EbayEmulator
+from emulators.ebay import EmulatorConfig as EbayConfig
 from connectors.registry import ConnectorRegistry
 from export_hub.catalog.models import Product
 from export_hub.db import create_engine, session_factory, transaction

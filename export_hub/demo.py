@@ -39,8 +39,8 @@ DemoStep = Callable[
 
 def demo_steps() -> list[DemoStep]:
     """The demo data steps, run in order. Features add theirs here (one line)."""
-    from connectors.amazon.emulator.demo import connect_demo_sellers
-    from connectors.ebay.emulator.demo import connect_demo_ebay_sellers
+    from emulators.amazon.demo import connect_demo_sellers
+    from emulators.ebay.demo import connect_demo_ebay_sellers
     from export_hub.catalog.demo_data import load_foundation_demo
     from export_hub.consultations.demo_data import load_consultations_demo
     from export_hub.listings.demo import prepare_listings_demo

@@ -492,7 +492,7 @@ def effective_amazon_settings(settings: Settings) -> AmazonSettings:
     """
     if not settings.emulators.enabled:
         return settings.amazon
-    from connectors.amazon.emulator.server import amazon_settings_overrides
+    from emulators.amazon.server import amazon_settings_overrides
 
     base = f"http://127.0.0.1:{settings.emulators.amazon_port}"
     return settings.amazon.model_copy(update=amazon_settings_overrides(base))

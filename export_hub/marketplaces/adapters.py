@@ -55,8 +55,8 @@ ADAPTER_FACTORIES: dict[str, str] = {
 #: manager that serves the marketplace's emulator while the web app runs
 #: (only when ``settings.emulators.enabled``).
 EMULATOR_FACTORIES: dict[str, str] = {
-    "amazon": "connectors.amazon.emulator.demo:serve_for_settings",
-    "ebay": "connectors.ebay.emulator.demo:serve_for_settings",
+    "amazon": "emulators.amazon.demo:serve_for_settings",
+    "ebay": "emulators.ebay.demo:serve_for_settings",
 }
 
 

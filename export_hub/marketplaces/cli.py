@@ -56,8 +56,8 @@ def emulate_amazon(
     seed: int,
 ) -> None:
     """Serve the SP-API / Login with Amazon emulator with the demo sellers."""
-    from connectors.amazon.emulator import AmazonEmulator, EmulatorTLS, FaultConfig
-    from connectors.amazon.emulator.demo import demo_config
+    from emulators.amazon import AmazonEmulator, EmulatorTLS, FaultConfig
+    from emulators.amazon.demo import demo_config
 
     settings: Settings = obj.settings
     config = demo_config(settings)
@@ -132,7 +132,7 @@ def secrets_rotate(obj: Any) -> None:
 
 
 def _add_marketplace_emulators() -> None:
-    from connectors.ebay.emulator.cli import emulate_ebay
+    from emulators.ebay.cli import emulate_ebay
 
     emulate.add_command(emulate_ebay)
 

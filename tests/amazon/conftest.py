@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from connectors.amazon.client import AmazonListingsClient
-from connectors.amazon.emulator import (
+from emulators.amazon import (
     AmazonEmulator,
     EmulatorConfig,
     EmulatorTLS,

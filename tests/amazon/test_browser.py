@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connectors.amazon.emulator import AmazonEmulator
+from emulators.amazon import AmazonEmulator
 from export_hub.settings import Settings
 from tests.amazon.conftest import SELLER, amazon_settings
 from tests.browser import browser, log_in  # noqa: F401 - fixtures

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.amazon.bulk import feed_document, results_from_report
 from connectors.amazon.client import AmazonListingsClient
-from connectors.amazon.emulator import AmazonEmulator
+from emulators.amazon import AmazonEmulator
 from connectors.base import ListingStatus, SubmissionStatus
 from export_hub.catalog.models import Product
 from export_hub.db import utcnow

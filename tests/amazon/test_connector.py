@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from connectors.amazon.client import AmazonListingsClient
-from connectors.amazon.emulator import AmazonEmulator
+from emulators.amazon import AmazonEmulator
 from connectors.base import (
     ListingState,
     ListingStatus,

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connectors.amazon.emulator.demo import DEMO_SELLERS, connect_demo_sellers
+from emulators.amazon.demo import DEMO_SELLERS, connect_demo_sellers
 from connectors.amazon.transport import AmazonTransport
 from export_hub.accounts.models import Role
 from export_hub.catalog.demo_data import DEMO_DOMAIN, PASSWORDS, load_foundation_demo

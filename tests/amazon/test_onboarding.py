@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connectors.amazon.emulator import AmazonEmulator
+from emulators.amazon import AmazonEmulator
 from connectors.amazon.onboarding import AmazonOAuthAdapter
 from export_hub.accounts.models import Role
 from export_hub.catalog.models import Product, ReviewState

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from connectors.amazon.client import AmazonListingsClient
-from connectors.amazon.emulator import AmazonEmulator, FaultConfig
+from emulators.amazon import AmazonEmulator, FaultConfig
 from connectors.amazon.transport import AmazonTransport
 from connectors.base import Marketplace, SellerAccount, SubmissionStatus
 from export_hub.errors import (

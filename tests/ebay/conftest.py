@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from connectors.base import ListingPayload, Marketplace, SellerAccount
-from connectors.ebay.emulator import EbayEmulator, EmulatorConfig
+from emulators.ebay import EbayEmulator, EmulatorConfig
 from connectors.ebay.inventory import EbayInventoryClient
 from connectors.ebay.oauth import EbayOAuthClient, EbayTokenSource
 from connectors.ebay.transport import EbayTransport

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connectors.ebay.emulator.demo import DEMO_SELLERS, LEGACY_ITEMS, demo_refresh_token
+from emulators.ebay.demo import DEMO_SELLERS, LEGACY_ITEMS, demo_refresh_token
 from export_hub.accounts.models import Company
 from export_hub.catalog.models import Product
 from export_hub.db import create_engine, session_factory, utcnow

@@ -21,8 +21,8 @@ import jsonschema
 import pytest
 
 from connectors.base import PriceQuantityUpdate
-from connectors.ebay.emulator import EbayEmulator, EmulatorConfig, create_emulator_app
-from connectors.ebay.emulator.state import EmulatorState
+from emulators.ebay import EbayEmulator, EmulatorConfig, create_emulator_app
+from emulators.ebay.state import EmulatorState
 from connectors.ebay.inventory import EbayInventoryClient
 from connectors.ebay.legacy import MIGRATE_BATCH
 from tests.ebay.conftest import SELLER, MakeTransport, listing

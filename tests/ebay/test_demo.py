@@ -8,7 +8,7 @@ import aiohttp
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connectors.ebay.emulator.demo import (
+from emulators.ebay.demo import (
     DEMO_SELLERS,
     LEGACY_ITEMS,
     connect_demo_ebay_sellers,

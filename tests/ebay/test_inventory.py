@@ -13,7 +13,7 @@ from connectors.base import (
     PriceQuantityUpdate,
     SubmissionStatus,
 )
-from connectors.ebay.emulator import EbayEmulator
+from emulators.ebay import EbayEmulator
 from connectors.ebay.inventory import EbayInventoryClient
 from export_hub.errors import AuthorizationError, TransientError
 from tests.ebay.conftest import SELLER, MakeTransport, listing

@@ -8,7 +8,7 @@ import datetime as dt
 import aiohttp
 import pytest
 
-from connectors.ebay.emulator import EbayEmulator
+from emulators.ebay import EbayEmulator
 from connectors.ebay.oauth import EbayOAuthClient, EbayTokenSource, TokenGrant
 from export_hub.errors import AuthorizationError, MarketplaceError, NeedsHumanError
 from tests.ebay.conftest import SELLER, ebay_settings

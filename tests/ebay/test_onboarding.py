@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connectors.ebay.emulator import EbayEmulator
+from emulators.ebay import EbayEmulator
 from export_hub.db import utcnow
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.security import SecretBox

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from connectors.base import ListingStatus, PriceQuantityUpdate, SubmissionStatus
-from connectors.ebay.emulator import EbayEmulator
+from emulators.ebay import EbayEmulator
 from connectors.ebay.inventory import EbayInventoryClient
 from tests.ebay.conftest import SELLER, MakeTransport, listing
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connectors.ebay.emulator import EbayEmulator
+from emulators.ebay import EbayEmulator
 from connectors.ebay.models import EbayListingLink
 from export_hub.accounts.models import Role
 from export_hub.catalog.models import Product

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.base import ListingStatus, PriceQuantityUpdate, SubmissionStatus
 from connectors.ebay.account import SellerSetup
-from connectors.ebay.emulator import EbayEmulator
+from emulators.ebay import EbayEmulator
 from connectors.ebay.inventory import EbayInventoryClient
 from connectors.ebay.legacy import (
     import_legacy_listings,

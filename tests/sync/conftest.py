@@ -14,14 +14,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connectors.amazon.emulator import (
+from emulators.amazon import (
     AmazonEmulator,
     EmulatorConfig,
     SellerConfig,
     amazon_settings_overrides,
 )
-from connectors.ebay.emulator import EbayEmulator
-from connectors.ebay.emulator import EmulatorConfig as EbayConfig
+from emulators.ebay import EbayEmulator
+from emulators.ebay import EmulatorConfig as EbayConfig
 from export_hub.accounts.models import Company
 from export_hub.catalog.models import Product, ProductImage, ReviewState
 from export_hub.db import transaction, utcnow

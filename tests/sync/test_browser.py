@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from connectors.amazon.emulator import AmazonEmulator
-from connectors.ebay.emulator import EbayEmulator
+from emulators.amazon import AmazonEmulator
+from emulators.ebay import EbayEmulator
 from export_hub.listings.sync.run import run_sync
 from export_hub.settings import Settings
 from tests.browser import browser, log_in, serve_app  # noqa: F401

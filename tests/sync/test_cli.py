@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from connectors.amazon.emulator import AmazonEmulator, FaultConfig
-from connectors.ebay.emulator import EbayEmulator
+from emulators.amazon import AmazonEmulator, FaultConfig
+from emulators.ebay import EbayEmulator
 from export_hub.listings.models import Listing, SyncRun
 from export_hub.listings.sync.run import run_sync
 from export_hub.settings import Settings

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from connectors.amazon.emulator import AmazonEmulator
-from connectors.ebay.emulator import EbayEmulator
+from emulators.amazon import AmazonEmulator
+from emulators.ebay import EbayEmulator
 from export_hub.accounts.models import Company, Role
 from export_hub.accounts.service import create_user
 from export_hub.db import transaction

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from connectors.amazon.emulator import AmazonEmulator, EmulatorConfig, FaultConfig
-from connectors.ebay.emulator import EbayEmulator
-from connectors.ebay.emulator import EmulatorConfig as EbayConfig
+from emulators.amazon import AmazonEmulator, EmulatorConfig, FaultConfig
+from emulators.ebay import EbayEmulator
+from emulators.ebay import EmulatorConfig as EbayConfig
 from connectors.registry import ConnectorRegistry
 from export_hub.listings.models import Listing
 from export_hub.listings.sync.run import run_sync

@@ -8,8 +8,8 @@ from collections import Counter
 
 from sqlalchemy import select, update
 
-from connectors.amazon.emulator import AmazonEmulator
-from connectors.ebay.emulator import EbayEmulator
+from emulators.amazon import AmazonEmulator
+from emulators.ebay import EbayEmulator
 from connectors.registry import ConnectorRegistry
 from export_hub.catalog.models import Product, ReviewState
 from export_hub.db import transaction

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from connectors.amazon.emulator import AmazonEmulator, FaultConfig
-from connectors.ebay.emulator import EbayEmulator
+from emulators.amazon import AmazonEmulator, FaultConfig
+from emulators.ebay import EbayEmulator
 from export_hub.settings import Settings
 from jobs.models import JobRun
 from jobs.registry import default_registry

@@ -8,9 +8,9 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors.ebay.emulator import validation as v
-from connectors.ebay.emulator.common import SELLER, STATE, error, error_response
-from connectors.ebay.emulator.state import EmulatorState, Offer, Seller
+from emulators.ebay import validation as v
+from emulators.ebay.common import SELLER, STATE, error, error_response
+from emulators.ebay.state import EmulatorState, Offer, Seller
 
 BASE = "/sell/inventory/v1"
 

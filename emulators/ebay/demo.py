@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connectors.ebay.emulator import EbayEmulator, EmulatorConfig
+from emulators.ebay import EbayEmulator, EmulatorConfig
 from export_hub.accounts.models import Company
 from export_hub.db import utcnow
 from export_hub.demo import DemoLogin

@@ -18,8 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors.amazon.emulator.config import EmulatorConfig
-from connectors.amazon.emulator.state import EmulatorState
+from emulators.amazon.config import EmulatorConfig
+from emulators.amazon.state import EmulatorState
 
 STATE = web.AppKey("amazon_emulator_state", EmulatorState)
 CONFIG = web.AppKey("amazon_emulator_config", EmulatorConfig)
@@ -215,7 +215,7 @@ def base_url(request: web.Request) -> str:
 def create_app(state: EmulatorState, base: str = "") -> web.Application:
     """The emulator application over ``state``. ``base`` is its public URL
     (for presigned URLs and schema links); set it before serving."""
-    from connectors.amazon.emulator import definitions, feeds, listings, lwa
+    from emulators.amazon import definitions, feeds, listings, lwa
 
     app = web.Application(middlewares=[request_id_middleware, fault_middleware])
     app[STATE] = state

@@ -14,8 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors.amazon.emulator import product_types
-from connectors.amazon.emulator.app import (
+from emulators.amazon import product_types
+from emulators.amazon.app import (
     CONFIG,
     STATE,
     ApiError,
@@ -25,7 +25,7 @@ from connectors.amazon.emulator.app import (
     marketplace_ids,
     operation,
 )
-from connectors.amazon.emulator.state import ListingRecord, _now_iso
+from emulators.amazon.state import ListingRecord, _now_iso
 from connectors.amazon.schema import (
     ProductTypeValidator,
     attribute_issues,

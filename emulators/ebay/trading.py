@@ -13,8 +13,8 @@ from xml.etree import ElementTree as ET
 
 from aiohttp import web
 
-from connectors.ebay.emulator.common import STATE, bearer_seller, over_limits
-from connectors.ebay.emulator.state import EmulatorState, LegacyItem, Seller
+from emulators.ebay.common import STATE, bearer_seller, over_limits
+from emulators.ebay.state import EmulatorState, LegacyItem, Seller
 
 NS = "urn:ebay:apis:eBLBaseComponents"
 Q = f"{{{NS}}}"

@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from connectors.ebay.emulator.common import STATE
-from connectors.ebay.emulator.state import AccessGrant, EmulatorState
+from emulators.ebay.common import STATE
+from emulators.ebay.state import AccessGrant, EmulatorState
 
 CODE_TTL = 299
 PAGE = """<!doctype html>

@@ -7,16 +7,16 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors.ebay.emulator import validation as v
-from connectors.ebay.emulator.common import error, error_response
-from connectors.ebay.emulator.inventory import (
+from emulators.ebay import validation as v
+from emulators.ebay.common import error, error_response
+from emulators.ebay.inventory import (
     BASE,
     bulk_requests,
     ctx_of,
     item_failure,
     multi_status,
 )
-from connectors.ebay.emulator.state import EmulatorState, Offer, Seller
+from emulators.ebay.state import EmulatorState, Offer, Seller
 
 
 def setup(app: web.Application) -> None:

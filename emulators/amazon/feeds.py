@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors.amazon.emulator.app import (
+from emulators.amazon.app import (
     CONFIG,
     STATE,
     ApiError,
@@ -20,8 +20,8 @@ from connectors.amazon.emulator.app import (
     json_body,
     operation,
 )
-from connectors.amazon.emulator.listings import apply_patches, validate_attributes
-from connectors.amazon.emulator.state import (
+from emulators.amazon.listings import apply_patches, validate_attributes
+from emulators.amazon.state import (
     Document,
     EmulatorState,
     Feed,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.amazon.emulator.config import EmulatorConfig, SellerConfig
+from emulators.amazon.config import EmulatorConfig, SellerConfig
 
 #: Amazon's issue when a seller is not approved for a brand.
 BRAND_NOT_APPROVED_CODE = "5665"

@@ -8,8 +8,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.ebay.emulator.common import error
-from connectors.ebay.emulator.state import EmulatorState, Offer, Seller
+from emulators.ebay.common import error
+from emulators.ebay.state import EmulatorState, Offer, Seller
 
 SKU_RE = re.compile(r"^[A-Za-z0-9_\-.]{1,50}$")
 CONDITIONS = {

@@ -16,8 +16,8 @@ from collections.abc import AsyncIterator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connectors.amazon.emulator.config import EmulatorConfig, SellerConfig
-from connectors.amazon.emulator.server import AmazonEmulator
+from emulators.amazon.config import EmulatorConfig, SellerConfig
+from emulators.amazon.server import AmazonEmulator
 from export_hub.accounts.models import Company
 from export_hub.db import utcnow
 from export_hub.demo import DemoLogin

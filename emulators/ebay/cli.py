@@ -34,7 +34,7 @@ def emulate_ebay(
     seed: int,
 ) -> None:
     """Serve the eBay emulator (OAuth, Inventory, Account, Trading) on loopback."""
-    from connectors.ebay.emulator.demo import demo_emulator
+    from emulators.ebay.demo import demo_emulator
 
     settings: Settings = obj.settings
     emulator = demo_emulator(settings, port=port)

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors.ebay.emulator.state import EmulatorState, Seller
+from emulators.ebay.state import EmulatorState, Seller
 
 STATE = web.AppKey("ebay_emulator_state", EmulatorState)
 SELLER = web.RequestKey("ebay_seller", Seller)

@@ -15,8 +15,8 @@ from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 
-from connectors.amazon.emulator.app import CONFIG, STATE
-from connectors.amazon.emulator.config import SellerConfig
+from emulators.amazon.app import CONFIG, STATE
+from emulators.amazon.config import SellerConfig
 
 
 def setup(app: web.Application) -> None:

@@ -17,13 +17,13 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors.ebay.emulator import account, inventory, oauth, offers, trading
-from connectors.ebay.emulator.common import (
+from emulators.ebay import account, inventory, oauth, offers, trading
+from emulators.ebay.common import (
     STATE,
     fault_middleware,
     rest_auth_middleware,
 )
-from connectors.ebay.emulator.state import EmulatorConfig, EmulatorState
+from emulators.ebay.state import EmulatorConfig, EmulatorState
 
 __all__ = ["EbayEmulator", "EmulatorConfig", "EmulatorState", "create_emulator_app"]
 

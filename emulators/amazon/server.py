@@ -19,9 +19,9 @@ from typing import Any
 import trustme
 from aiohttp import web
 
-from connectors.amazon.emulator.app import BASE_URL, create_app
-from connectors.amazon.emulator.config import EmulatorConfig
-from connectors.amazon.emulator.state import EmulatorState
+from emulators.amazon.app import BASE_URL, create_app
+from emulators.amazon.config import EmulatorConfig
+from emulators.amazon.state import EmulatorState
 
 
 class EmulatorTLS:

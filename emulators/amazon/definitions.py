@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from connectors.amazon.emulator import product_types
-from connectors.amazon.emulator.app import (
+from emulators.amazon import product_types
+from emulators.amazon.app import (
     STATE,
     ApiError,
     base_url,

@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors.ebay.emulator.common import SELLER, STATE, error, error_response
-from connectors.ebay.emulator.state import EmulatorState, Seller
+from emulators.ebay.common import SELLER, STATE, error, error_response
+from emulators.ebay.state import EmulatorState, Seller
 
 BASE = "/sell/account/v1"
 PROGRAM = "SELLING_POLICY_MANAGEMENT"

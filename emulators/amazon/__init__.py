@@ -1,7 +1,7 @@
 """An emulator of the parts of SP-API and Login with Amazon Export Hub uses."""
 
-from connectors.amazon.emulator.config import EmulatorConfig, FaultConfig, SellerConfig
-from connectors.amazon.emulator.server import (
+from emulators.amazon.config import EmulatorConfig, FaultConfig, SellerConfig
+from emulators.amazon.server import (
     AmazonEmulator,
     EmulatorTLS,
     amazon_settings_overrides,
