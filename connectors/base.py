@@ -7,8 +7,9 @@ listing's currency. Every method may raise the marketplace branch of
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
@@ -145,3 +146,132 @@ class MarketplaceConnector(Protocol):
 
     async def aclose(self) -> None:
         """Release connections."""
+
+
+# --- Orders -----------------------------------------------------------------
+#
+# What flows back from the marketplaces. No buyer personal data is carried:
+# no names, addresses, e-mail addresses or phone numbers (Amazon's Data
+# Protection Policy; no restricted data token is ever requested). The company
+# reads the address in Seller Central / Seller Hub.
+
+
+class OrderStatus(enum.StrEnum):
+    """An order's state, normalised across marketplaces.
+
+    Amazon ``Pending`` / ``PendingAvailability`` (payment not authorised yet,
+    pre-order) are ``pending`` and still reserve stock; ``Unfulfillable`` and
+    ``InvoiceUnconfirmed`` map to the nearest state and keep ``raw_status``.
+    """
+
+    PENDING = "pending"
+    UNSHIPPED = "unshipped"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One line of an order: a SKU and its quantities.
+
+    Quantities are absolute (what the marketplace says now), never deltas, so
+    importing the same order twice changes nothing.
+    """
+
+    #: Amazon ``OrderItemId`` / eBay ``lineItemId``.
+    line_id: str
+    #: Seller SKU; ``None`` when the marketplace gives none.
+    sku: str | None
+    quantity: int
+    quantity_shipped: int = 0
+    #: Units cancelled or refunded (released from stock if not shipped).
+    quantity_cancelled: int = 0
+    #: Line total (unit price × quantity) in ``currency``, before fees.
+    amount: Decimal | None = None
+    currency: str = "USD"
+    title: str = ""
+    #: ASIN / eBay legacy item id.
+    item_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Order:
+    """An order as the marketplace shows it now. Instants are UTC-aware."""
+
+    order_id: str
+    status: OrderStatus
+    #: The marketplace's own status words, for display and audit.
+    raw_status: str
+    purchased_at: dt.datetime
+    #: The marketplace's last-update instant (the import cursor follows it).
+    updated_at: dt.datetime
+    lines: tuple[OrderLine, ...]
+    #: Latest ship date the marketplace expects (UTC).
+    ship_by: dt.datetime | None = None
+    #: ISO 3166-1 alpha-2 ship-to country and, at most, region/state code.
+    ship_to_country: str | None = None
+    ship_to_region: str | None = None
+    currency: str = "USD"
+    #: Order total in ``currency`` as the marketplace reports it.
+    total: Decimal | None = None
+    #: Amount refunded to the buyer so far, in ``currency``.
+    refunded: Decimal = Decimal("0")
+    #: Amazon marketplace id / eBay marketplace (``EBAY_US``).
+    marketplace_id: str = ""
+
+
+@dataclass(frozen=True)
+class ShipmentLine:
+    line_id: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ShipmentRequest:
+    """Confirm that (part of) an order left: one package, one tracking number."""
+
+    order_id: str
+    lines: tuple[ShipmentLine, ...]
+    #: A carrier code the marketplace accepts (see ``OrdersConnector.carriers``).
+    carrier_code: str
+    tracking_number: str
+    shipped_at: dt.datetime
+    #: Free-text shipping service ("EMS", "K-Packet"), where the marketplace takes one.
+    shipping_method: str = ""
+
+
+@dataclass(frozen=True)
+class ShipmentResult:
+    order_id: str
+    #: eBay fulfillmentId; Amazon gives none.
+    shipment_id: str | None = None
+    request_id: str | None = None
+
+
+class OrdersConnector(Protocol):
+    """What the order import and shipment confirmation need, for one seller."""
+
+    marketplace: Marketplace
+    account: SellerAccount
+
+    def orders_updated(
+        self, *, after: dt.datetime, before: dt.datetime
+    ) -> AsyncIterator[Order]:
+        """Every order of this seller updated in ``[after, before)`` (UTC),
+        items included, following the marketplace's pagination. ``before`` must
+        lie far enough in the past for the marketplace (Amazon: 2 minutes).
+        Raises the marketplace branch of the error tree; a page that cannot be
+        read raises (never a silent partial result)."""
+        ...
+
+    async def confirm_shipment(self, shipment: ShipmentRequest) -> ShipmentResult:
+        """Tell the marketplace the package left. Raises ``InvalidListing``-like
+        ``NeedsHumanError`` when the marketplace refuses it (order cancelled,
+        unknown carrier)."""
+        ...
+
+    def carriers(self) -> Sequence[str]:
+        """Carrier codes this marketplace accepts, most used first."""
+        ...
