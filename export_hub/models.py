@@ -13,6 +13,7 @@ from export_hub.db import Base
 from export_hub.listings import models as listings_models
 from export_hub.marketplaces import models as marketplaces_models
 from export_hub.pricing import models as pricing_models
+from export_hub.stock import models as stock_models
 from jobs import models as jobs_models
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "mail_models",
     "marketplaces_models",
     "pricing_models",
+    "stock_models",
 ]

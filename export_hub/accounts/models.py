@@ -40,6 +40,8 @@ class Company(Base):
     branding_mode: Mapped[str] = mapped_column(String(20), default="")
     #: Minimum margin over cost (percent) when pricing this company's products.
     margin_floor_percent: Mapped[float] = mapped_column(default=10.0)
+    #: Safety buffer override for the company's products (``None``: the brand's).
+    stock_buffer: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -134,6 +134,8 @@ class SyncRules(_Model):
     quantity_reassert_hours: float = Field(default=24, gt=0)
     price_change_threshold_percent: Decimal = Field(default=Decimal("1.0"), ge=0)
     needs_human_pause_hours: float = Field(default=24, gt=0)
+    #: Units held back from every channel (on hand − reserved − buffer is offered).
+    safety_buffer: int = Field(default=1, ge=0)
 
     def listing_action(self, review_state: str, quantity: int) -> str:
         """What the sync does with a product's listings: ``list``, ``zero``

@@ -69,7 +69,12 @@ class Product(Base):
     length_mm: Mapped[int] = mapped_column(default=0)
     width_mm: Mapped[int] = mapped_column(default=0)
     height_mm: Mapped[int] = mapped_column(default=0)
+    #: Units on hand. Moved only through :mod:`export_hub.stock.ledger`.
     quantity: Mapped[int] = mapped_column(default=0)
+    #: Units ordered and not yet shipped or cancelled (ledger-kept).
+    reserved: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Safety buffer override for this product (``None``: the company's).
+    stock_buffer: Mapped[int | None]
     condition: Mapped[Condition] = mapped_column(
         _enum(Condition), default=Condition.NEW
     )
