@@ -7,21 +7,21 @@ from decimal import Decimal
 
 import pytest
 import requests
+from connectors.ebay.models import EbayListingLink
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.base import ListingStatus, PriceQuantityUpdate, SubmissionStatus
 from connectors.ebay.account import SellerSetup
-from emulators.ebay import EbayEmulator
 from connectors.ebay.inventory import EbayInventoryClient
 from connectors.ebay.legacy import (
     import_legacy_listings,
     migrate_to_inventory,
     sync_legacy_price_quantity,
 )
-from connectors.ebay.models import EbayListingLink
 from connectors.ebay.trading import EbayTradingClient, translate_ebaysdk
 from connectors.transport import CallContext
+from emulators.ebay import EbayEmulator
 from export_hub.accounts.models import Company
 from export_hub.catalog.models import Product
 from export_hub.errors import (
