@@ -35,6 +35,10 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
+
+# Imported before the auth package: importing sp_api.asyncio.auth first is a
+# circular import inside the library (its auth client needs the base package).
+import sp_api.asyncio.base  # noqa: F401
 from cachetools import TTLCache
 from sp_api.asyncio.auth import access_token_client as _token_module
 from sp_api.asyncio.base._transport_httpx import AsyncHttpxTransport

@@ -11,6 +11,8 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -256,3 +258,14 @@ def test_the_adapter_is_the_only_module_touching_the_internals() -> None:
         and private.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_the_adapter_imports_first_in_a_fresh_process() -> None:
+    """The library's auth package cannot be imported before its base package
+    (a circular import): the adapter must load on its own all the same."""
+    root = Path(spapi_adapter.__file__).parents[2]
+    subprocess.run(
+        [sys.executable, "-c", "import connectors.amazon.spapi_adapter"],
+        cwd=root,
+        check=True,
+    )
