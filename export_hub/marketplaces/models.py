@@ -107,7 +107,8 @@ class EbayListingLink(Base):
     ``managed_by`` is ``trading`` for listings made outside the Inventory model
     (imported; revised with ReviseInventoryStatus) and ``inventory`` once
     migrated with ``bulk_migrate_listing``. A listing is never managed through
-    both paths: the connector refuses Trading revisions of ``inventory`` links.
+    both paths: only active ``trading`` links are copied into the account's
+    set-up, which is how the connector routes a SKU to the Trading API.
     """
 
     __tablename__ = "ebay_listing_links"
