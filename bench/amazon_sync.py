@@ -30,6 +30,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from connectors.amazon.client import AmazonListingsClient
+from connectors.amazon.product_types import ProductTypeCache
+from connectors.amazon.spapi_adapter import lwa_client_class
+from connectors.amazon.transport import AmazonTransport
+from connectors.base import ListingPayload, Marketplace, SellerAccount
 from emulators.amazon import (
     AmazonEmulator,
     EmulatorConfig,
@@ -37,9 +41,6 @@ from emulators.amazon import (
     SellerConfig,
     amazon_settings_overrides,
 )
-from connectors.amazon.product_types import ProductTypeCache
-from connectors.amazon.transport import AmazonTransport, lwa_client_class
-from connectors.base import ListingPayload, Marketplace, SellerAccount
 from export_hub.settings import AmazonSettings
 
 US = "ATVPDKIKX0DER"

@@ -37,10 +37,10 @@ from connectors.base import (
     SellerAccount,
     SubmissionStatus,
 )
-from emulators.ebay import EbayEmulator, EmulatorConfig
 from connectors.ebay.inventory import EbayInventoryClient
 from connectors.ebay.oauth import EbayOAuthClient, EbayTokenSource
 from connectors.ebay.transport import EbayTransport
+from emulators.ebay import EbayEmulator, EmulatorConfig
 from export_hub.settings import EbaySettings
 
 BULK = (

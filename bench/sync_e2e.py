@@ -47,12 +47,12 @@ from emulators.amazon import (
 from emulators.amazon.config import DOCUMENTED_RATES
 from emulators.ebay import EbayEmulator
 from emulators.ebay import EmulatorConfig as EbayConfig
-from connectors.registry import ConnectorRegistry
 from export_hub.catalog.models import Product
 from export_hub.db import create_engine, session_factory, transaction
 from export_hub.listings.sync.options import SyncOptions, SyncReport
 from export_hub.listings.sync.run import run_sync
 from export_hub.marketplaces.models import SellerAccount
+from export_hub.marketplaces.registry import ConnectorRegistry
 from export_hub.migrations import upgrade
 
 OK = {"ok", "planned"}

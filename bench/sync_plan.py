@@ -28,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cryptography.fernet import Fernet
 from sqlalchemy import insert
 
-from connectors.registry import ConnectorRegistry, SharedState
 from export_hub.accounts.models import Company
 from export_hub.catalog.models import Product, ProductImage, ReviewState
 from export_hub.db import create_engine, session_factory, transaction, utcnow
@@ -38,6 +37,7 @@ from export_hub.listings.sync.options import SyncOptions
 from export_hub.listings.sync.plan import PlanRules, plan
 from export_hub.listings.sync.run import load_configs, run_sync
 from export_hub.marketplaces.models import SellerAccount
+from export_hub.marketplaces.registry import ConnectorRegistry, SharedState
 from export_hub.migrations import upgrade
 from export_hub.pricing.models import ExchangeRate
 from export_hub.security import SecretBox

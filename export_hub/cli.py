@@ -183,8 +183,7 @@ _add_foundation_commands()
 
 
 def _add_marketplace_commands() -> None:
-    from connectors.ebay.cli import ebay_group
-    from export_hub.marketplaces.cli import emulate, secrets
+    from export_hub.marketplaces.cli import ebay_group, emulate, secrets
 
     main.add_command(emulate)
     main.add_command(secrets)

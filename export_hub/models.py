@@ -4,7 +4,6 @@ Alembic's ``env.py`` and the test fixtures import this module. A new feature
 package with models adds one import line here.
 """
 
-from connectors.ebay import models as ebay_models
 from export_hub import mail as mail_models
 from export_hub.accounts import models as accounts_models
 from export_hub.catalog import models as catalog_models
@@ -21,7 +20,6 @@ __all__ = [
     "accounts_models",
     "catalog_models",
     "consultations_models",
-    "ebay_models",
     "jobs_models",
     "listings_models",
     "mail_models",

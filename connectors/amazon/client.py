@@ -4,7 +4,7 @@ account and marketplace, over :class:`~connectors.amazon.transport.AmazonTranspo
 Submissions are validated against the product type schema before they are
 sent (an invalid listing raises :class:`~export_hub.errors.InvalidListing`
 without a round trip). ``ACCEPTED`` only means queued: poll :meth:`get_listing`
-(the sync records it: :mod:`export_hub.listings.sync.record`).
+(the caller records what it learns).
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ one :class:`SellerSession` per seller and marketplace, whose API clients share
 one HTTP connection pool and one LWA token client (so a seller's token is
 refreshed once, however many calls need it at once).
 
-Library quirks handled here (see DOMAIN.md):
+Library quirks handled here (see DOMAIN.md); every private part of the
+library we touch for them sits in :mod:`connectors.amazon.spapi_adapter`:
 
 * the LWA host is a class attribute of its token client: a subclass per
   configured ``lwa_token_url`` (``auth_token_client_class=``);
@@ -18,27 +19,21 @@ Library quirks handled here (see DOMAIN.md):
   raises for it;
 * its access-token cache holds 10 entries process-wide by default: resized
   from ``settings.amazon.token_cache_size`` (one entry per seller);
-* it logs request headers (the access token) at DEBUG: the loggers are capped
-  and redacted by :mod:`export_hub.logging`, and the transport never logs a
-  token itself.
+* it logs request headers (the access token) at DEBUG: the application caps
+  and redacts those loggers, and the transport never logs a token itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
-import json
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
-from cachetools import TTLCache
 from sp_api.asyncio.api import Feeds, ListingsItems, ProductTypeDefinitions
-from sp_api.asyncio.auth import access_token_client as token_module
-from sp_api.asyncio.base._transport_httpx import AsyncHttpxTransport
 from sp_api.auth.exceptions import AuthorizationError as LwaError
 from sp_api.base import SellingApiException
 from sp_api.base.credential_provider import (
@@ -46,6 +41,16 @@ from sp_api.base.credential_provider import (
     FromCodeCredentialProvider,
 )
 
+from connectors.amazon.spapi_adapter import (
+    AccessTokenClient,
+    LwaUnavailable,
+    cached_access_token,
+    forget_access_token,
+    lwa_client_class,
+    resize_token_cache,
+    token_key,
+    use_pool,
+)
 from connectors.base import SellerAccount
 from connectors.ratelimit import Rate, RateLimiterRegistry, TokenBucket
 from connectors.retry import RetryPolicy
@@ -61,7 +66,7 @@ from export_hub.errors import (
     SkippableError,
     TransientError,
 )
-from export_hub.settings import AmazonSettings, Settings
+from export_hub.settings import AmazonSettings
 
 T = TypeVar("T")
 MARKETPLACE = "amazon"
@@ -126,51 +131,6 @@ class _ErrorWithoutBody(Exception):
         self.request_id = request_id
 
 
-class _LwaTransient(Exception):
-    """LWA answered 5xx/429 or not JSON."""
-
-    def __init__(self, status: int):
-        super().__init__(f"LWA answered HTTP {status}")
-        self.status = status
-
-
-def lwa_client_class(token_url: str) -> type[token_module.AccessTokenClient]:
-    """The library's token client aimed at ``token_url`` (LWA or the emulator)."""
-    parts = urlsplit(token_url)
-
-    class LwaTokenClient(token_module.AccessTokenClient):  # type: ignore[misc]
-        scheme = f"{parts.scheme}://"
-        host = parts.netloc
-        path = parts.path or "/auth/o2/token"
-
-        async def _request(self, url: str, data: Any, headers: Any) -> Any:
-            response = await self._transport.request(
-                "POST", url, data=data, headers=headers
-            )
-            if response.status_code >= 500 or response.status_code == 429:
-                raise _LwaTransient(response.status_code)
-            try:
-                body = response.json()
-            except json.JSONDecodeError:
-                raise _LwaTransient(response.status_code) from None
-            if response.status_code != 200:
-                raise LwaError(
-                    body.get("error"),
-                    body.get("error_description"),
-                    response.status_code,
-                )
-            return body
-
-    return LwaTokenClient
-
-
-def _size_token_cache(size: int) -> None:
-    # The cache is created at import from SP_API_AUTH_CACHE_SIZE; settings are
-    # the only place reading the environment, so resize it from settings here.
-    if token_module.cache.maxsize < size:
-        token_module.cache = TTLCache(maxsize=size, ttl=token_module.cache.ttl)
-
-
 def _config(credentials: dict[str, str]) -> Any:
     return CredentialProvider(
         credentials=credentials, credential_providers=[FromCodeCredentialProvider]
@@ -181,20 +141,6 @@ def _verify(ca_bundle: str) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=ca_bundle or None)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
-
-
-class _PooledTransport(AsyncHttpxTransport):  # type: ignore[misc]
-    """The library's transport over our pool, keeping the pool's timeout.
-
-    The library passes ``timeout=None`` on every request, which httpx reads as
-    "no timeout at all": a hung connection would hang the job.
-    """
-
-    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        if kwargs.get("timeout") is None:
-            kwargs.pop("timeout", None)
-        response: httpx.Response = await self._client.request(method, url, **kwargs)
-        return response
 
 
 @dataclass
@@ -240,7 +186,7 @@ class SellerSession:
     definitions: Any
     feeds: Any
     http: httpx.AsyncClient
-    auth: token_module.AccessTokenClient
+    auth: AccessTokenClient
     closed: bool = field(default=False)
 
     async def aclose(self) -> None:
@@ -275,7 +221,7 @@ class AmazonTransport:
         self._warmups: dict[str, _WarmUp] = {}
         self.verify = _verify(settings.ca_bundle)
         self.auth_class = lwa_client_class(settings.lwa_token_url)
-        _size_token_cache(settings.token_cache_size)
+        resize_token_cache(settings.token_cache_size)
 
     def _credentials(self, refresh_token: str | None) -> dict[str, str]:
         credentials = {
@@ -286,14 +232,7 @@ class AmazonTransport:
             credentials["refresh_token"] = refresh_token
         return credentials
 
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, *, registry: RateLimiterRegistry | None = None
-    ) -> AmazonTransport:
-        """The transport for the whole settings tree (emulator-aware)."""
-        return cls(effective_amazon_settings(settings), registry=registry)
-
-    def auth_client(self, refresh_token: str | None) -> token_module.AccessTokenClient:
+    def auth_client(self, refresh_token: str | None) -> AccessTokenClient:
         """An LWA token client (its own pool, with the request timeout).
         Close it with ``aclose()``."""
         auth = self.auth_class(
@@ -301,10 +240,11 @@ class AmazonTransport:
             credentials=_config(self._credentials(refresh_token)),
             verify=self.verify,
         )
-        auth._transport = _PooledTransport(
-            client=httpx.AsyncClient(
+        use_pool(
+            auth,
+            httpx.AsyncClient(
                 timeout=self.settings.request_timeout_seconds, verify=self.verify
-            )
+            ),
         )
         return auth
 
@@ -338,7 +278,7 @@ class AmazonTransport:
                 auth_token_client_class=lambda **_: auth,
                 **extra,
             )
-            client._transport = _PooledTransport(client=http)
+            use_pool(client, http)
             return client
 
         return SellerSession(
@@ -365,7 +305,7 @@ class AmazonTransport:
         (the seller may have re-authorized, or the cache outlived the token).
         """
         await self._ensure_access_token(session)
-        used = _cached_access_token(session)
+        used = cached_access_token(session.auth)
         try:
             return await self._call(operation, session, fn, sku)
         except AuthorizationError as exc:
@@ -373,7 +313,7 @@ class AmazonTransport:
             # drops it first, each of them retries once with a fresh one.
             if exc.status != 403 or used is None:
                 raise
-            _forget_access_token(session, used)
+            forget_access_token(session.auth, used)
         await self._ensure_access_token(session)
         return await self._call(operation, session, fn, sku)
 
@@ -381,8 +321,8 @@ class AmazonTransport:
         # Fetch the token before taking a rate-limit token: a slow LWA call
         # inside the paced request would shift this seller's schedule against
         # Amazon's bucket and cause 429s.
-        key = session.auth._get_cache_key()
-        if key not in token_module.cache:  # one refresh per seller at a time
+        if cached_access_token(session.auth) is None:  # one refresh per seller
+            key = token_key(session.auth)
             await self._token_flights.run(
                 key,
                 lambda: self._call("lwaToken", session, session.auth.get_auth, None),
@@ -483,34 +423,6 @@ class AmazonTransport:
             await auth.aclose()
 
 
-def effective_amazon_settings(settings: Settings) -> AmazonSettings:
-    """``settings.amazon``, aimed at the in-process emulator when
-    ``settings.emulators.enabled`` (plain HTTP on ``emulators.amazon_port``).
-
-    Build every Amazon transport from this (``AmazonTransport.from_settings``),
-    so ``make run`` never reaches for Amazon's real hosts.
-    """
-    if not settings.emulators.enabled:
-        return settings.amazon
-    from emulators.amazon.server import amazon_settings_overrides
-
-    base = f"http://127.0.0.1:{settings.emulators.amazon_port}"
-    return settings.amazon.model_copy(update=amazon_settings_overrides(base))
-
-
-def _cached_access_token(session: SellerSession) -> Any:
-    """The access token the library has cached for this session, if any."""
-    return token_module.cache.get(session.auth._get_cache_key())
-
-
-def _forget_access_token(session: SellerSession, used: Any) -> None:
-    """Drop the cached access token if it is still ``used`` (a concurrent call
-    may already have replaced it with a fresh one, which must stay)."""
-    key = session.auth._get_cache_key()  # the library's own cache key
-    if token_module.cache.get(key) is used:
-        token_module.cache.pop(key, None)
-
-
 def _granted_rate(result: Any) -> float | None:
     headers = getattr(result, "headers", None)
     value = headers.get("x-amzn-RateLimit-Limit") if headers is not None else None
@@ -587,7 +499,7 @@ def translate(exc: BaseException, context: CallContext) -> MarketplaceError | No
             f"Login with Amazon refused the token request: {exc.error_code}",
             code=str(exc.error_code),
         )
-    if isinstance(exc, _LwaTransient):
+    if isinstance(exc, LwaUnavailable):
         return _by_status(exc.status, context, "Login with Amazon is unavailable")
     if isinstance(exc, httpx.TransportError):
         return _transport_error(exc, context)

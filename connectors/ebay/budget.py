@@ -2,9 +2,10 @@
 
 eBay counts calls per application and day (Trading's default is 5,000) and
 allows a listing at most 250 revisions a day. We count what we spend before we
-spend it, in a :class:`UsageStore`: in memory for tests and benchmarks, or in
-the ``ebay_daily_usage`` table so that counts survive restarts and are shared
-between the web process and the job runner. Days are UTC days.
+spend it, in a :class:`BudgetStore`: :class:`MemoryBudgetStore` in one
+process, or a store the application provides that keeps the counts in its
+database, so that they survive restarts and are shared between processes.
+Days are UTC days.
 """
 
 from __future__ import annotations
@@ -13,26 +14,28 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
+from connectors.clock import utcnow
 from connectors.ebay.errors import seconds_until_quota_reset
-from connectors.ebay.models import EbayDailyUsage
-from export_hub.db import create_engine, session_factory, utcnow
 from export_hub.errors import TransientError
 
 
-class UsageStore(Protocol):
+class BudgetStore(Protocol):
+    """Daily counters per seller. ``counter`` is ``api:<api>`` (calls) or
+    ``revise:<listing>`` (revisions); ``day`` is a UTC date."""
+
     async def take(
         self, seller_id: str, counter: str, day: dt.date, n: int, limit: int
     ) -> bool:
-        """Add ``n`` to the counter if the total stays within ``limit``."""
+        """Add ``n`` to the counter if the total stays within ``limit``; say
+        whether it did. Atomic: concurrent callers never overspend together."""
+        ...
 
-    async def count(self, seller_id: str, counter: str, day: dt.date) -> int: ...
+    async def count(self, seller_id: str, counter: str, day: dt.date) -> int:
+        """The counter's total so far (0 when never taken)."""
+        ...
 
 
-class MemoryUsageStore:
+class MemoryBudgetStore:
     """Counts in this process only (tests, benchmarks, the emulator demo)."""
 
     def __init__(self) -> None:
@@ -52,90 +55,12 @@ class MemoryUsageStore:
         return self._counts.get((seller_id, counter, day), 0)
 
 
-class SqlUsageStore:
-    """Counts in ``ebay_daily_usage``; each ``take`` is its own transaction and
-    a conditional UPDATE, so two processes never overspend together.
-
-    Each ``take`` writes in a transaction of its own: on SQLite, do not use it
-    from code that holds a write transaction open across eBay calls (SQLite
-    has one writer; the two would wait on each other)."""
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        engine: AsyncEngine | None = None,
-    ):
-        self._sessions = sessions
-        self._engine = engine
-
-    @classmethod
-    def from_url(cls, database_url: str) -> SqlUsageStore:
-        """A store with its own engine (``aclose()`` disposes of it): for
-        builders that have the settings but no session factory."""
-        engine = create_engine(database_url)
-        return cls(session_factory(engine), engine)
-
-    async def aclose(self) -> None:
-        if self._engine is not None:
-            await self._engine.dispose()
-
-    async def take(
-        self, seller_id: str, counter: str, day: dt.date, n: int, limit: int
-    ) -> bool:
-        for _ in range(2):
-            try:
-                async with self._sessions() as db, db.begin():
-                    await self._ensure_row(db, seller_id, counter, day)
-                    result = await db.execute(
-                        update(EbayDailyUsage)
-                        .where(
-                            EbayDailyUsage.seller_id == seller_id,
-                            EbayDailyUsage.counter == counter,
-                            EbayDailyUsage.day == day,
-                            EbayDailyUsage.count + n <= limit,
-                        )
-                        .values(count=EbayDailyUsage.count + n)
-                    )
-                    return bool(result.rowcount)  # type: ignore[attr-defined]
-            except IntegrityError:
-                continue  # another process inserted the row first; count again
-        return False
-
-    async def count(self, seller_id: str, counter: str, day: dt.date) -> int:
-        async with self._sessions() as db:
-            value = await db.scalar(
-                select(EbayDailyUsage.count).where(
-                    EbayDailyUsage.seller_id == seller_id,
-                    EbayDailyUsage.counter == counter,
-                    EbayDailyUsage.day == day,
-                )
-            )
-        return int(value or 0)
-
-    @staticmethod
-    async def _ensure_row(
-        db: AsyncSession, seller_id: str, counter: str, day: dt.date
-    ) -> None:
-        exists = await db.scalar(
-            select(EbayDailyUsage.id).where(
-                EbayDailyUsage.seller_id == seller_id,
-                EbayDailyUsage.counter == counter,
-                EbayDailyUsage.day == day,
-            )
-        )
-        if exists is None:
-            db.add(
-                EbayDailyUsage(seller_id=seller_id, counter=counter, day=day, count=0)
-            )
-            await db.flush()
-
-
 class CallBudget:
     """What one seller may still spend today."""
 
     def __init__(
         self,
-        store: UsageStore,
+        store: BudgetStore,
         *,
         daily_calls: int,
         revisions_per_listing: int,

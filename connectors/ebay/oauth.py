@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from connectors.clock import utcnow
 from connectors.retry import RetryPolicy, retrying
-from export_hub.db import utcnow
 from export_hub.errors import (
     AuthorizationError,
     MarketplaceError,

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import aiohttp
 
 from connectors.base import SellerAccount
-from connectors.ebay.budget import CallBudget, MemoryUsageStore
+from connectors.ebay.budget import CallBudget, MemoryBudgetStore
 from connectors.ebay.errors import EbayError, ErrorContext, classify, rest_errors
 from connectors.ebay.oauth import EbayTokenSource
 from connectors.ratelimit import Rate, RateLimiterRegistry
@@ -95,7 +95,7 @@ class EbayTransport:
         self.session = session
         self.limiter = limiter or default_limiter(settings)
         self.budget = budget or CallBudget(
-            MemoryUsageStore(),
+            MemoryBudgetStore(),
             daily_calls=settings.daily_call_budget,
             revisions_per_listing=settings.max_revisions_per_listing_per_day,
         )

@@ -48,7 +48,7 @@ from export_hub.settings import Settings
 
 #: marketplace name -> "module:factory(settings) -> OAuthAdapter".
 ADAPTER_FACTORIES: dict[str, str] = {
-    "amazon": "connectors.amazon.onboarding:adapter_from_settings",
+    "amazon": "export_hub.marketplaces.amazon:adapter_from_settings",
     "ebay": "export_hub.marketplaces.ebay:adapter_from_settings",
 }
 #: marketplace name -> "module:function(settings)" returning an async context

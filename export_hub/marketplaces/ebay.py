@@ -17,19 +17,11 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 import aiohttp
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from connectors.base import Marketplace, SellerAccount, SubmissionResult
+from connectors.base import Marketplace, SellerAccount
 from connectors.ebay.account import EbayAccountSetup, SellerSetup
-from connectors.ebay.legacy import (
-    ImportReport,
-    fetch_legacy_listings,
-    migrate_listings,
-    record_legacy_listings,
-    record_migrations,
-)
 from connectors.ebay.oauth import EbayOAuthClient, EbayTokenSource, authorize_url
-from connectors.ebay.trading import EbayTradingClient
 from connectors.ebay.transport import EbayTransport, default_limiter
 from export_hub.db import utcnow
 from export_hub.errors import Text
@@ -42,8 +34,8 @@ from export_hub.marketplaces.adapters import (
     Grant,
     OnboardingError,
 )
-from export_hub.marketplaces.service import account_ref
-from export_hub.security import SecretBox, sha256_hex
+from export_hub.marketplaces.endpoints import effective_ebay_settings
+from export_hub.security import sha256_hex
 from export_hub.settings import EbaySettings, Settings
 
 MARKETPLACES: Mapping[str, Text] = MappingProxyType(
@@ -54,23 +46,6 @@ MARKETPLACES: Mapping[str, Text] = MappingProxyType(
         "EBAY_AU": Text("호주 (ebay.com.au)", "Australia (ebay.com.au)"),
     }
 )
-
-
-def effective_ebay_settings(settings: Settings) -> EbaySettings:
-    """``settings.ebay``, aimed at the in-process emulator when
-    ``settings.emulators.enabled`` (plain HTTP on ``emulators.ebay_port``)."""
-    if not settings.emulators.enabled:
-        return settings.ebay
-    base = f"http://127.0.0.1:{settings.emulators.ebay_port}"
-    return settings.ebay.model_copy(
-        update={
-            "authorize_url": f"{base}/oauth2/authorize",
-            "token_url": f"{base}/identity/v1/oauth2/token",
-            "api_base_url": base,
-            "identity_url": f"{base}/commerce/identity/v1/user/",
-            "trading_url": f"{base}/ws/api.dll",
-        }
-    )
 
 
 class EbayOAuthAdapter:
@@ -255,48 +230,6 @@ def _location_item(setup: SellerSetup | None) -> ChecklistItem:
     return ChecklistItem(
         "ebay_location", label, True, Text(setup.location_key, setup.location_key)
     )
-
-
-def _transport(
-    adapter: EbayOAuthAdapter, box: SecretBox, account: models.SellerAccount
-) -> EbayTransport:
-    if account.status != "connected" or not account.refresh_token_encrypted:
-        raise OnboardingError(
-            Text(
-                "먼저 eBay 계정을 연결해 주세요.",
-                "Please connect the eBay account first.",
-            )
-        )
-    refresh = box.decrypt(account.refresh_token_encrypted)
-    return adapter.transport_for(account_ref(account), refresh)
-
-
-async def import_legacy(
-    sessions: async_sessionmaker[AsyncSession],
-    adapter: EbayOAuthAdapter,
-    box: SecretBox,
-    account: models.SellerAccount,
-) -> ImportReport:
-    """Staff action: read the account's Trading listings from eBay, then
-    record and link them in one short transaction (no lock held meanwhile)."""
-    trading = EbayTradingClient(_transport(adapter, box, account))
-    listings = await fetch_legacy_listings(trading)
-    async with sessions.begin() as db:
-        return await record_legacy_listings(db, account, listings)
-
-
-async def migrate_legacy(
-    sessions: async_sessionmaker[AsyncSession],
-    adapter: EbayOAuthAdapter,
-    box: SecretBox,
-    account: models.SellerAccount,
-    item_ids: Sequence[str],
-) -> list[SubmissionResult]:
-    """Staff action: migrate the chosen listings at eBay, then record the
-    outcome in one short transaction."""
-    answers = await migrate_listings(_transport(adapter, box, account), item_ids)
-    async with sessions.begin() as db:
-        return await record_migrations(db, account, item_ids, answers)
 
 
 def adapter_from_settings(settings: Settings) -> EbayOAuthAdapter:

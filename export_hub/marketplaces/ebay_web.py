@@ -9,11 +9,11 @@ from urllib.parse import urlencode
 from aiohttp import web
 from sqlalchemy import select
 
-from connectors.ebay.models import EbayListingLink
 from export_hub.accounts.models import Company
 from export_hub.errors import NotFound, Text, ValidationFailed
-from export_hub.marketplaces.ebay import EbayOAuthAdapter, import_legacy, migrate_legacy
-from export_hub.marketplaces.models import SellerAccount
+from export_hub.marketplaces.ebay import EbayOAuthAdapter
+from export_hub.marketplaces.ebay_legacy import import_legacy, migrate_legacy
+from export_hub.marketplaces.models import EbayListingLink, SellerAccount
 from export_hub.marketplaces.service import account_for
 from export_hub.marketplaces.web import ADAPTERS
 from export_hub.web.auth import require_staff

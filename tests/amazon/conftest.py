@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 
 from connectors.amazon.client import AmazonListingsClient
+from connectors.amazon.product_types import ProductTypeCache
+from connectors.amazon.transport import AmazonTransport
+from connectors.base import ListingPayload, Marketplace, SellerAccount
 from emulators.amazon import (
     AmazonEmulator,
     EmulatorConfig,
@@ -18,9 +21,6 @@ from emulators.amazon import (
     SellerConfig,
     amazon_settings_overrides,
 )
-from connectors.amazon.product_types import ProductTypeCache
-from connectors.amazon.transport import AmazonTransport
-from connectors.base import ListingPayload, Marketplace, SellerAccount
 from export_hub.settings import AmazonSettings
 
 US = "ATVPDKIKX0DER"

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.amazon.bulk import feed_document, results_from_report
 from connectors.amazon.client import AmazonListingsClient
-from emulators.amazon import AmazonEmulator
 from connectors.base import ListingStatus, SubmissionStatus
+from emulators.amazon import AmazonEmulator
 from export_hub.catalog.models import Product
 from export_hub.db import utcnow
 from export_hub.listings.models import Listing, ListingEvent, ListingIssue

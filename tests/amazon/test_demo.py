@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from emulators.amazon.demo import DEMO_SELLERS, connect_demo_sellers
 from connectors.amazon.transport import AmazonTransport
+from emulators.amazon.demo import DEMO_SELLERS, connect_demo_sellers
 from export_hub.accounts.models import Role
 from export_hub.catalog.demo_data import DEMO_DOMAIN, PASSWORDS, load_foundation_demo
+from export_hub.marketplaces.endpoints import effective_amazon_settings
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.settings import Settings
 from tests.conftest import csrf_from, login, make_settings
@@ -45,7 +46,7 @@ async def test_demo_sellers_are_connected_to_the_in_app_emulator(
         },
     )
     port = settings.emulators.amazon_port
-    transport = AmazonTransport.from_settings(settings)
+    transport = AmazonTransport(effective_amazon_settings(settings))
     assert transport.settings.endpoints["na"] == f"http://127.0.0.1:{port}"
     assert transport.settings.lwa_token_url.startswith(f"http://127.0.0.1:{port}/")
     await load_foundation_demo(sessions, settings)

@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from emulators.amazon import AmazonEmulator
-from connectors.amazon.onboarding import AmazonOAuthAdapter
 from export_hub.accounts.models import Role
 from export_hub.catalog.models import Product, ReviewState
 from export_hub.db import utcnow
 from export_hub.marketplaces import service
 from export_hub.marketplaces.adapters import Grant, OnboardingError
+from export_hub.marketplaces.amazon import AmazonOAuthAdapter
 from export_hub.marketplaces.models import OAuthState, SellerAccount
 from export_hub.security import SecretBox
 from export_hub.settings import Settings

@@ -12,9 +12,9 @@ import pytest
 from aiohttp import web
 
 from connectors.amazon.client import AmazonListingsClient
-from emulators.amazon import AmazonEmulator, FaultConfig
 from connectors.amazon.transport import AmazonTransport
 from connectors.base import Marketplace, SellerAccount, SubmissionStatus
+from emulators.amazon import AmazonEmulator, FaultConfig
 from export_hub.errors import (
     AuthorizationError,
     NeedsHumanError,

@@ -11,10 +11,10 @@ import aiohttp
 import pytest
 
 from connectors.base import ListingPayload, Marketplace, SellerAccount
-from emulators.ebay import EbayEmulator, EmulatorConfig
 from connectors.ebay.inventory import EbayInventoryClient
 from connectors.ebay.oauth import EbayOAuthClient, EbayTokenSource
 from connectors.ebay.transport import EbayTransport
+from emulators.ebay import EbayEmulator, EmulatorConfig
 from export_hub.settings import EbaySettings, Settings
 from tests.conftest import make_settings
 

@@ -8,26 +8,22 @@ import datetime as dt
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connectors.ebay.budget import (
-    CallBudget,
-    MemoryUsageStore,
-    SqlUsageStore,
-    UsageStore,
-)
+from connectors.ebay.budget import BudgetStore, CallBudget, MemoryBudgetStore
 from connectors.ebay.errors import seconds_until_quota_reset
 from export_hub.errors import TransientError
+from export_hub.marketplaces.ebay_budget import SqlBudgetStore
 from export_hub.settings import Settings
 
 NOON = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 
 
-def budget(store: UsageStore, now: list[dt.datetime]) -> CallBudget:
+def budget(store: BudgetStore, now: list[dt.datetime]) -> CallBudget:
     return CallBudget(
         store, daily_calls=3, revisions_per_listing=2, clock=lambda: now[0]
     )
 
 
-async def check_budget(store: UsageStore) -> None:
+async def check_budget(store: BudgetStore) -> None:
     now = [NOON]
     calls = budget(store, now)
     await asyncio.gather(
@@ -47,23 +43,23 @@ async def check_budget(store: UsageStore) -> None:
 
 
 async def test_memory_budget() -> None:
-    await check_budget(MemoryUsageStore())
+    await check_budget(MemoryBudgetStore())
 
 
 async def test_sql_budget_survives_a_restart(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    await check_budget(SqlUsageStore(sessions))
-    restarted = budget(SqlUsageStore(sessions), [NOON])
+    await check_budget(SqlBudgetStore(sessions))
+    restarted = budget(SqlBudgetStore(sessions), [NOON])
     with pytest.raises(TransientError):
         await restarted.spend_call("seller", "trading", "x")
     assert (
-        await SqlUsageStore(sessions).count("seller", "api:trading", NOON.date()) == 3
+        await SqlBudgetStore(sessions).count("seller", "api:trading", NOON.date()) == 3
     )
 
 
 async def test_sql_store_with_its_own_engine(settings: Settings) -> None:
-    store = SqlUsageStore.from_url(settings.database.url)
+    store = SqlBudgetStore.from_url(settings.database.url)
     try:
         assert await store.take("seller", "api:inventory", NOON.date(), 1, 1)
         assert not await store.take("seller", "api:inventory", NOON.date(), 1, 1)
@@ -82,7 +78,7 @@ async def test_workers_on_postgresql_share_one_daily_budget(
     seller's eBay quota together on PostgreSQL, never twice over."""
     if not database_url.startswith("postgresql"):
         pytest.skip("embedded SQLite runs one process: its budget is in memory")
-    from connectors.registry import ConnectorRegistry, SharedState
+    from export_hub.marketplaces.registry import ConnectorRegistry, SharedState
     from tests.conftest import make_settings
 
     settings = make_settings(database_url, tmp_path, ebay={"daily_call_budget": 3})

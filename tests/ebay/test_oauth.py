@@ -8,8 +8,8 @@ import datetime as dt
 import aiohttp
 import pytest
 
-from emulators.ebay import EbayEmulator
 from connectors.ebay.oauth import EbayOAuthClient, EbayTokenSource, TokenGrant
+from emulators.ebay import EbayEmulator
 from export_hub.errors import AuthorizationError, MarketplaceError, NeedsHumanError
 from tests.ebay.conftest import SELLER, ebay_settings
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from connectors.base import ListingStatus, PriceQuantityUpdate, SubmissionStatus
-from emulators.ebay import EbayEmulator
 from connectors.ebay.inventory import EbayInventoryClient
+from emulators.ebay import EbayEmulator
 from tests.ebay.conftest import SELLER, MakeTransport, listing
 
 

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from emulators.ebay import EbayEmulator
-from connectors.ebay.models import EbayListingLink
 from export_hub.accounts.models import Role
 from export_hub.catalog.models import Product
 from export_hub.db import utcnow
 from export_hub.marketplaces.adapters import Grant
+from export_hub.marketplaces.models import EbayListingLink
 from export_hub.marketplaces.service import save_grant
 from export_hub.security import SecretBox
 from export_hub.settings import Settings

@@ -1,8 +1,11 @@
 """Legacy listings through ebaysdk against the emulator's Trading API, and
-their import, sync and migration with a real database."""
+their import, sync and migration with a real database through the paths
+production takes (the staff actions and the sync's connector)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
@@ -12,18 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.base import ListingStatus, PriceQuantityUpdate, SubmissionStatus
 from connectors.ebay.account import SellerSetup
-from emulators.ebay import EbayEmulator
 from connectors.ebay.inventory import EbayInventoryClient
-from connectors.ebay.legacy import (
-    import_legacy_listings,
-    migrate_to_inventory,
-    sync_legacy_price_quantity,
-)
-from connectors.ebay.models import EbayListingLink
 from connectors.ebay.trading import EbayTradingClient, translate_ebaysdk
 from connectors.transport import CallContext
+from emulators.ebay import EbayEmulator
 from export_hub.accounts.models import Company
 from export_hub.catalog.models import Product
+from export_hub.db import utcnow
 from export_hub.errors import (
     AuthorizationError,
     OutcomeUnknown,
@@ -31,7 +29,14 @@ from export_hub.errors import (
     TransientError,
 )
 from export_hub.listings.models import Listing
-from export_hub.marketplaces.models import SellerAccount
+from export_hub.marketplaces.adapters import Grant
+from export_hub.marketplaces.ebay import EbayOAuthAdapter, adapter_from_settings
+from export_hub.marketplaces.ebay_legacy import import_legacy, migrate_legacy
+from export_hub.marketplaces.models import EbayListingLink, SellerAccount
+from export_hub.marketplaces.registry import ConnectorRegistry
+from export_hub.marketplaces.service import save_grant
+from export_hub.security import SecretBox
+from export_hub.settings import Settings
 from tests.ebay.conftest import SELLER, MakeTransport, listing
 
 
@@ -165,10 +170,16 @@ async def test_daily_quota_518_is_transient_with_retry_after_and_not_retried(
     assert len(trading_calls(emulator, "GetItem")) == 1
 
 
-async def _company_with_products(
-    sessions: async_sessionmaker[AsyncSession], skus: list[str]
+async def _connected_company(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    emulator: EbayEmulator,
+    skus: list[str],
 ) -> SellerAccount:
-    async with sessions() as db, db.begin():
+    """A company with these products and a connected eBay account (the
+    refresh token stored encrypted, as after onboarding)."""
+    emulator.state.add_seller(SELLER, opted_in=True)
+    async with sessions.begin() as db:
         company = Company(name_ko="한밭차", name_en="Hanbat Tea", brn="3148123456")
         db.add(company)
         await db.flush()
@@ -178,21 +189,47 @@ async def _company_with_products(
                     company_id=company.id, sku=sku, name_ko="녹차", name_en="Green tea"
                 )
             )
-        account = SellerAccount(
+        return await save_grant(
+            db,
+            SecretBox.from_settings(settings),
             company_id=company.id,
+            user_id=None,
             marketplace="ebay",
             marketplace_id="EBAY_US",
-            seller_id=SELLER,
+            grant=Grant(
+                seller_id=SELLER,
+                refresh_token=emulator.state.issue_refresh_token(SELLER),
+                refresh_token_expires_at=utcnow() + dt.timedelta(days=540),
+            ),
         )
-        db.add(account)
-    return account
+
+
+@pytest.fixture
+async def adapter(settings: Settings) -> AsyncIterator[EbayOAuthAdapter]:
+    """The staff actions' adapter, as the web app and the CLI build it."""
+    made = adapter_from_settings(settings)
+    yield made
+    await made.aclose()
+
+
+async def _stored(
+    sessions: async_sessionmaker[AsyncSession], account: SellerAccount
+) -> SellerAccount:
+    async with sessions() as db:
+        found = await db.get(SellerAccount, account.id)
+    assert found is not None
+    return found
 
 
 async def test_import_links_by_sku_syncs_and_migrates_without_two_paths(
-    make_transport: MakeTransport,
     emulator: EbayEmulator,
     sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    adapter: EbayOAuthAdapter,
 ) -> None:
+    """The staff actions import and migrate; the sync's connector (from the
+    registry, with the account's stored set-up) then revises each listing
+    through the one path that manages it."""
     ids = add_legacy(emulator, 6)
     emulator.state.add_legacy_item(
         SELLER,
@@ -203,18 +240,16 @@ async def test_import_links_by_sku_syncs_and_migrates_without_two_paths(
         quantity=1,
         category_id="183440",
     )
-    account = await _company_with_products(
-        sessions, ["L-0", "L-1", "L-2", "L-3", "L-4"]
+    account = await _connected_company(
+        sessions, settings, emulator, ["L-0", "L-1", "L-2", "L-3", "L-4"]
     )
-    transport = make_transport()
-    trading = EbayTradingClient(transport)
-    async with sessions() as db, db.begin():
-        report = await import_legacy_listings(db, account, trading)
+    box = SecretBox.from_settings(settings)
+    report = await import_legacy(sessions, adapter, box, account)
     assert (report.imported, report.linked) == (7, 5)
     no_sku = [i for i in emulator.state.sellers[SELLER].legacy if i not in ids]
     assert set(report.unmatched) == {"L-5", *no_sku}
-    async with sessions() as db, db.begin():
-        again = await import_legacy_listings(db, account, trading)
+    again = await import_legacy(sessions, adapter, box, account)
+    async with sessions() as db:
         listings = (await db.scalars(select(Listing))).all()
     assert again.linked == 5
     assert len(listings) == 5
@@ -223,35 +258,48 @@ async def test_import_links_by_sku_syncs_and_migrates_without_two_paths(
     updates = [
         PriceQuantityUpdate(f"L-{i}", Decimal("20.00"), quantity=3) for i in range(6)
     ]
-    async with sessions() as db, db.begin():
-        synced = await sync_legacy_price_quantity(db, account, trading, updates)
+    async with ConnectorRegistry(settings, box=box) as registry:
+        connector = registry.connector_for(await _stored(sessions, account))
+        synced = await connector.update_price_quantity(updates)
     assert [r.status for r in synced] == [SubmissionStatus.DONE] * 6
     assert [
         b.count(b"<InventoryStatus>")
         for b in trading_calls(emulator, "ReviseInventoryStatus")
     ] == [4, 2]
+    assert emulator.state.sellers[SELLER].legacy[ids[5]].price == "20.00"
 
-    async with sessions() as db, db.begin():
-        migrated = await migrate_to_inventory(db, account, transport, [*ids[:2], "404"])
+    migrated = await migrate_legacy(sessions, adapter, box, account, [*ids[:2], "404"])
     assert [r.status for r in migrated] == [
         SubmissionStatus.DONE,
         SubmissionStatus.DONE,
         SubmissionStatus.INVALID,
     ]
     assert migrated[2].issues[0].code == "25718"
-    async with sessions() as db, db.begin():
-        refused = await sync_legacy_price_quantity(db, account, trading, updates[:3])
+    async with sessions() as db:
         link = await db.scalar(
             select(EbayListingLink).where(EbayListingLink.item_id == ids[0])
         )
         listing = await db.get(Listing, link.listing_id) if link else None
-    assert [r.issues[0].code for r in refused[:2]] == ["managed_by_inventory"] * 2
-    assert refused[2].status is SubmissionStatus.DONE
     assert link is not None
     assert link.managed_by == "inventory"
+    assert link.offer_id == migrated[0].submission_id
     assert listing is not None
     assert listing.offer_id == migrated[0].submission_id
-    state = await EbayInventoryClient(transport).get_listing("L-0")
+
+    async with ConnectorRegistry(settings, box=box) as registry:
+        connector = registry.connector_for(await _stored(sessions, account))
+        resynced = await connector.update_price_quantity(updates[:3])
+        state = await connector.get_listing("L-0")
+    assert [r.status for r in resynced] == [SubmissionStatus.DONE] * 3
+    # Only L-2 is still a Trading listing; L-0 and L-1 went to the Inventory API.
+    assert [
+        b.count(b"<InventoryStatus>")
+        for b in trading_calls(emulator, "ReviseInventoryStatus")
+    ] == [4, 2, 1]
+    bulk = emulator.state.requests_to("bulk_update_price_quantity")
+    assert [[r["sku"] for r in body["requests"]] for *_, body in bulk] == [
+        ["L-0", "L-1"]
+    ]
     assert state is not None
     assert (state.status, state.listing_id) == (ListingStatus.LIVE, ids[0])
 
@@ -260,17 +308,21 @@ async def test_the_connector_keeps_trading_listings_on_the_trading_path(
     make_transport: MakeTransport,
     emulator: EbayEmulator,
     sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    adapter: EbayOAuthAdapter,
 ) -> None:
     ids = add_legacy(emulator, 6)
-    account = await _company_with_products(sessions, [f"L-{i}" for i in range(6)])
-    transport = make_transport()
-    async with sessions() as db, db.begin():
-        await import_legacy_listings(db, account, EbayTradingClient(transport))
-        await migrate_to_inventory(db, account, transport, [ids[0]])
-        setup = SellerSetup.from_dict((await db.get(SellerAccount, account.id)).setup)
+    account = await _connected_company(
+        sessions, settings, emulator, [f"L-{i}" for i in range(6)]
+    )
+    box = SecretBox.from_settings(settings)
+    await import_legacy(sessions, adapter, box, account)
+    await migrate_legacy(sessions, adapter, box, account, [ids[0]])
+    setup = SellerSetup.from_dict((await _stored(sessions, account)).setup)
     assert setup is not None
     assert dict(setup.trading_items) == {f"L-{i}": ids[i] for i in range(1, 6)}
 
+    transport = make_transport()
     client = EbayInventoryClient(transport, known_setup=setup)
     created = await client.put_listing(listing("NEW-1"))
     assert created.status is SubmissionStatus.DONE

@@ -293,6 +293,6 @@ def ebay_offers(ebay: EbayEmulator, user: str) -> list[Any]:
 def fresh_amazon_tokens() -> None:
     """Each test's emulator is a new Amazon: forget access tokens cached
     process-wide by python-amazon-sp-api for an earlier test's emulator."""
-    from connectors.amazon import transport
+    from connectors.amazon import spapi_adapter
 
-    transport.token_module.cache.clear()
+    spapi_adapter.clear_token_cache()

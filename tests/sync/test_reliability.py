@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from emulators.amazon import AmazonEmulator, EmulatorConfig, FaultConfig
 from emulators.ebay import EbayEmulator
 from emulators.ebay import EmulatorConfig as EbayConfig
-from connectors.registry import ConnectorRegistry
 from export_hub.listings.models import Listing
 from export_hub.listings.sync.run import run_sync
+from export_hub.marketplaces.registry import ConnectorRegistry
 from tests.sync.conftest import (
     COMPANIES,
     SCALE,

@@ -10,7 +10,6 @@ from sqlalchemy import select, update
 
 from emulators.amazon import AmazonEmulator
 from emulators.ebay import EbayEmulator
-from connectors.registry import ConnectorRegistry
 from export_hub.catalog.models import Product, ReviewState
 from export_hub.db import transaction
 from export_hub.listings.models import Listing, ListingEvent, ListingIssue
@@ -18,6 +17,7 @@ from export_hub.listings.sync.follow import follow_submitted
 from export_hub.listings.sync.options import SyncOptions
 from export_hub.listings.sync.run import run_sync
 from export_hub.marketplaces.models import SellerAccount
+from export_hub.marketplaces.registry import ConnectorRegistry
 from tests.sync.conftest import (
     COMPANIES,
     UNAPPROVED,

@@ -18,13 +18,13 @@ from collections import Counter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connectors.registry import ConnectorRegistry, NotConnected
 from export_hub.brand.config import load_brand, resolve_config_path
 from export_hub.db import transaction, utcnow
 from export_hub.errors import AuthorizationError, MarketplaceError
 from export_hub.listings.models import Listing
 from export_hub.listings.sync import claims, record
 from export_hub.marketplaces.models import SellerAccount
+from export_hub.marketplaces.registry import ConnectorRegistry, NotConnected
 from export_hub.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -8,10 +8,10 @@ at the tail. One busy company therefore never delays the others, and each
 seller's calls are paced by its own rate limiters in the connectors.
 
 Batches use the bulk paths where they pay (see the builder's capabilities in
-:mod:`connectors.registry`): eBay sends 25 listings or price/quantity updates
-a call; Amazon sends a ``JSON_LISTINGS_FEED`` when a seller has at least
-``feed_threshold`` listings to create or replace, single PUT/PATCH calls
-otherwise.
+:mod:`export_hub.marketplaces.registry`): eBay sends 25 listings or
+price/quantity updates a call; Amazon sends a ``JSON_LISTINGS_FEED`` when a
+seller has at least ``feed_threshold`` listings to create or replace, single
+PUT/PATCH calls otherwise.
 
 Crash safety: before a batch is sent, its listings are marked
 ``in_doubt_operation`` and committed; the answers are recorded, each with its
@@ -37,7 +37,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.base import MarketplaceConnector, SubmissionResult
-from connectors.registry import ConnectorRegistry, NotConnected
 from export_hub.brand.config import BrandConfig, load_brand, resolve_config_path
 from export_hub.db import is_sqlite, transaction, utcnow
 from export_hub.errors import (
@@ -51,6 +50,7 @@ from export_hub.listings.sync.options import SyncOptions, SyncReport
 from export_hub.listings.sync.plan import FULL, Action, PlanRules, Work, plan
 from export_hub.listings.sync.send import error_outcome, send_batch
 from export_hub.marketplaces.models import SellerAccount
+from export_hub.marketplaces.registry import ConnectorRegistry, NotConnected
 from export_hub.pricing.config import PricingConfig, load_pricing
 from export_hub.settings import Settings
 

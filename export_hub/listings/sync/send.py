@@ -1,11 +1,11 @@
 """Sending one batch of work through a connector, by the cheapest path.
 
 :func:`send_batch` uses the builder's capabilities (see
-:mod:`connectors.registry`): a bulk price/quantity call where the marketplace
-takes batches (eBay, 25 a call), a bulk listing call (eBay 25 a call; Amazon's
-feed once the batch reaches ``feed_threshold``), single calls otherwise, sent
-concurrently and paced by the seller's rate limiters. It returns one answer —
-or the error that stands for it — per work item, in order.
+:mod:`export_hub.marketplaces.registry`): a bulk price/quantity call where the
+marketplace takes batches (eBay, 25 a call), a bulk listing call (eBay 25 a
+call; Amazon's feed once the batch reaches ``feed_threshold``), single calls
+otherwise, sent concurrently and paced by the seller's rate limiters. It
+returns one answer — or the error that stands for it — per work item, in order.
 ``AuthorizationError`` propagates: the whole seller must stop.
 """
 
@@ -15,7 +15,6 @@ import asyncio
 from collections.abc import Awaitable, Sequence
 
 from connectors.base import MarketplaceConnector, PriceQuantityUpdate, SubmissionResult
-from connectors.registry import ConnectorBuilder
 from export_hub.errors import (
     AuthorizationError,
     MarketplaceError,
@@ -24,6 +23,7 @@ from export_hub.errors import (
     SkippableError,
 )
 from export_hub.listings.sync.plan import FULL, OFFER, Action, Work
+from export_hub.marketplaces.registry import ConnectorBuilder
 
 Answer = tuple[Work, SubmissionResult | MarketplaceError]
 

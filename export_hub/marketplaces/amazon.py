@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.amazon.client import AmazonListingsClient
 from connectors.amazon.product_types import ProductTypeCache
-from connectors.amazon.transport import AmazonTransport, effective_amazon_settings
+from connectors.amazon.transport import AmazonTransport
 from connectors.base import Marketplace, SellerAccount
 from export_hub.catalog.models import Product, ReviewState
 from export_hub.db import utcnow
@@ -32,9 +32,8 @@ from export_hub.marketplaces.adapters import (
     Grant,
     OnboardingError,
 )
+from export_hub.marketplaces.endpoints import effective_amazon_settings
 from export_hub.settings import AmazonSettings, Settings
-
-__all__ = ["AmazonOAuthAdapter", "adapter_from_settings", "effective_amazon_settings"]
 
 MARKETPLACES: dict[str, tuple[str, Text]] = {
     "ATVPDKIKX0DER": ("na", Text("미국 (amazon.com)", "United States (amazon.com)")),

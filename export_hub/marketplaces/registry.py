@@ -1,5 +1,9 @@
 """Connectors for seller accounts, without importing a marketplace package.
 
+Application code: it builds connectors from ``SellerAccount`` rows and
+decrypts their grants, so it lives beside the marketplace models, above
+``connectors/``.
+
 Jobs and the web layer ask a :class:`ConnectorRegistry` for the
 :class:`~connectors.base.MarketplaceConnector` of a
 :class:`~export_hub.marketplaces.models.SellerAccount` row. Each marketplace
@@ -27,14 +31,18 @@ from typing import Any, Protocol
 from connectors.base import Marketplace, MarketplaceConnector
 from connectors.base import SellerAccount as AccountRef
 from connectors.ratelimit import RateLimiterRegistry
+from export_hub.marketplaces.endpoints import (
+    effective_amazon_settings,
+    effective_ebay_settings,
+)
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.security import SecretBox
 from export_hub.settings import Settings
 
 #: marketplace -> "module:function(settings, shared) -> ConnectorBuilder".
 BUILDERS: dict[str, str] = {
-    "amazon": "connectors.registry:amazon_builder",
-    "ebay": "connectors.registry:ebay_builder",
+    "amazon": "export_hub.marketplaces.registry:amazon_builder",
+    "ebay": "export_hub.marketplaces.registry:ebay_builder",
 }
 
 
@@ -186,8 +194,10 @@ class _AmazonBuilder:
                 OPERATION_RATES, scale=settings.amazon.rate_scale
             )
         cache = shared.extras.setdefault("amazon.product_types", ProductTypeCache())
-        # from_settings aims at the in-process emulator when it is enabled.
-        self.transport = AmazonTransport.from_settings(settings, registry=limiter)
+        # Aimed at the in-process emulator when it is enabled.
+        self.transport = AmazonTransport(
+            effective_amazon_settings(settings), registry=limiter
+        )
         self._cache = cache
 
     def build(self, account: SellerAccount, refresh_token: str) -> MarketplaceConnector:
@@ -236,9 +246,9 @@ class _EbayBuilder:
     feed_threshold: int | None = None
 
     def __init__(self, settings: Settings, shared: SharedState):
-        from connectors.ebay.budget import CallBudget, MemoryUsageStore, SqlUsageStore
+        from connectors.ebay.budget import CallBudget, MemoryBudgetStore
         from connectors.ebay.transport import EbayTransportPool, default_limiter
-        from export_hub.marketplaces.ebay import effective_ebay_settings
+        from export_hub.marketplaces.ebay_budget import SqlBudgetStore
 
         ebay = effective_ebay_settings(settings)
         self.settings = ebay
@@ -246,11 +256,11 @@ class _EbayBuilder:
         limiter = shared.limiters.get("ebay")
         if limiter is None:
             limiter = shared.limiters["ebay"] = default_limiter(ebay)
-        self._usage: SqlUsageStore | None = None
+        self._usage: SqlBudgetStore | None = None
         if settings.database.url.startswith("postgresql"):
             # Scaled out, every worker spends the same daily quota: count it
             # in the database (each take is its own short transaction).
-            self._usage = SqlUsageStore.from_url(settings.database.url)
+            self._usage = SqlBudgetStore.from_url(settings.database.url)
             budget = CallBudget(
                 self._usage,
                 daily_calls=ebay.daily_call_budget,
@@ -261,7 +271,7 @@ class _EbayBuilder:
             # also wait on a caller that holds a write transaction.
             if "ebay.budget" not in shared.extras:
                 shared.extras["ebay.budget"] = CallBudget(
-                    MemoryUsageStore(),
+                    MemoryBudgetStore(),
                     daily_calls=ebay.daily_call_budget,
                     revisions_per_listing=ebay.max_revisions_per_listing_per_day,
                 )
