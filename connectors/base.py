@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
-from export_hub.errors import MarketplaceIssue
+from export_hub.errors import MarketplaceIssue, TransientError
 
 
 class Marketplace(enum.StrEnum):
@@ -154,6 +154,14 @@ class MarketplaceConnector(Protocol):
 # no names, addresses, e-mail addresses or phone numbers (Amazon's Data
 # Protection Policy; no restricted data token is ever requested). The company
 # reads the address in Seller Central / Seller Hub.
+
+
+class UnreadableAnswer(TransientError):
+    """An orders page the connector cannot read (missing or malformed fields).
+
+    Raised before any order of that page is yielded: the import keeps its
+    cursor and tries again at the next turn; nothing is half-imported.
+    """
 
 
 class OrderStatus(enum.StrEnum):
