@@ -80,6 +80,11 @@ async def pull(client: AmazonOrdersClient, **window: dt.datetime) -> list[Order]
     return [o async for o in client.orders_updated(after=after, before=before)]
 
 
+async def collect(client: AmazonOrdersClient, into: list[Order]) -> None:
+    async for order in client.orders_updated(after=AFTER, before=BEFORE):
+        into.append(order)
+
+
 def calls(emulator: AmazonEmulator, operation: str) -> int:
     return sum(1 for name, _ in emulator.state.calls if name == operation)
 
@@ -290,8 +295,7 @@ async def test_an_unreadable_page_yields_nothing(
 
     seen: list[Order] = []
     with pytest.raises(UnreadableAnswer) as unreadable:
-        async for order in make_orders().orders_updated(after=AFTER, before=BEFORE):
-            seen.append(order)
+        await collect(make_orders(), seen)
     assert seen == []
     assert unreadable.value.request_id
 
