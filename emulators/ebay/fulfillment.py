@@ -106,6 +106,9 @@ class EbayOrderBook:
         self.simulation = BuyerSimulation()
         self._last_tick: dt.datetime | None = None
         self._ids = itertools.count(1)
+        #: The next this many getOrders pages lose their first order's
+        #: ``lineItems`` (allowed by the model, unreadable for a client).
+        self.malformed_pages = 0
 
     def now(self) -> dt.datetime:
         """The emulator's wall clock as a UTC datetime (millisecond precision)."""

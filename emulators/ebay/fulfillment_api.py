@@ -178,6 +178,9 @@ async def get_orders(request: web.Request) -> web.Response:
         "orders": [order_json(o, origin) for o in page],
         "warnings": [],
     }
+    if book.malformed_pages > 0 and body["orders"]:
+        book.malformed_pages -= 1
+        del body["orders"][0]["lineItems"]
     if offset + limit < len(found):
         body["next"] = link(offset + limit)
     if offset > 0:
@@ -317,7 +320,8 @@ async def create_shipping_fulfillment(request: web.Request) -> web.Response:
     order = book.orders.get(order_id)
     if order is None or order.username != seller.username:
         return _bad(32100, f"Invalid Order Id: {order_id}", orderId=order_id)
-    body = await request.json() if request.can_read_body else None
+    # The auth middleware has read and checked the JSON body already.
+    body = await request.json() if request.body_exists else None
     if not isinstance(body, dict) or set(body) - FULFILLMENT_FIELDS:
         return _bad(32600, "Invalid input data")
     if order.cancel_state == "CANCELED" or order.payment_status == "FULLY_REFUNDED":
