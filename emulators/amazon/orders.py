@@ -217,6 +217,9 @@ class AmazonOrderBook:
         self._ids = itertools.count(1)
         #: ``searchOrders`` pages answered (tests and the benchmark).
         self.pages_served = 0
+        #: Every Orders API request: (operation, query pairs, JSON body or None),
+        #: for contract tests.
+        self.requests: list[tuple[str, list[tuple[str, str]], Any]] = []
 
     # --- test and demo controls ---------------------------------------------
 

@@ -66,6 +66,10 @@ def _book(request: web.Request) -> AmazonOrderBook:
     return request.app[STATE].orders
 
 
+def _log(request: web.Request, operation: str, body: Any = None) -> None:
+    _book(request).requests.append((operation, list(request.query.items()), body))
+
+
 def _instant(request: web.Request, name: str) -> dt.datetime | None:
     raw = request.query.get(name)
     if raw is None:
@@ -145,6 +149,7 @@ def _paginate(
 
 @operation("searchOrders", seller_in_path=False)
 async def search_orders(request: web.Request) -> web.Response:
+    _log(request, "searchOrders")
     _only(request, SEARCH_PARAMS)
     book = _book(request)
     markets = marketplace_ids(request)
@@ -273,6 +278,7 @@ def search_order(order: AmazonOrder, included: set[str]) -> dict[str, Any]:
 
 @operation("getOrders", seller_in_path=False)
 async def get_orders(request: web.Request) -> web.Response:
+    _log(request, "getOrders")
     _only(request, V0_ORDERS_PARAMS)
     book = _book(request)
     markets = _csv(request, "MarketplaceIds")
@@ -350,6 +356,7 @@ def v0_order(order: AmazonOrder) -> dict[str, Any]:
 
 @operation("getOrderItems", seller_in_path=False)
 async def get_order_items(request: web.Request) -> web.Response:
+    _log(request, "getOrderItems")
     _only(request, frozenset({"NextToken"}))
     order = _own_order(request)
     items = [
@@ -382,6 +389,7 @@ def _own_order(request: web.Request) -> AmazonOrder:
 @operation("confirmShipment", seller_in_path=False)
 async def confirm_shipment(request: web.Request) -> web.Response:
     body = await json_body(request)
+    _log(request, "confirmShipment", body)
     order = _own_order(request)
     _check_confirmation(body, order)
     detail = body["packageDetail"]

@@ -109,6 +109,9 @@ class EbayOrderBook:
         #: The next this many getOrders pages lose their first order's
         #: ``lineItems`` (allowed by the model, unreadable for a client).
         self.malformed_pages = 0
+        #: Every Fulfillment API request: (operationId, query, JSON body or None),
+        #: for contract tests.
+        self.requests: list[tuple[str, dict[str, str], Any]] = []
 
     def now(self) -> dt.datetime:
         """The emulator's wall clock as a UTC datetime (millisecond precision)."""

@@ -105,6 +105,7 @@ def _range(value: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime] | st
 
 async def get_orders(request: web.Request) -> web.Response:
     book, seller = _book(request), request[SELLER]
+    book.requests.append(("getOrders", dict(request.query), None))
     now = book.now()
     created: tuple[dt.datetime, dt.datetime] | None = None
     modified: tuple[dt.datetime, dt.datetime] | None = None
@@ -317,11 +318,12 @@ def _line_json(order: EbayOrder, line: Any, ship_by: dt.datetime) -> dict[str, A
 async def create_shipping_fulfillment(request: web.Request) -> web.Response:
     book, seller = _book(request), request[SELLER]
     order_id = request.match_info["orderId"]
+    # The auth middleware has read and checked the JSON body already.
+    body = await request.json() if request.body_exists else None
+    book.requests.append(("createShippingFulfillment", dict(request.query), body))
     order = book.orders.get(order_id)
     if order is None or order.username != seller.username:
         return _bad(32100, f"Invalid Order Id: {order_id}", orderId=order_id)
-    # The auth middleware has read and checked the JSON body already.
-    body = await request.json() if request.body_exists else None
     if not isinstance(body, dict) or set(body) - FULFILLMENT_FIELDS:
         return _bad(32600, "Invalid input data")
     if order.cancel_state == "CANCELED" or order.payment_status == "FULLY_REFUNDED":
