@@ -267,8 +267,10 @@ class OrdersConnector(Protocol):
     def orders_updated(
         self, *, after: dt.datetime, before: dt.datetime
     ) -> AsyncIterator[Order]:
-        """Every order of this seller updated in ``[after, before)`` (UTC),
-        items included, following the marketplace's pagination. ``before`` must
+        """Every order of this seller updated between ``after`` and ``before``
+        (UTC; both marketplaces include both ends, so query with an overlap
+        and import idempotently), items included, following the
+        marketplace's pagination. ``before`` must
         lie far enough in the past for the marketplace (Amazon: 2 minutes).
         Raises the marketplace branch of the error tree; a page that cannot be
         read raises (never a silent partial result)."""

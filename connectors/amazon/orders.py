@@ -53,9 +53,12 @@ MIN_LAG = dt.timedelta(minutes=2)
 PAGE_SIZE = 100
 INCLUDED_DATA = ("FULFILLMENT", "PROCEEDS", "CANCELLATION", "RECIPIENT")
 
-#: ``FulfillmentStatus`` (2026-01-01) normalised. ``PENDING`` and
-#: ``PENDING_AVAILABILITY`` (payment not authorised, pre-order) still reserve
-#: stock; ``UNFULFILLABLE`` orders will never ship, the nearest is cancelled.
+#: ``FulfillmentStatus`` (2026-01-01) normalised; they are v0's ``OrderStatus``
+#: words in another spelling (``Pending`` .. ``PendingAvailability``); v0's
+#: ``InvoiceUnconfirmed`` (shipped, invoice not confirmed) has no counterpart
+#: in 2026-01-01. ``PENDING`` and ``PENDING_AVAILABILITY`` (payment not
+#: authorised, pre-order) still reserve stock; ``UNFULFILLABLE`` orders will
+#: never ship, the nearest is cancelled.
 STATUSES: dict[str, OrderStatus] = {
     "PENDING_AVAILABILITY": OrderStatus.PENDING,
     "PENDING": OrderStatus.PENDING,

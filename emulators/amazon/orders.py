@@ -18,6 +18,7 @@ loopback-only HTTP controls under ``/_emulator/orders``
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import itertools
@@ -295,6 +296,13 @@ class AmazonOrderBook:
             if order.status == "PENDING":
                 order.status = "UNSHIPPED"
                 order.updated = when
+
+    async def run(self, every_seconds: float = 60.0) -> None:
+        """Tick on the wall clock every ``every_seconds`` until cancelled
+        (``make run`` and benchmarks run it as a task)."""
+        while True:
+            self.tick()
+            await asyncio.sleep(every_seconds)
 
     # --- internals ------------------------------------------------------------
 

@@ -15,6 +15,7 @@ simulation is deterministic under its seed and the instants given.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 import math
@@ -195,6 +196,13 @@ class EbayOrderBook:
         order = self.orders[order_id]
         self._refund_all(order, at or self.now())
         return order
+
+    async def run(self, every_seconds: float = 60.0) -> None:
+        """Tick on the wall clock every ``every_seconds`` until cancelled
+        (``make run`` and benchmarks run it as a task)."""
+        while True:
+            self.tick()
+            await asyncio.sleep(every_seconds)
 
     # --- internals ------------------------------------------------------------
 

@@ -4,6 +4,7 @@ refusals, throttling, unreadable pages, and the seeded buyer simulation."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
@@ -332,3 +333,19 @@ def test_the_simulation_is_deterministic(emulator: AmazonEmulator) -> None:
     first = run()
     assert first == run()
     assert any(status == "CANCELLED" for _, _, status in first)
+
+
+async def test_buyers_run_on_the_wall_clock(emulator: AmazonEmulator) -> None:
+    record = live_listing(emulator, quantity=3)
+    book = emulator.state.orders
+    book.simulate_buyers(seed=1, rate=3_600_000.0, cancel_share=0.0)
+    runner = asyncio.create_task(book.run(every_seconds=0.01))
+    try:
+        for _ in range(100):
+            await asyncio.sleep(0.01)
+            if offered_quantity(record) == 0:
+                break
+    finally:
+        runner.cancel()
+    assert offered_quantity(record) == 0
+    assert sum(o.items[0].quantity for o in book.orders.values()) == 3
