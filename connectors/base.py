@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
-from export_hub.errors import MarketplaceIssue
+from export_hub.errors import MarketplaceIssue, TransientError
 
 
 class Marketplace(enum.StrEnum):
@@ -156,6 +156,14 @@ class MarketplaceConnector(Protocol):
 # reads the address in Seller Central / Seller Hub.
 
 
+class UnreadableAnswer(TransientError):
+    """An orders page the connector cannot read (missing or malformed fields).
+
+    Raised before any order of that page is yielded: the import keeps its
+    cursor and tries again at the next turn; nothing is half-imported.
+    """
+
+
 class OrderStatus(enum.StrEnum):
     """An order's state, normalised across marketplaces.
 
@@ -259,8 +267,10 @@ class OrdersConnector(Protocol):
     def orders_updated(
         self, *, after: dt.datetime, before: dt.datetime
     ) -> AsyncIterator[Order]:
-        """Every order of this seller updated in ``[after, before)`` (UTC),
-        items included, following the marketplace's pagination. ``before`` must
+        """Every order of this seller updated between ``after`` and ``before``
+        (UTC; both marketplaces include both ends, so query with an overlap
+        and import idempotently), items included, following the
+        marketplace's pagination. ``before`` must
         lie far enough in the past for the marketplace (Amazon: 2 minutes).
         Raises the marketplace branch of the error tree; a page that cannot be
         read raises (never a silent partial result)."""

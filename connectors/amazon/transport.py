@@ -85,6 +85,11 @@ OPERATION_RATES: dict[str, Rate] = {
     "createFeed": Rate(0.0083, 15),
     "getFeed": Rate(2.0, 15),
     "getFeedDocument": Rate(0.0222, 10),
+    # Orders (ordersV0.json, orders_2026-01-01.json); see connectors/amazon/orders.py.
+    "searchOrders": Rate(0.0056, 20),
+    "getOrders": Rate(0.0167, 20),
+    "getOrderItems": Rate(0.5, 30),
+    "confirmShipment": Rate(2.0, 10),
     # Not SP-API operations (presigned S3 URLs, LWA) but paced all the same.
     "uploadFeedDocument": Rate(10.0, 20),
     "downloadSchema": Rate(10.0, 20),
@@ -100,6 +105,9 @@ READ_ONLY = frozenset(
         "getFeed",
         "getFeedDocument",
         "downloadSchema",
+        "searchOrders",
+        "getOrders",
+        "getOrderItems",
     }
 )
 
@@ -187,6 +195,9 @@ class SellerSession:
     feeds: Any
     http: httpx.AsyncClient
     auth: AccessTokenClient
+    #: Builds another library API client on this session's pool and token
+    #: client: ``make_client(OrdersV0)``.
+    make_client: Callable[..., Any] = field(repr=False)
     closed: bool = field(default=False)
 
     async def aclose(self) -> None:
@@ -288,6 +299,7 @@ class AmazonTransport:
             feeds=build(Feeds, version="2021-06-30"),
             http=http,
             auth=auth,
+            make_client=build,
         )
 
     async def call(

@@ -39,7 +39,7 @@ from export_hub.settings import EbaySettings
 
 T = TypeVar("T")
 MARKETPLACE = "ebay"
-APIS = ("inventory", "account", "trading", "identity")
+APIS = ("inventory", "account", "trading", "identity", "fulfillment")
 
 
 def default_limiter(settings: EbaySettings) -> RateLimiterRegistry:

@@ -25,7 +25,7 @@ STATE = web.AppKey("amazon_emulator_state", EmulatorState)
 CONFIG = web.AppKey("amazon_emulator_config", EmulatorConfig)
 BASE_URL = web.AppKey("amazon_emulator_base_url", list[str])
 REQUEST_ID = "x-amzn-RequestId"
-SP_API_PREFIXES = ("/listings/", "/definitions/", "/feeds/")
+SP_API_PREFIXES = ("/listings/", "/definitions/", "/feeds/", "/orders/")
 MARKETPLACES = {
     "ATVPDKIKX0DER",  # US
     "A2EUQ1WTGCTBG2",  # CA
@@ -215,7 +215,7 @@ def base_url(request: web.Request) -> str:
 def create_app(state: EmulatorState, base: str = "") -> web.Application:
     """The emulator application over ``state``. ``base`` is its public URL
     (for presigned URLs and schema links); set it before serving."""
-    from emulators.amazon import definitions, feeds, listings, lwa
+    from emulators.amazon import definitions, feeds, listings, lwa, orders_api
 
     app = web.Application(middlewares=[request_id_middleware, fault_middleware])
     app[STATE] = state
@@ -223,6 +223,6 @@ def create_app(state: EmulatorState, base: str = "") -> web.Application:
     app[BASE_URL] = [base]
     app[BUCKETS] = TokenBuckets(state.config, state.clock)
     app[RANDOM] = random.Random(state.config.faults.seed)  # noqa: S311 - faults, not security
-    for module in (lwa, listings, definitions, feeds):
+    for module in (lwa, listings, definitions, feeds, orders_api):
         module.setup(app)
     return app

@@ -18,6 +18,10 @@ DOCUMENTED_RATES: dict[str, tuple[float, int]] = {
     "createFeed": (0.0083, 15),
     "getFeed": (2.0, 15),
     "getFeedDocument": (0.0222, 10),
+    "searchOrders": (0.0056, 20),
+    "getOrders": (0.0167, 20),
+    "getOrderItems": (0.5, 30),
+    "confirmShipment": (2.0, 10),
 }
 
 

@@ -90,6 +90,10 @@ class EmulatorState:
         for seller in config.sellers:
             for token in seller.refresh_tokens:
                 self.refresh_tokens[token] = seller.seller_id
+        from emulators.amazon.orders import AmazonOrderBook
+
+        #: Orders and the buyer simulation (:mod:`emulators.amazon.orders`).
+        self.orders = AmazonOrderBook(self)
 
     def next_id(self) -> str:
         return str(next(self._ids))

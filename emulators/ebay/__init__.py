@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from emulators.ebay import account, inventory, oauth, offers, trading
+from emulators.ebay import account, fulfillment_api, inventory, oauth, offers, trading
 from emulators.ebay.common import (
     STATE,
     fault_middleware,
@@ -32,7 +32,7 @@ def create_emulator_app(state: EmulatorState) -> web.Application:
     """The emulator's aiohttp application around ``state``."""
     app = web.Application(middlewares=[fault_middleware, rest_auth_middleware])
     app[STATE] = state
-    for module in (oauth, inventory, offers, account, trading):
+    for module in (oauth, inventory, offers, account, trading, fulfillment_api):
         module.setup(app)
     return app
 

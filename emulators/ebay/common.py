@@ -46,6 +46,8 @@ def api_of(path: str) -> str | None:
         return "inventory"
     if path.startswith("/sell/account/"):
         return "account"
+    if path.startswith("/sell/fulfillment/"):
+        return "fulfillment"
     if path.startswith("/ws/api.dll"):
         return "trading"
     if path.startswith("/commerce/identity/"):

@@ -192,6 +192,10 @@ class EmulatorState:
         #: When set, REST answers are kept as (method, path, status, body).
         self.record_exchanges = False
         self.exchanges: list[tuple[str, str, int, Any]] = []
+        from emulators.ebay.fulfillment import EbayOrderBook
+
+        #: Orders and the buyer simulation (:mod:`emulators.ebay.fulfillment`).
+        self.orders = EbayOrderBook(self)
 
     def next_id(self) -> str:
         return str(next(self._ids))

@@ -28,6 +28,8 @@ SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs" / "amazon"
 LISTINGS = "listingsItems_2021-08-01.json"
 FEEDS = "feeds_2021-06-30.json"
 DEFINITIONS = "definitionsProductTypes_2020-09-01.json"
+ORDERS_V0 = "ordersV0.json"
+ORDERS = "orders_2026-01-01.json"
 BRACELET = SPECS / "example-product-type-schema-BRACELET.json"
 
 pytestmark = pytest.mark.skipif(
@@ -42,9 +44,9 @@ def model(name: str) -> dict[str, Any]:
 
 
 def operations() -> dict[str, tuple[str, str, dict[str, Any]]]:
-    """operationId -> (method, path, operation) across the three models."""
+    """operationId -> (method, path, operation) across the models."""
     found = {}
-    for name in (LISTINGS, FEEDS, DEFINITIONS):
+    for name in (LISTINGS, FEEDS, DEFINITIONS, ORDERS_V0, ORDERS):
         for path, methods in model(name)["paths"].items():
             for method, op in methods.items():
                 if method != "parameters":

@@ -31,6 +31,7 @@ SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs" / "ebay"
 APIS = {
     "/sell/inventory/v1": "sell_inventory_v1_oas3.json",
     "/sell/account/v1": "sell_account_v1_oas3.json",
+    "/sell/fulfillment/v1": "sell_fulfillment_v1_oas3.json",
 }
 METHODS = ("get", "post", "put", "delete")
 
