@@ -10,7 +10,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from emulators.amazon import product_types
-from emulators.amazon.app import (
+from emulators.amazon.common import (
     STATE,
     ApiError,
     base_url,

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from emulators.amazon.app import (
+from emulators.amazon.common import (
     CONFIG,
     STATE,
     ApiError,

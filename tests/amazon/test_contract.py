@@ -17,11 +17,11 @@ from jsonschema import Draft4Validator, Draft7Validator, Draft201909Validator
 
 from connectors.amazon.bulk import feed_document
 from connectors.amazon.client import GET_INCLUDED, AmazonListingsClient
-from emulators.amazon import AmazonEmulator
-from emulators.amazon.app import SP_API_PREFIXES
-from emulators.amazon.product_types import PRODUCT_TYPES, build_schema
 from connectors.amazon.schema import attribute_issues, compile_schema
 from connectors.amazon.transport import OPERATION_RATES
+from emulators.amazon import AmazonEmulator
+from emulators.amazon.common import SP_API_PREFIXES
+from emulators.amazon.product_types import PRODUCT_TYPES, build_schema
 from tests.amazon.conftest import SELLER, US, attributes, payload
 
 SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs" / "amazon"

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from emulators.amazon.demo import DEMO_SELLERS, connect_demo_sellers
 from connectors.amazon.transport import AmazonTransport
 from export_hub.accounts.models import Role
-from export_hub.catalog.demo_data import DEMO_DOMAIN, PASSWORDS, load_foundation_demo
+from export_hub.demo.amazon import DEMO_SELLERS, connect_demo_sellers
+from export_hub.demo.catalog import DEMO_DOMAIN, PASSWORDS, load_foundation_demo
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.settings import Settings
 from tests.conftest import csrf_from, login, make_settings
