@@ -20,7 +20,6 @@ from urllib.parse import urlencode
 import aiohttp
 
 from connectors.retry import RetryPolicy, retrying
-from export_hub.db import utcnow
 from export_hub.errors import (
     AuthorizationError,
     MarketplaceError,
@@ -31,6 +30,11 @@ from export_hub.settings import EbaySettings
 
 log = logging.getLogger(__name__)
 MARKETPLACE = "ebay"
+
+
+def utcnow() -> dt.datetime:
+    """The current instant in UTC: the default clock (tests pass their own)."""
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
