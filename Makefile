@@ -27,9 +27,11 @@ run: $(STAMP) $(DEV_ENV)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+## ruff, mypy --strict and the import rules of .importlinter.
 lint: $(STAMP)
-	$(BIN)/ruff check export_hub connectors jobs tests bench
-	$(BIN)/mypy export_hub connectors jobs
+	$(BIN)/ruff check export_hub connectors jobs emulators tests bench
+	$(BIN)/mypy export_hub connectors jobs emulators
+	$(BIN)/lint-imports
 
 ## Run every benchmark (each prints one JSON line last).
 bench: $(STAMP)

@@ -172,7 +172,7 @@ def run() -> None:
 def _add_foundation_commands() -> None:
     from export_hub.accounts.cli import token_command
     from export_hub.catalog.cli import import_group
-    from export_hub.demo import demo_command
+    from export_hub.demo.command import demo_command
 
     users.add_command(token_command)
     main.add_command(import_group)
@@ -183,7 +183,8 @@ _add_foundation_commands()
 
 
 def _add_marketplace_commands() -> None:
-    from export_hub.marketplaces.cli import ebay_group, emulate, secrets
+    from export_hub.demo.emulate import emulate
+    from export_hub.marketplaces.cli import ebay_group, secrets
 
     main.add_command(emulate)
     main.add_command(secrets)

@@ -29,7 +29,7 @@ from export_hub.settings import Settings
 def worker_command(obj: Any, concurrency: int, name: str | None, once: bool) -> None:
     """Process jobs from the PostgreSQL queue (procrastinate), with the periodic
     schedules; applies procrastinate's schema first if it is missing."""
-    from jobs.registry import default_registry
+    from jobs.defaults import default_registry
     from jobs.worker import WorkerError, run_worker
 
     settings: Settings = obj.settings
@@ -56,7 +56,7 @@ def jobs_group() -> None:
 @click.pass_obj
 def jobs_list(obj: Any) -> None:
     """Registered jobs and their schedules."""
-    from jobs.registry import default_registry
+    from jobs.defaults import default_registry
 
     for spec in default_registry(obj.settings):
         seconds = spec.interval_seconds
@@ -73,7 +73,7 @@ def jobs_list(obj: Any) -> None:
 @click.pass_obj
 def jobs_run(obj: Any, name: str, args: tuple[str, ...]) -> None:
     """Run job NAME once in the foreground and print its record."""
-    from jobs.registry import default_registry
+    from jobs.defaults import default_registry
 
     settings: Settings = obj.settings
     registry = default_registry(settings)

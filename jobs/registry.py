@@ -7,23 +7,20 @@ equivalent cron), and a lock key function: two runs with the same key never
 run at once, in-process (embedded) or across workers (procrastinate ``lock``).
 The default key is the job name, so a periodic job never overlaps itself;
 per-seller jobs key on the seller account.
+
+Which jobs the product registers is :func:`jobs.defaults.default_registry`'s
+business: this module knows no job.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from croniter import croniter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from export_hub.settings import Settings
-
-log = logging.getLogger(__name__)
 
 Sessions = async_sessionmaker[AsyncSession]
 Counts = dict[str, dict[str, int]]
@@ -138,52 +135,3 @@ class JobRegistry:
 
     def periodic(self) -> list[JobSpec]:
         return [spec for spec in self if spec.periodic]
-
-
-#: Job modules of features built alongside; each exposes ``job_specs(settings)``
-#: (a list of :class:`JobSpec`) or ``PERIODIC_JOBS`` (name, run, interval_seconds).
-FEATURE_JOB_MODULES = ("jobs.consultations", "jobs.sync")
-
-
-def default_registry(settings: Settings) -> JobRegistry:
-    """Every job the product runs, with the schedules from the settings."""
-    from jobs import maintenance, pricing_jobs
-
-    registry = JobRegistry()
-    pricing_jobs.register(registry, settings)
-    maintenance.register(registry)
-    for module_name in FEATURE_JOB_MODULES:
-        for spec in _feature_specs(module_name, settings):
-            registry.register(spec)
-    for module_name in settings.jobs.extra_modules:
-        for spec in _feature_specs(module_name, settings, required=True):
-            registry.register(spec)
-    return registry
-
-
-def _feature_specs(
-    module_name: str, settings: Settings, *, required: bool = False
-) -> list[JobSpec]:
-    try:
-        spec = importlib.util.find_spec(module_name)
-    except ModuleNotFoundError:  # a missing parent package
-        spec = None
-    if spec is None:
-        if required:
-            raise ValueError(f"jobs.extra_modules: no module named {module_name!r}")
-        return []
-    module = importlib.import_module(module_name)
-    if hasattr(module, "job_specs"):
-        return list(module.job_specs(settings))
-    if hasattr(module, "PERIODIC_JOBS"):
-        return [
-            JobSpec(
-                name=job.name,
-                run=job.run,
-                interval_seconds=job.interval_seconds,
-                description=(job.run.__doc__ or "").strip().split("\n")[0],
-            )
-            for job in module.PERIODIC_JOBS
-        ]
-    log.warning("%s defines neither job_specs() nor PERIODIC_JOBS", module_name)
-    return []

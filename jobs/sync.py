@@ -123,7 +123,7 @@ async def sync_all(
     """Every connected seller: here (embedded) or as per-seller jobs (workers)."""
     if not fans_out(settings):
         return await sync_run(sessions, settings, now=now)
-    from jobs.registry import default_registry
+    from jobs.defaults import default_registry
     from jobs.worker import WorkerRuntime, build_app, defer
 
     async with sessions() as db:
@@ -162,7 +162,7 @@ def run_lock(kwargs: dict[str, Any] | Any) -> str:
 
 
 def job_specs(settings: Settings) -> list[JobSpec]:
-    """The sync jobs for :func:`jobs.registry.default_registry`."""
+    """The sync jobs for :func:`jobs.defaults.default_registry`."""
     return [
         JobSpec(
             name="sync.run",

@@ -12,13 +12,16 @@ import asyncio
 import json
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from connectors.base import ListingPayload, SubmissionResult, SubmissionStatus
+from connectors.amazon.transport import AmazonTransport, SellerSession
+from connectors.base import (
+    ListingPayload,
+    SellerAccount,
+    SubmissionResult,
+    SubmissionStatus,
+)
 from export_hub.errors import MarketplaceIssue, NeedsHumanError, OutcomeUnknown
-
-if TYPE_CHECKING:
-    from connectors.amazon.client import AmazonListingsClient
 
 FEED_TYPE = "JSON_LISTINGS_FEED"
 CONTENT_TYPE = "application/json; charset=UTF-8"
@@ -79,21 +82,27 @@ def results_from_report(
 
 
 async def submit_listings_feed(
-    client: AmazonListingsClient, listings: Sequence[ListingPayload]
+    transport: AmazonTransport,
+    account: SellerAccount,
+    session: SellerSession,
+    listings: Sequence[ListingPayload],
 ) -> list[SubmissionResult]:
-    """Send ``listings`` as feeds (chunks of 25,000) and map the reports back."""
+    """Send ``listings`` as feeds (chunks of 25,000) for ``account`` through its
+    ``session`` and map the reports back."""
     results: list[SubmissionResult] = []
     for start in range(0, len(listings), MAX_MESSAGES):
         chunk = listings[start : start + MAX_MESSAGES]
-        report = await _run_feed(client, chunk)
+        report = await _run_feed(transport, account, session, chunk)
         results.extend(results_from_report(report, chunk))
     return results
 
 
 async def _run_feed(
-    client: AmazonListingsClient, listings: Sequence[ListingPayload]
+    transport: AmazonTransport,
+    account: SellerAccount,
+    session: SellerSession,
+    listings: Sequence[ListingPayload],
 ) -> dict[str, Any]:
-    transport, account, session = client.transport, client.account, client.session
     content = json.dumps(
         feed_document(account.seller_id, listings), ensure_ascii=False
     ).encode("utf-8")
@@ -120,7 +129,7 @@ async def _run_feed(
         ),
     )
     feed_id = str(feed.payload["feedId"])
-    status = await _wait(client, feed_id)
+    status = await _wait(transport, account, session, feed_id)
     if status.get("processingStatus") == "CANCELLED":
         raise NeedsHumanError(
             "the feed was cancelled",
@@ -147,12 +156,17 @@ async def _run_feed(
     return report
 
 
-async def _wait(client: AmazonListingsClient, feed_id: str) -> dict[str, Any]:
-    settings = client.transport.settings
+async def _wait(
+    transport: AmazonTransport,
+    account: SellerAccount,
+    session: SellerSession,
+    feed_id: str,
+) -> dict[str, Any]:
+    settings = transport.settings
     deadline = time.monotonic() + settings.feed_max_wait_seconds
     while True:
-        response = await client.transport.call(
-            "getFeed", client.session, lambda: client.session.feeds.get_feed(feed_id)
+        response = await transport.call(
+            "getFeed", session, lambda: session.feeds.get_feed(feed_id)
         )
         payload: dict[str, Any] = response.payload
         if payload.get("processingStatus") in FINISHED:
@@ -162,6 +176,6 @@ async def _wait(client: AmazonListingsClient, feed_id: str) -> dict[str, Any]:
                 f"feed {feed_id} still {payload.get('processingStatus')}",
                 marketplace="amazon",
                 operation="getFeed",
-                seller_id=client.account.seller_id,
+                seller_id=account.seller_id,
             )
         await asyncio.sleep(settings.feed_poll_seconds)

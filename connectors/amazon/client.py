@@ -274,7 +274,12 @@ class AmazonListingsClient:
             else:
                 to_send.append((index, listing))
         if to_send:
-            sent = await submit_listings_feed(self, [listing for _, listing in to_send])
+            sent = await submit_listings_feed(
+                self.transport,
+                self.account,
+                self.session,
+                [listing for _, listing in to_send],
+            )
             for (index, _), result in zip(to_send, sent, strict=True):
                 results[index] = result
         return [results[i] for i in range(len(listings))]

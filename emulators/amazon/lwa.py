@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 
-from emulators.amazon.app import CONFIG, STATE
+from emulators.amazon.common import CONFIG, STATE
 from emulators.amazon.config import SellerConfig
 
 

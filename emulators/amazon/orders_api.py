@@ -24,7 +24,8 @@ from typing import Any
 
 from aiohttp import web
 
-from emulators.amazon.app import (
+from emulators.amazon.common import (
+    SELLER_ID,
     STATE,
     ApiError,
     bad_request,
@@ -131,7 +132,7 @@ def _paginate(
     """The ids of this page and the next token. Pages are cut from the result
     as it was at the first page, so orders updated meanwhile are not skipped."""
     book = _book(request)
-    seller_id = request["seller_id"]
+    seller_id = request[SELLER_ID]
     query = sorted((k, v) for k, v in request.query.items() if k != token_name)
     fingerprint = hashlib.sha256(repr(query).encode()).hexdigest()
     token = request.query.get(token_name)
@@ -171,7 +172,7 @@ async def search_orders(request: web.Request) -> web.Response:
         lambda: [
             o.order_id
             for o in book.updated_between(
-                request["seller_id"], markets, after, before, by_creation=by_creation
+                request[SELLER_ID], markets, after, before, by_creation=by_creation
             )
         ],
         size,
@@ -297,7 +298,7 @@ async def get_orders(request: web.Request) -> web.Response:
         lambda: [
             o.order_id
             for o in book.updated_between(
-                request["seller_id"], markets, after, before, by_creation=by_creation
+                request[SELLER_ID], markets, after, before, by_creation=by_creation
             )
             if not wanted or V0_STATUS[o.status] in wanted
         ],
@@ -381,7 +382,7 @@ async def get_order_items(request: web.Request) -> web.Response:
 
 def _own_order(request: web.Request) -> AmazonOrder:
     order = _book(request).orders.get(request.match_info["orderId"])
-    if order is None or order.seller_id != request["seller_id"]:
+    if order is None or order.seller_id != request[SELLER_ID]:
         raise ApiError(404, "NotFound", "The requested order was not found.")
     return order
 

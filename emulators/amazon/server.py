@@ -19,7 +19,8 @@ from typing import Any
 import trustme
 from aiohttp import web
 
-from emulators.amazon.app import BASE_URL, create_app
+from emulators.amazon.app import create_app
+from emulators.amazon.common import BASE_URL
 from emulators.amazon.config import EmulatorConfig
 from emulators.amazon.state import EmulatorState
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from export_hub.brand.config import BrandConfig
-from export_hub.brand.render import (
+from export_hub.brand.base import (
     ListingInput,
     RenderedListing,
     brand_text,
     finish_listing,
     public_image_url,
 )
+from export_hub.brand.config import BrandConfig
 from export_hub.catalog.models import Condition
 
 #: Content language per Amazon marketplace. Content is English for now; DE

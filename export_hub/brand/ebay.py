@@ -14,8 +14,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from export_hub.brand.config import BrandConfig, Limits
-from export_hub.brand.render import (
+from export_hub.brand.base import (
     ListingInput,
     RenderedListing,
     RenderError,
@@ -24,6 +23,7 @@ from export_hub.brand.render import (
     preflight_issue,
     public_image_url,
 )
+from export_hub.brand.config import BrandConfig, Limits
 from export_hub.brand.text import TooLongWithoutBoundary, truncate_words
 from export_hub.catalog.models import Condition, Product
 

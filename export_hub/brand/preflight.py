@@ -20,15 +20,15 @@ from typing import Any
 from stdnum import ean
 from stdnum.exceptions import ValidationError as StdnumError
 
-from export_hub.brand.config import BrandConfig, BrandingMode
-from export_hub.brand.ebay import LOCATION_KEY, SETUP_KEYS
-from export_hub.brand.render import (
+from export_hub.brand.base import (
     ListingInput,
     RenderedListing,
     RenderError,
     preflight_issue,
-    render_listing,
 )
+from export_hub.brand.config import BrandConfig, BrandingMode
+from export_hub.brand.ebay import LOCATION_KEY, SETUP_KEYS
+from export_hub.brand.render import render_listing
 from export_hub.errors import MarketplaceIssue
 
 #: ``validator(schema, attributes)`` -> issues; e.g. the Amazon connector's

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from export_hub.accounts.models import Company
+from export_hub.brand.base import ListingInput, preflight_issue
 from export_hub.brand.config import BrandConfig
 from export_hub.brand.preflight import (
     PreflightResult,
@@ -27,7 +28,6 @@ from export_hub.brand.preflight import (
     SchemaValidator,
     preflight,
 )
-from export_hub.brand.render import ListingInput, preflight_issue
 from export_hub.catalog.models import Product
 from export_hub.errors import ExportHubError
 from export_hub.marketplaces.models import SellerAccount

@@ -51,7 +51,7 @@ async def _sync(
 ) -> str:
     from export_hub.db import create_engine, session_factory
     from export_hub.listings.models import SyncRun
-    from jobs.registry import default_registry
+    from jobs.defaults import default_registry
     from jobs.runs import run_job
     from jobs.sync import new_sync_run
 

@@ -24,8 +24,10 @@ from export_hub.listings.explain import explain, field_labels
 from export_hub.listings.models import Listing, SyncRun
 from export_hub.listings.report import programme_report, report_csv, report_svg
 from export_hub.web.auth import require_staff, require_user
-from export_hub.web.keys import SESSIONS
+from export_hub.web.keys import JOB_REGISTRY, QUEUE, SCHEDULER, SESSIONS
 from export_hub.web.render import render
+from jobs.sync import new_sync_run
+from jobs.worker import defer
 
 STATUS_LABELS = {
     "pending": Text("대기", "Pending"),
@@ -37,9 +39,6 @@ STATUS_LABELS = {
 
 
 def setup(app: web.Application) -> None:
-    from export_hub.listings.demo import demo_sync_ctx
-
-    app.cleanup_ctx.append(demo_sync_ctx)
     app.router.add_get("/staff/listings", staff_listings, name="staff_listings")
     app.router.add_get("/staff/listings/{id:\\d+}", staff_listing)
     app.router.add_post("/staff/listings/{id:\\d+}/retry", retry_listing)
@@ -151,8 +150,6 @@ async def start_sync(request: web.Request) -> web.StreamResponse:
                     )
     if errors:
         raise ValidationFailed(errors, message=next(iter(errors.values())))
-    from jobs.sync import new_sync_run
-
     run_id = await new_sync_run(
         request.app[SESSIONS],
         company=company or None,
@@ -173,15 +170,11 @@ async def start_sync(request: web.Request) -> web.StreamResponse:
 async def _start_job(
     request: web.Request, name: str, kwargs: dict[str, Any], user_id: int
 ) -> None:
-    from jobs.web import JOB_REGISTRY, QUEUE, SCHEDULER
-
     app = request.app
     if SCHEDULER in app:
         app[SCHEDULER].trigger(name, kwargs, started_by="user", user_id=user_id)
         return
     if QUEUE in app:
-        from jobs.worker import defer
-
         await defer(
             app[QUEUE],
             app[JOB_REGISTRY][name],

@@ -55,8 +55,8 @@ ADAPTER_FACTORIES: dict[str, str] = {
 #: manager that serves the marketplace's emulator while the web app runs
 #: (only when ``settings.emulators.enabled``).
 EMULATOR_FACTORIES: dict[str, str] = {
-    "amazon": "emulators.amazon.demo:serve_for_settings",
-    "ebay": "emulators.ebay.demo:serve_for_settings",
+    "amazon": "export_hub.demo.amazon:serve_for_settings",
+    "ebay": "export_hub.demo.ebay:serve_for_settings",
 }
 
 

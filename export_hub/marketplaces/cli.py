@@ -1,15 +1,10 @@
-"""``export-hub emulate ...`` (marketplace emulators), ``export-hub secrets``
-and ``export-hub ebay ...`` (staff actions on legacy eBay listings).
-
-Each marketplace adds its emulator command to :data:`emulate` (one
-``emulate.add_command(...)`` line at the bottom of this module).
-"""
+"""``export-hub secrets`` (the secrets stored encrypted in the database) and
+``export-hub ebay ...`` (staff actions on legacy eBay listings)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -27,88 +22,6 @@ from export_hub.settings import Settings
 
 T = TypeVar("T")
 Sessions = async_sessionmaker[AsyncSession]
-
-
-@click.group()
-def emulate() -> None:
-    """Run a marketplace emulator (loopback only; for development and tests)."""
-
-
-@emulate.command("amazon")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=None, help="Default: emulators.amazon_port.")
-@click.option(
-    "--tls/--no-tls",
-    default=False,
-    show_default=True,
-    help="Serve HTTPS with a throwaway CA (written to --ca-file).",
-)
-@click.option(
-    "--ca-file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("var/amazon-emulator-ca.pem"),
-    show_default=True,
-)
-@click.option("--delay", type=float, default=None, help="Processing delay (seconds).")
-@click.option("--rate-scale", type=float, default=1.0, show_default=True)
-@click.option("--error-share", type=float, default=0.0, help="Share of 5xx.")
-@click.option("--drop-share", type=float, default=0.0, help="Share dropped.")
-@click.option("--latency", type=float, default=0.0, help="Added latency (seconds).")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.pass_obj
-def emulate_amazon(
-    obj: Any,
-    host: str,
-    port: int | None,
-    tls: bool,
-    ca_file: Path,
-    delay: float | None,
-    rate_scale: float,
-    error_share: float,
-    drop_share: float,
-    latency: float,
-    seed: int,
-) -> None:
-    """Serve the SP-API / Login with Amazon emulator with the demo sellers."""
-    from emulators.amazon import AmazonEmulator, EmulatorTLS, FaultConfig
-    from emulators.amazon.demo import demo_config
-
-    settings: Settings = obj.settings
-    config = demo_config(settings)
-    if delay is not None:
-        config.processing_delay_seconds = delay
-        config.feed_delay_seconds = delay
-    config.rate_scale = rate_scale
-    config.faults = FaultConfig(
-        latency_seconds=latency,
-        error_500_share=error_share / 2,
-        error_503_share=error_share / 2,
-        drop_share=drop_share,
-        seed=seed,
-    )
-    emulator_tls = EmulatorTLS() if tls else None
-    if emulator_tls is not None:
-        emulator_tls.write_ca(ca_file)
-        click.echo(f"CA certificate: {ca_file} (EXPORT_HUB_AMAZON__CA_BUNDLE)")
-
-    async def serve() -> None:
-        emulator = AmazonEmulator(
-            config,
-            host=host,
-            port=port or settings.emulators.amazon_port,
-            tls=emulator_tls,
-        )
-        await emulator.start()
-        click.echo(f"Amazon SP-API emulator at {emulator.base_url} (Ctrl-C stops)")
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await emulator.aclose()
-
-    try:
-        asyncio.run(serve())
-    except KeyboardInterrupt:
-        pass
 
 
 @click.group()
@@ -219,12 +132,3 @@ def migrate_command(
         click.echo(
             f"{result.listing_id} {result.sku or '-'} {result.status.value} {issues}"
         )
-
-
-def _add_marketplace_emulators() -> None:
-    from emulators.ebay.cli import emulate_ebay
-
-    emulate.add_command(emulate_ebay)
-
-
-_add_marketplace_emulators()

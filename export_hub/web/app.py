@@ -47,8 +47,8 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
     from export_hub.marketplaces import ebay_web
     from export_hub.marketplaces import web as marketplaces_web
     from export_hub.pricing import web as pricing_web
+    from export_hub.web import jobs_pages
     from export_hub.web import routes as core_routes
-    from jobs import web as jobs_web
 
     return [
         core_routes.setup,
@@ -62,7 +62,7 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
         consultations_web.setup,
         pricing_web.setup,
         brand_web.setup,
-        jobs_web.setup,
+        jobs_pages.setup,
         listings_web.setup,
     ]
 

@@ -20,7 +20,7 @@ from connectors.amazon.client import GET_INCLUDED, AmazonListingsClient
 from connectors.amazon.schema import attribute_issues, compile_schema
 from connectors.amazon.transport import OPERATION_RATES
 from emulators.amazon import AmazonEmulator
-from emulators.amazon.app import SP_API_PREFIXES
+from emulators.amazon.common import SP_API_PREFIXES
 from emulators.amazon.product_types import PRODUCT_TYPES, build_schema
 from tests.amazon.conftest import SELLER, US, attributes, payload
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.amazon.transport import AmazonTransport
-from emulators.amazon.demo import DEMO_SELLERS, connect_demo_sellers
 from export_hub.accounts.models import Role
-from export_hub.catalog.demo_data import DEMO_DOMAIN, PASSWORDS, load_foundation_demo
+from export_hub.demo.amazon import DEMO_SELLERS, connect_demo_sellers
+from export_hub.demo.catalog import DEMO_DOMAIN, PASSWORDS, load_foundation_demo
 from export_hub.marketplaces.endpoints import effective_amazon_settings
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.settings import Settings

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from export_hub.accounts.models import Company
+from export_hub.brand.base import ListingInput
 from export_hub.brand.config import BrandConfig, load_brand
-from export_hub.brand.render import ListingInput
 from export_hub.catalog.models import Condition, Product, ProductImage, ReviewState
 from export_hub.marketplaces.models import SellerAccount
 

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from export_hub.brand.base import HASH_PARTS, RenderError
 from export_hub.brand.config import BrandingMode
-from export_hub.brand.render import HASH_PARTS, RenderError, render_listing
+from export_hub.brand.render import render_listing
 from export_hub.brand.text import utf8_len
 from tests.brand.factories import BASE_URL, brand_config, listing_input
 

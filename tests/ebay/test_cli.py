@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from emulators.ebay.demo import DEMO_SELLERS, LEGACY_ITEMS, demo_refresh_token
 from export_hub.accounts.models import Company
 from export_hub.catalog.models import Product
 from export_hub.db import create_engine, session_factory, utcnow
+from export_hub.demo.ebay import DEMO_SELLERS, LEGACY_ITEMS, demo_refresh_token
 from export_hub.marketplaces.adapters import Grant
 from export_hub.marketplaces.service import save_grant
 from export_hub.security import SecretBox

@@ -8,13 +8,13 @@ import aiohttp
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from emulators.ebay.demo import (
+from export_hub.accounts.models import Company
+from export_hub.demo.ebay import (
     DEMO_SELLERS,
     LEGACY_ITEMS,
     connect_demo_ebay_sellers,
     demo_emulator,
 )
-from export_hub.accounts.models import Company
 from export_hub.marketplaces.ebay import adapter_from_settings
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.marketplaces.service import account_ref

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from export_hub.catalog.models import Product, ProductImage, ReviewState
 from export_hub.cli import main
 from export_hub.db import create_engine, session_factory
-from export_hub.demo import load_demo
+from export_hub.demo.command import load_demo
 from export_hub.validation import brn_check_digit_ok
 from tests.conftest import login
 
@@ -62,7 +62,7 @@ async def test_demo_data_is_idempotent_and_covers_every_state(settings, client) 
 def test_demo_companies_have_valid_numbers() -> None:
     from stdnum import ean
 
-    from export_hub.catalog.demo_data import COMPANIES, PRODUCTS
+    from export_hub.demo.catalog import COMPANIES, PRODUCTS
 
     assert all(brn_check_digit_ok(c["brn"]) for c in COMPANIES)
     assert all(c["postal_code"][:2] in ("34", "35") for c in COMPANIES)

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from export_hub.settings import Settings
+from jobs.defaults import default_registry
 from jobs.maintenance import prune_runs
 from jobs.models import JobRun
 from jobs.registry import (
     JobRegistry,
     JobSpec,
     counts_from,
-    default_registry,
     interval_to_cron,
 )
 from jobs.runs import recent_runs, run_job

@@ -10,8 +10,8 @@ from sqlalchemy import select, text
 from export_hub.accounts.models import Role
 from export_hub.accounts.service import create_user
 from export_hub.db import transaction
+from export_hub.web.keys import JOB_REGISTRY, SCHEDULER
 from jobs.models import JobRun
-from jobs.web import JOB_REGISTRY, SCHEDULER
 from tests.conftest import login, make_settings
 
 PASSWORD = "correct-horse-1"
@@ -90,7 +90,7 @@ async def test_scaled_out_mode_enqueues_through_procrastinate(
         pytest.skip("procrastinate runs on PostgreSQL only")
     from export_hub.db import create_engine, session_factory
     from export_hub.web.app import create_app
-    from jobs.web import QUEUE
+    from export_hub.web.keys import QUEUE
     from jobs.worker import ensure_schema
 
     settings = make_settings(database_url, tmp_path, jobs={"embedded": False})

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from export_hub.demo import load_demo
+from export_hub.demo.command import create_demo_app, load_demo
 from export_hub.listings.models import Listing, ListingIssue
 from tests.browser import serve_app
 from tests.conftest import make_settings
@@ -51,7 +51,7 @@ async def test_demo_listings_go_live_on_both_and_some_need_action(
         },
     )
     await load_demo(settings)
-    async with serve_app(settings):
+    async with serve_app(settings, create_demo_app(settings)):
         for _ in range(900):
             async with sessions() as db:
                 rows = list(await db.scalars(select(Listing)))

@@ -17,8 +17,8 @@ from sqlalchemy import func, select, text
 from emulators.amazon import AmazonEmulator, FaultConfig
 from emulators.ebay import EbayEmulator
 from export_hub.settings import Settings
+from jobs.defaults import default_registry
 from jobs.models import JobRun
-from jobs.registry import default_registry
 from jobs.runs import run_job
 from jobs.worker import WorkerRuntime, build_app, defer, ensure_schema
 from tests.sync.conftest import seed

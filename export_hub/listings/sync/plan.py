@@ -33,9 +33,9 @@ from decimal import Decimal
 
 from connectors.base import ListingPayload
 from export_hub.accounts.models import Company
+from export_hub.brand.base import ListingInput, preflight_issue
 from export_hub.brand.config import BrandConfig
 from export_hub.brand.preflight import PriceBounds, preflight
-from export_hub.brand.render import ListingInput, preflight_issue
 from export_hub.catalog.models import Product, ProductImage
 from export_hub.errors import MarketplaceIssue
 from export_hub.listings.models import Listing

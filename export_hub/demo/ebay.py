@@ -1,6 +1,8 @@
-"""Demo wiring: the eBay emulator inside the web app when
-``settings.emulators.enabled``, its demo sellers, and the demo step that
-connects the demo companies' eBay accounts to it.
+"""eBay in the demo: the eBay emulator inside the web app when
+``settings.emulators.enabled`` (named in
+:data:`~export_hub.marketplaces.adapters.EMULATOR_FACTORIES`), its demo
+sellers, and the demo step that connects the demo companies' eBay accounts to
+it.
 
 Hanbit Foods already sells on eBay: its emulator account has legacy (Trading)
 listings to import, one of them with a SKU of its catalogue. Daedeok Precision
@@ -22,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from emulators.ebay import EbayEmulator, EmulatorConfig
 from export_hub.accounts.models import Company
 from export_hub.db import utcnow
-from export_hub.demo import DemoLogin
+from export_hub.demo.base import DemoLogin
 from export_hub.marketplaces.adapters import Grant
 from export_hub.marketplaces.service import account_for, save_grant
 from export_hub.security import SecretBox
@@ -49,6 +51,7 @@ LEGACY_ITEMS = [
 
 
 def demo_refresh_token(username: str) -> str:
+    """The demo-only refresh token the emulator knows for ``username``."""
     return f"v^1.1#demo-only-{username}"
 
 

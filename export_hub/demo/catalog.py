@@ -28,7 +28,7 @@ from export_hub.catalog.service import (
     submit_product,
 )
 from export_hub.catalog.validation import clean_product
-from export_hub.demo import DemoLogin
+from export_hub.demo.base import DemoLogin
 from export_hub.settings import Settings
 
 DEMO_DOMAIN = "demo.export-hub.kr"
@@ -337,7 +337,7 @@ async def load_foundation_demo(
             for number, (product_values, state, reason) in enumerate(
                 PRODUCTS[values["brn"]]
             ):
-                await _demo_product(
+                await add_demo_product(
                     db,
                     company,
                     user,
@@ -351,7 +351,7 @@ async def load_foundation_demo(
     return logins
 
 
-async def _demo_product(
+async def add_demo_product(
     db: AsyncSession,
     company: Company,
     owner: User,
@@ -363,6 +363,8 @@ async def _demo_product(
     *,
     colour: int,
 ) -> None:
+    """Add the product ``values`` for ``company`` (unless its SKU exists) with a
+    generated image, and take it to ``state`` through the review workflow."""
     exists = await db.scalar(
         select(Product.id).where(
             Product.company_id == company.id, Product.sku == values["sku"]

@@ -1,50 +1,33 @@
 """``export-hub demo`` (what ``make run`` calls): migrate, load demo data, serve.
 
-Demo data loading is pluggable. A feature adds one async step to
-:func:`demo_steps`; each step takes the session factory and the settings,
-adds its data idempotently (running it twice changes nothing) and returns the
-demo log-ins it wants printed. The passwords are fixed demo-only values, never
-used outside a demo database.
+Demo data loading is pluggable: a feature adds one step (see
+:mod:`export_hub.demo.base`) to :func:`demo_steps`. The served app is
+:func:`create_demo_app`: the ordinary web app plus the demo's own start-up
+work, which the production app never carries.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import click
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from export_hub.db import create_engine, session_factory
+from export_hub.demo.amazon import connect_demo_sellers
+from export_hub.demo.base import DemoLogin, DemoStep
+from export_hub.demo.catalog import load_foundation_demo
+from export_hub.demo.consultations import load_consultations_demo
+from export_hub.demo.ebay import connect_demo_ebay_sellers
+from export_hub.demo.listings import demo_sync_ctx, prepare_listings_demo
+from export_hub.migrations import upgrade
 from export_hub.settings import Settings
-
-
-@dataclass(frozen=True)
-class DemoLogin:
-    """A demo account to print: role, e-mail, its demo-only password, a note."""
-
-    role: str
-    email: str
-    password: str
-    note: str = ""
-
-
-DemoStep = Callable[
-    [async_sessionmaker[AsyncSession], Settings], Awaitable[list[DemoLogin]]
-]
+from export_hub.web.app import create_app
 
 
 def demo_steps() -> list[DemoStep]:
     """The demo data steps, run in order. Features add theirs here (one line)."""
-    from emulators.amazon.demo import connect_demo_sellers
-    from emulators.ebay.demo import connect_demo_ebay_sellers
-    from export_hub.catalog.demo_data import load_foundation_demo
-    from export_hub.consultations.demo_data import load_consultations_demo
-    from export_hub.listings.demo import prepare_listings_demo
-
     return [
         load_foundation_demo,
         connect_demo_sellers,
@@ -65,6 +48,15 @@ async def load_demo(settings: Settings) -> list[DemoLogin]:
         return logins
     finally:
         await engine.dispose()
+
+
+def create_demo_app(settings: Settings) -> web.Application:
+    """The web app for ``settings`` with the demo's start-up work added: once
+    the app (and with it the in-process emulators) is up, the first sync of
+    the demo listings (only with ``emulators.enabled`` and embedded jobs)."""
+    app = create_app(settings)
+    app.cleanup_ctx.append(demo_sync_ctx)
+    return app
 
 
 def print_logins(logins: list[DemoLogin], base_url: str) -> None:
@@ -91,16 +83,13 @@ def print_logins(logins: list[DemoLogin], base_url: str) -> None:
 @click.pass_obj
 def demo_command(obj: Any, serve: bool) -> None:
     """Migrate the database, load demo data (idempotent), print logins, serve."""
-    from export_hub.migrations import upgrade
-    from export_hub.web.app import create_app
-
     settings: Settings = obj.settings
     upgrade(settings.database.url)
     logins = asyncio.run(load_demo(settings))
     print_logins(logins, settings.web.public_base_url)
     if serve:
         web.run_app(
-            create_app(settings),
+            create_demo_app(settings),
             host=settings.web.host,
             port=settings.web.port,
             print=click.echo,

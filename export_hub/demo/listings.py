@@ -11,8 +11,9 @@ category, which requires a "Material" item specific the product lacks (eBay
 refuses it), and without an Amazon product type (pre-flight stops it).
 
 The emulators keep their state in memory and start empty with the web app, so
-:func:`demo_sync_ctx` (a ``cleanup_ctx`` of the web app, only with
-``emulators.enabled`` and the embedded job runner) starts a full sync
+:func:`demo_sync_ctx` (a ``cleanup_ctx`` that
+:func:`~export_hub.demo.command.create_demo_app` adds to the web app; it acts
+only with ``emulators.enabled`` and the embedded job runner) starts a full sync
 (``force``: every listing sent again) once the app is up, then follows the
 submitted listings until Amazon's (emulated) review has decided.
 """
@@ -29,15 +30,19 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from export_hub.accounts.models import Role, User
+from export_hub.accounts.models import Company, Role, User
+from export_hub.catalog.images import ImageStore
 from export_hub.catalog.models import Product, ReviewState
 from export_hub.catalog.review import ReviewAction
 from export_hub.catalog.service import review_product, submit_product
-from export_hub.demo import DemoLogin
+from export_hub.demo.base import DemoLogin
+from export_hub.demo.catalog import add_demo_product
+from export_hub.listings.models import Listing
 from export_hub.pricing.models import ExchangeRate
 from export_hub.pricing.rates import record_rate
 from export_hub.settings import Settings
-from export_hub.web.keys import SESSIONS, SETTINGS
+from export_hub.web.keys import SCHEDULER, SESSIONS, SETTINGS
+from jobs.sync import new_sync_run
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +106,6 @@ async def prepare_listings_demo(
 
 
 async def _add_milk_pan(db: AsyncSession, settings: Settings, staff: User) -> None:
-    from export_hub.accounts.models import Company
-    from export_hub.catalog.demo_data import _demo_product
-    from export_hub.catalog.images import ImageStore
-
     company = await db.scalar(select(Company).where(Company.brn == DAEDEOK))
     if company is None:
         return
@@ -113,7 +114,7 @@ async def _add_milk_pan(db: AsyncSession, settings: Settings, staff: User) -> No
     )
     if owner is None:
         return
-    await _demo_product(
+    await add_demo_product(
         db,
         company,
         owner,
@@ -127,8 +128,6 @@ async def _add_milk_pan(db: AsyncSession, settings: Settings, staff: User) -> No
 
 
 async def _approve(db: AsyncSession, brn: str, sku: str, staff: User) -> None:
-    from export_hub.accounts.models import Company
-
     product = await db.scalar(
         select(Product)
         .join(Company, Company.id == Product.company_id)
@@ -163,9 +162,6 @@ async def demo_sync_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _demo_sync(app: web.Application) -> None:
-    from jobs.sync import new_sync_run
-    from jobs.web import SCHEDULER
-
     await asyncio.sleep(0.5)  # let the emulators and the scheduler finish starting
     scheduler = app.get(SCHEDULER)
     if scheduler is None:
@@ -179,8 +175,6 @@ async def _demo_sync(app: web.Application) -> None:
         await asyncio.sleep(FOLLOW_UP_EVERY_SECONDS)
         waited += FOLLOW_UP_EVERY_SECONDS
         async with app[SESSIONS]() as db:
-            from export_hub.listings.models import Listing
-
             left = await db.scalar(
                 select(Listing.id).where(Listing.status == "submitted").limit(1)
             )

@@ -1,7 +1,8 @@
 """Jobs in the web application: the embedded scheduler's life cycle and the
 staff page ``/staff/jobs`` (registered jobs, recent runs, run now).
 
-With ``jobs.embedded`` (the default), :func:`jobs_ctx` starts the
+The web layer sits above :mod:`jobs`: it imports the runner, never the other
+way round. With ``jobs.embedded`` (the default), :func:`jobs_ctx` starts the
 :class:`~jobs.embedded.EmbeddedScheduler` with the app and stops it cleanly
 on shutdown. Otherwise (PostgreSQL, ``export-hub worker`` processes) the page
 enqueues through procrastinate.
@@ -11,21 +12,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import procrastinate
 from aiohttp import web
 
 from export_hub.db import is_sqlite
 from export_hub.errors import Text, ValidationFailed
 from export_hub.web.auth import require_staff
-from export_hub.web.keys import SESSIONS, SETTINGS
+from export_hub.web.keys import JOB_REGISTRY, QUEUE, SCHEDULER, SESSIONS, SETTINGS
 from export_hub.web.render import render
+from jobs.defaults import default_registry
 from jobs.embedded import EmbeddedScheduler
-from jobs.registry import JobRegistry, default_registry
 from jobs.runs import recent_runs
+from jobs.worker import WorkerRuntime, build_app, defer
 
-JOB_REGISTRY = web.AppKey("job_registry", JobRegistry)
-SCHEDULER = web.AppKey("job_scheduler", EmbeddedScheduler)
-QUEUE = web.AppKey("job_queue", procrastinate.App)
 STATUSES = ("running", "succeeded", "failed", "cancelled")
 
 
@@ -52,8 +50,6 @@ async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
     if is_sqlite(settings.database.url):
         yield  # nothing runs jobs: the settings say so (see README)
         return
-    from jobs.worker import WorkerRuntime, build_app
-
     queue = build_app(settings, registry, WorkerRuntime(settings, app[SESSIONS]))
     app[QUEUE] = queue
     async with queue.open_async():
@@ -109,8 +105,6 @@ async def run_now(request: web.Request) -> web.StreamResponse:
     if SCHEDULER in request.app:
         request.app[SCHEDULER].trigger(name, started_by="user", user_id=user.id)
     elif QUEUE in request.app:
-        from jobs.worker import defer
-
         await defer(
             request.app[QUEUE], registry[name], started_by="user", user_id=user.id
         )

@@ -1,6 +1,7 @@
-"""Demo wiring: the emulator's demo sellers, serving it inside the web app
-when ``settings.emulators.enabled``, and the demo step that connects the demo
-companies' seller accounts to it.
+"""Amazon in the demo: the SP-API emulator's demo sellers, serving it inside
+the web app when ``settings.emulators.enabled`` (named in
+:data:`~export_hub.marketplaces.adapters.EMULATOR_FACTORIES`), and the demo
+step that connects the demo companies' seller accounts to it.
 
 The demo refresh tokens are fixed demo-only values (like the demo passwords),
 known to the emulator only; they are encrypted at rest like real ones.
@@ -20,7 +21,7 @@ from emulators.amazon.config import EmulatorConfig, SellerConfig
 from emulators.amazon.server import AmazonEmulator
 from export_hub.accounts.models import Company
 from export_hub.db import utcnow
-from export_hub.demo import DemoLogin
+from export_hub.demo.base import DemoLogin
 from export_hub.marketplaces.adapters import Grant
 from export_hub.marketplaces.service import account_for, save_grant
 from export_hub.security import SecretBox
@@ -38,10 +39,12 @@ DEMO_SELLERS: dict[str, tuple[str, list[str]]] = {
 
 
 def demo_refresh_token(seller_id: str) -> str:
+    """The demo-only refresh token the emulator knows for ``seller_id``."""
     return f"Atzr|demo-only-{seller_id}"
 
 
 def demo_config(settings: Settings) -> EmulatorConfig:
+    """The emulator's configuration: this app's LWA client and the demo sellers."""
     return EmulatorConfig(
         client_id=settings.amazon.lwa_client_id,
         client_secret=settings.amazon.lwa_client_secret.get_secret_value(),

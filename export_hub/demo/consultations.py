@@ -37,7 +37,7 @@ from export_hub.consultations.offices import (
     read_offices,
 )
 from export_hub.db import utcnow
-from export_hub.demo import DemoLogin
+from export_hub.demo.base import DemoLogin
 from export_hub.settings import Settings
 from jobs.consultations import expire_pending
 
