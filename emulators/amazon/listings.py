@@ -9,12 +9,14 @@ after ``processing_delay_seconds``.
 from __future__ import annotations
 
 import functools
+import json
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
 
-from emulators.amazon import product_types
+from emulators.amazon import product_types, validation
 from emulators.amazon.app import (
     CONFIG,
     STATE,
@@ -26,11 +28,6 @@ from emulators.amazon.app import (
     operation,
 )
 from emulators.amazon.state import ListingRecord, _now_iso
-from connectors.amazon.schema import (
-    ProductTypeValidator,
-    attribute_issues,
-    compile_schema,
-)
 
 ITEM_PATH = "/listings/2021-08-01/items/{sellerId}/{sku}"
 SEARCH_PATH = "/listings/2021-08-01/items/{sellerId}"
@@ -59,12 +56,12 @@ def setup(app: web.Application) -> None:
 @functools.lru_cache(maxsize=64)
 def validator_for(
     product_type: str, marketplace_id: str, requirements: str
-) -> ProductTypeValidator:
+) -> validation.SchemaJudge:
     spec = product_types.PRODUCT_TYPES[product_type]
     schema = product_types.build_schema(spec, marketplace_id)
     if requirements == "LISTING_OFFER_ONLY":
         schema = product_types.offer_only(schema)
-    return compile_schema(schema)
+    return validation.SchemaJudge(schema)
 
 
 def validate_attributes(
@@ -85,17 +82,15 @@ def validate_attributes(
                 "categories": ["INVALID_ATTRIBUTE"],
             }
         ]
-    validator = validator_for(product_type, marketplace_id, requirements)
-    return [
-        {
-            "code": issue.code,
-            "message": issue.message,
-            "severity": issue.severity,
-            "attributeNames": list(issue.attribute_names),
-            "categories": list(issue.categories),
-        }
-        for issue in attribute_issues(validator, attributes)
-    ]
+    judge = validator_for(product_type, marketplace_id, requirements)
+    return validation.issues(judge, attributes)
+
+
+async def exact_attributes(request: web.Request) -> Any:
+    """The body's ``attributes`` with numbers as written (``Decimal``), so that
+    ``multipleOf`` is judged on the JSON text, not on a binary float."""
+    body = json.loads(await request.read(), parse_float=Decimal)
+    return body.get("attributes") if isinstance(body, dict) else None
 
 
 def _submission(
@@ -130,7 +125,9 @@ async def put_item(request: web.Request) -> web.Response:
     if requirements not in REQUIREMENTS:
         raise bad_request(f"Invalid 'requirements' value: {requirements!r}.")
     sku = request.match_info["sku"]
-    issues = validate_attributes(product_type, marketplace_id, requirements, attributes)
+    issues = validate_attributes(
+        product_type, marketplace_id, requirements, await exact_attributes(request)
+    )
     state = request.app[STATE]
     key = (request["seller_id"], marketplace_id, sku)
     existing = state.listings.get(key)
