@@ -80,11 +80,12 @@ def _multiple_of(
     if not _is_number(instance) or not _is_number(step):
         return
     value, divisor = exact_number(instance), exact_number(step)
-    if not value.is_finite():
+    exponent = divisor.as_tuple().exponent
+    if not value.is_finite() or not isinstance(exponent, int) or divisor <= 0:
         return
     with localcontext() as context:
         # Enough digits for the integral quotient, so the remainder is exact.
-        context.prec = max(28, value.adjusted() - divisor.as_tuple().exponent + 5)
+        context.prec = max(28, value.adjusted() - exponent + 5)
         if value % divisor != 0:
             yield ValidationError(f"{instance!r} is not a multiple of {step!r}")
 

@@ -358,6 +358,11 @@ async def search_items(request: web.Request) -> web.Response:
         "numberOfResults": len(records),
         "items": [render_item(r, included) for r in page],
     }
+    pagination: dict[str, str] = {}
     if offset + page_size < len(records):
-        answer["pagination"] = {"nextToken": str(offset + page_size)}
+        pagination["nextToken"] = str(offset + page_size)
+    if offset > 0:
+        pagination["previousToken"] = str(max(0, offset - page_size))
+    if pagination:
+        answer["pagination"] = pagination
     return web.json_response(answer)

@@ -210,18 +210,24 @@ def _ref(j: SchemaJudge, ref: str, inst: Any, path: Any, s: Any) -> Iterator[Vio
     yield from j._judge(j._resolve(ref), inst, path)
 
 
-def _type(j: SchemaJudge, want: Any, inst: Any, path: Any, s: Any) -> Iterator[Violation]:
+def _type(
+    j: SchemaJudge, want: Any, inst: Any, path: Any, s: Any
+) -> Iterator[Violation]:
     wanted = {want} if isinstance(want, str) else set(want)
     if not wanted & _type_of(inst):
         yield Violation(path, "type", f"{inst!r} is not of type {want}")
 
 
-def _enum(j: SchemaJudge, values: Any, inst: Any, path: Any, s: Any) -> Iterator[Violation]:
+def _enum(
+    j: SchemaJudge, values: Any, inst: Any, path: Any, s: Any
+) -> Iterator[Violation]:
     if not any(json_equal(inst, v) for v in values):
         yield Violation(path, "enum", f"{inst!r} is not one of the allowed values")
 
 
-def _const(j: SchemaJudge, value: Any, inst: Any, path: Any, s: Any) -> Iterator[Violation]:
+def _const(
+    j: SchemaJudge, value: Any, inst: Any, path: Any, s: Any
+) -> Iterator[Violation]:
     if not json_equal(inst, value):
         yield Violation(path, "const", f"{inst!r} is not {value!r}")
 
@@ -238,7 +244,9 @@ def _string_rule(name: str) -> Check:
     return check
 
 
-def _pattern(j: SchemaJudge, regex: str, inst: Any, path: Any, s: Any) -> Iterator[Violation]:
+def _pattern(
+    j: SchemaJudge, regex: str, inst: Any, path: Any, s: Any
+) -> Iterator[Violation]:
     if isinstance(inst, str) and not _compiled(regex).search(inst):
         yield Violation(path, "pattern", f"{inst!r} does not match {regex!r}")
 
@@ -269,8 +277,12 @@ def _multiple_of(j: SchemaJudge, step: Any, inst: Any, path: Any, s: Any) -> Any
     if not _is_number(inst):
         return
     value, divisor = _decimal(inst), _decimal(step)
+    places = divisor.as_tuple().exponent
+    if not isinstance(places, int) or not value.is_finite():
+        return
     with localcontext() as context:
-        context.prec = max(28, value.adjusted() - divisor.as_tuple().exponent + 5)
+        # Digits enough for the whole quotient: the remainder is then exact.
+        context.prec = max(28, value.adjusted() - places + 5)
         remainder = value % divisor
     if remainder != 0:
         yield Violation(path, "multipleOf", f"{inst!r} is not a multiple of {step!r}")
