@@ -5,8 +5,10 @@ against a real product type schema. Skips when the models are absent."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import gzip
+import hashlib
 import json
 from functools import cache
 from pathlib import Path
@@ -17,9 +19,10 @@ from jsonschema import Draft4Validator, Draft7Validator, Draft201909Validator
 
 from connectors.amazon.bulk import feed_document
 from connectors.amazon.client import GET_INCLUDED, AmazonListingsClient
+from connectors.amazon.product_types import SchemaChecksumMismatch, checksum_matches
 from connectors.amazon.schema import attribute_issues, compile_schema
 from connectors.amazon.transport import OPERATION_RATES
-from emulators.amazon import AmazonEmulator
+from emulators.amazon import AmazonEmulator, EmulatorConfig
 from emulators.amazon.app import SP_API_PREFIXES
 from emulators.amazon.product_types import PRODUCT_TYPES, build_schema
 from tests.amazon.conftest import SELLER, US, attributes, payload
@@ -304,3 +307,51 @@ def test_shipped_schemas_are_valid_2019_09() -> None:
     for spec in PRODUCT_TYPES.values():
         schema = copy.deepcopy(build_schema(spec, US, approved_brands=["X"]))
         Draft201909Validator.check_schema(schema)
+
+
+# --- the schema checksum: Base64 (the model's text) or hex (its example) -------
+
+
+def test_checksum_is_accepted_as_base64_or_hex() -> None:
+    document = b'{"type": "object"}'
+    digest = hashlib.md5(document, usedforsecurity=False).digest()
+    assert checksum_matches(document, base64.b64encode(digest).decode())
+    assert checksum_matches(document, digest.hex())
+    assert checksum_matches(document, digest.hex().upper())
+    assert not checksum_matches(document + b" ", digest.hex())
+    assert not checksum_matches(document, "")
+    example = model(DEFINITIONS)["paths"]
+    assert "c7af9479ca7261645cea9db56c5f720d" in json.dumps(example)  # hex
+
+
+@pytest.mark.parametrize("form", ["base64", "hex"])
+async def test_definitions_with_either_checksum_form_are_used(
+    form: str, emulator_config: EmulatorConfig, client: AmazonListingsClient
+) -> None:
+    emulator_config.schema_checksum = form
+    definition = await client.definition("TEA")
+    assert definition.checksum
+    assert (await client.put_listing(payload())).status.value == "ACCEPTED"
+
+
+async def test_a_checksum_mismatch_holds_only_that_product_type(
+    client: AmazonListingsClient, emulator: AmazonEmulator
+) -> None:
+    await client.definition("TEA")  # cached while the checksums matched
+    emulator.config.schema_checksum = "wrong"
+    with pytest.raises(SchemaChecksumMismatch) as caught:
+        await client.definition("SNACK_CHIP_AND_CRISP")
+    error = caught.value
+    assert error.product_type == "SNACK_CHIP_AND_CRISP"
+    assert error.seller_id == SELLER
+    assert "SNACK_CHIP_AND_CRISP" in str(error)
+    assert SELLER in str(error)
+    results = await client.bulk_put_listings(
+        [
+            payload(sku="OK-1"),
+            payload(sku="HELD-1", product_type="SNACK_CHIP_AND_CRISP"),
+        ]
+    )
+    assert results[0].status.value != "INVALID"
+    assert results[1].status.value == "INVALID"
+    assert [i.code for i in results[1].issues] == ["SCHEMA_CHECKSUM_MISMATCH"]
