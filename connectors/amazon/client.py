@@ -15,7 +15,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connectors.amazon.bulk import submit_listings_feed
-from connectors.amazon.product_types import ProductTypeCache, ProductTypeDefinition
+from connectors.amazon.product_types import (
+    ProductTypeCache,
+    ProductTypeDefinition,
+    SchemaChecksumMismatch,
+)
 from connectors.amazon.transport import AmazonTransport, SellerSession
 from connectors.base import (
     ListingPayload,
@@ -266,7 +270,10 @@ class AmazonListingsClient:
         results: dict[int, SubmissionResult] = {}
         to_send: list[tuple[int, ListingPayload]] = []
         for index, listing in enumerate(listings):
-            issues = await self.preflight(listing)
+            try:
+                issues = await self.preflight(listing)
+            except SchemaChecksumMismatch as exc:
+                issues = exc.issues  # only this product type's listings wait
             if issues:
                 results[index] = SubmissionResult(
                     listing.sku, SubmissionStatus.INVALID, issues

@@ -26,7 +26,7 @@ from connectors.amazon.schema import (
 )
 from connectors.amazon.transport import AmazonTransport, SellerSession
 from connectors.transport import SingleFlight
-from export_hub.errors import MarketplaceIssue, TransientError
+from export_hub.errors import MarketplaceIssue, NeedsHumanError
 
 #: Hangul syllables and jamo: never in English marketplace content.
 HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
@@ -70,11 +70,42 @@ def _hangul_issues(attributes: Mapping[str, Any]) -> list[MarketplaceIssue]:
     ]
 
 
-def schema_checksum(document: bytes) -> str:
-    """Amazon's checksum: Base64 of the MD5 of the schema document."""
-    return base64.b64encode(
-        hashlib.md5(document, usedforsecurity=False).digest()
-    ).decode()
+def checksum_matches(document: bytes, checksum: str) -> bool:
+    """Whether ``checksum`` is the document's MD5, as Base64 (the model's text)
+    or as a hex digest (the model's example shows one)."""
+    digest = hashlib.md5(document, usedforsecurity=False).digest()
+    given = checksum.strip()
+    return given == base64.b64encode(digest).decode() or given.lower() == digest.hex()
+
+
+class SchemaChecksumMismatch(NeedsHumanError):
+    """The schema document Amazon linked does not match the definition's
+    checksum. Only listings of that product type are held back; a person must
+    look (a retry would download the same document)."""
+
+    def __init__(self, product_type: str, seller_id: str, checksum: str):
+        self.product_type = product_type
+        message = (
+            f"상품 유형 {product_type}의 스키마 문서가 체크섬({checksum})과 맞지 "
+            f"않습니다(판매자 {seller_id}). 이 상품 유형의 등록을 보류했습니다. / "
+            f"The schema document of product type {product_type} does not match "
+            f"its checksum {checksum} (seller {seller_id}); listings of this "
+            f"product type are held until someone checks."
+        )
+        super().__init__(
+            message,
+            marketplace="amazon",
+            operation="downloadSchema",
+            seller_id=seller_id,
+            code="SCHEMA_CHECKSUM_MISMATCH",
+            issues=(
+                MarketplaceIssue(
+                    code="SCHEMA_CHECKSUM_MISMATCH",
+                    message=message,
+                    categories=("PRODUCT_TYPE",),
+                ),
+            ),
+        )
 
 
 class ProductTypeCache:
@@ -145,7 +176,11 @@ class ProductTypeCache:
         found = self._validators.get(checksum)
         if found is None:
             schema = await self._download(
-                transport, session, payload["schema"]["link"]["resource"], checksum
+                transport,
+                session,
+                payload["schema"]["link"]["resource"],
+                checksum,
+                product_type,
             )
             found = self._validators[checksum] = (schema, compile_schema(schema))
         return ProductTypeDefinition(
@@ -164,6 +199,7 @@ class ProductTypeCache:
         session: SellerSession,
         url: str,
         checksum: str,
+        product_type: str,
     ) -> dict[str, Any]:
         account = session.account
 
@@ -172,13 +208,8 @@ class ProductTypeCache:
             if response.status_code >= 400:
                 return b""  # the transport raises for the recorded status
             document = response.content
-            if schema_checksum(document) != checksum:
-                raise TransientError(
-                    "schema document does not match its checksum",
-                    marketplace="amazon",
-                    operation="downloadSchema",
-                    seller_id=account.seller_id,
-                )
+            if not checksum_matches(document, checksum):
+                raise SchemaChecksumMismatch(product_type, account.seller_id, checksum)
             return document
 
         document = await transport.call("downloadSchema", session, fetch)

@@ -2,16 +2,31 @@
 
 Amazon's schemas are JSON Schema 2019-09 plus the keywords of its meta-schema
 (https://developer-docs.amazon.com/sp-api/docs/product-type-definition-meta-schema).
-Of those, ``maxUtf8ByteLength``/``minUtf8ByteLength`` and
-``maxUniqueItems``/``minUniqueItems`` (uniqueness by the ``selectors``)
-constrain values and are implemented here; ``selectors``, ``editable``,
-``hidden``, ``enumNames`` and ``$lifecycle`` are annotations and ignored.
+What each keyword means here, as Amazon means it:
+
+- ``maxUniqueItems`` N (with ``selectors``): each combination of the selector
+  values may occur at most N times in the array (Amazon's sample validators:
+  "Each combination of selector values may only occur N times"). Without
+  ``selectors`` an object's whole value is the combination.
+- ``minUniqueItems`` N: the reverse; each combination present occurs at least
+  N times. Emptiness is ``minItems``' business.
+- ``selectors``: names the properties that make an item's combination; it
+  refuses nothing on its own.
+- ``maxUtf8ByteLength``/``minUtf8ByteLength``: the string's length in UTF-8
+  bytes, not characters.
+- ``multipleOf``: exact decimal arithmetic on the number as written in JSON
+  (19.99 is a multiple of 0.01), not binary floating point.
+- ``editable``, ``hidden``, ``enumNames``, ``$lifecycle``, ``replacedBy``,
+  ``replaces``, ``enumDeprecated``: informational, ignored.
+- ``allOf``/``if``/``then``/``else``: standard 2019-09 conditionals.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Mapping
+from decimal import Decimal, localcontext
 from typing import Any
 
 from jsonschema import Draft201909Validator, ValidationError, validators
@@ -43,42 +58,91 @@ def _min_utf8(
         yield ValidationError(f"{instance!r} is shorter than {limit} UTF-8 bytes")
 
 
-def _unique_count(instance: list[Any], selectors: list[str]) -> int:
-    keys = set()
-    for item in instance:
-        if isinstance(item, Mapping) and selectors:
-            keys.add(json.dumps([item.get(s) for s in selectors], sort_keys=True))
-        else:
-            keys.add(json.dumps(item, sort_keys=True))
-    return len(keys)
+def exact_number(value: int | float | Decimal) -> Decimal:
+    """The number as its JSON text says it (``repr`` of a float is the shortest
+    text that reads back as the same float, which is what ``json.dumps`` sends)."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
+def _is_number(instance: Any) -> bool:
+    return isinstance(instance, int | float | Decimal) and not isinstance(
+        instance, bool
+    )
+
+
+def _multiple_of(
+    validator: Validator, step: Any, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if not _is_number(instance) or not _is_number(step):
+        return
+    value, divisor = exact_number(instance), exact_number(step)
+    exponent = divisor.as_tuple().exponent
+    if not value.is_finite() or not isinstance(exponent, int) or divisor <= 0:
+        return
+    with localcontext() as context:
+        # Enough digits for the integral quotient, so the remainder is exact.
+        context.prec = max(28, value.adjusted() - exponent + 5)
+        if value % divisor != 0:
+            yield ValidationError(f"{instance!r} is not a multiple of {step!r}")
+
+
+def _combination(item: Any, selectors: list[str]) -> str:
+    """The key an item counts under: its selector values, or its whole value."""
+    if isinstance(item, Mapping) and selectors:
+        picked = {name: item[name] for name in selectors if name in item}
+        return json.dumps(picked, sort_keys=True, default=str)
+    return json.dumps(item, sort_keys=True, default=str)
+
+
+def _combination_counts(instance: list[Any], schema: Mapping[str, Any]) -> Counter[str]:
+    selectors = [str(s) for s in schema.get("selectors", [])]
+    return Counter(_combination(item, selectors) for item in instance)
 
 
 def _max_unique(
     validator: Validator, limit: int, instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
     if isinstance(instance, list):
-        count = _unique_count(instance, list(schema.get("selectors", [])))
-        if count > limit:
-            yield ValidationError(f"has {count} distinct values; at most {limit}")
+        for key, count in _combination_counts(instance, schema).items():
+            if count > limit:
+                yield ValidationError(
+                    f"each combination of selector values may occur at most "
+                    f"{limit} times; {key} occurs {count} times"
+                )
 
 
 def _min_unique(
     validator: Validator, limit: int, instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
     if isinstance(instance, list):
-        count = _unique_count(instance, list(schema.get("selectors", [])))
-        if count < limit:
-            yield ValidationError(f"has {count} distinct values; at least {limit}")
+        for key, count in _combination_counts(instance, schema).items():
+            if count < limit:
+                yield ValidationError(
+                    f"each combination of selector values must occur at least "
+                    f"{limit} times; {key} occurs {count} times"
+                )
+
+
+def _is_integer(checker: Any, instance: Any) -> bool:
+    if isinstance(instance, Decimal):
+        return instance.is_finite() and instance == instance.to_integral_value()
+    return bool(Draft201909Validator.TYPE_CHECKER.is_type(instance, "integer"))
 
 
 AmazonSchemaValidator = validators.extend(
     Draft201909Validator,
     {
+        "multipleOf": _multiple_of,
         "maxUtf8ByteLength": _max_utf8,
         "minUtf8ByteLength": _min_utf8,
         "maxUniqueItems": _max_unique,
         "minUniqueItems": _min_unique,
     },
+    type_checker=Draft201909Validator.TYPE_CHECKER.redefine("integer", _is_integer),
 )
 
 

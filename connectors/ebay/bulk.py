@@ -1,10 +1,11 @@
 """Bulk calls of the Inventory API: 25 entries a call, per-item answers.
 
-Bulk answers are 200/207 with a ``statusCode`` per item. :func:`send_bulk`
-settles every item on its own: items that failed for a transient reason
-(a per-item 5xx or ``25001``/``25025``) are sent again in a later round with
-the other stragglers, everything else is settled exactly once, so a partial
-failure neither loses nor repeats the items that succeeded.
+Bulk answers are 200/207 with a ``statusCode`` per item, or 400 for the whole
+call (see :func:`answers_of`). :func:`send_bulk` settles every item on its
+own: items that failed for a transient reason (a per-item 5xx or
+``25001``/``25025``) are sent again in a later round with the other
+stragglers, everything else is settled exactly once, so a partial failure
+neither loses nor repeats the items that succeeded.
 """
 
 from __future__ import annotations
@@ -74,8 +75,9 @@ async def send_bulk(
                 operation=operation,
                 json={"requests": [request_of(e) for e in batch]},
                 headers=headers,
+                allow=(400,),
             )
-            answers = (resp.body or {}).get("responses") or []
+            answers = answers_of(resp.status, resp.body, len(batch))
             for entry, answer in zip(batch, answers, strict=False):
                 if is_transient(answer) and round_no < BULK_ROUNDS - 1:
                     retry.append(entry)
@@ -89,6 +91,24 @@ async def send_bulk(
         if not retry:
             return
         pending = retry
+
+
+def answers_of(status: int, body: Any, count: int) -> list[dict[str, Any]]:
+    """Per-item answers of a bulk call. A 400 for the whole call still settles
+    each item: from the body's ``responses`` where eBay gives them, else every
+    item carries the call's own errors, so no item's outcome is lost."""
+    responses = body.get("responses") if isinstance(body, dict) else None
+    if isinstance(responses, list) and responses:
+        return [r if isinstance(r, dict) else {} for r in responses]
+    if status != 400:
+        return []
+    errors = body.get("errors") if isinstance(body, dict) else None
+    call_error = {
+        "statusCode": 400,
+        "errors": errors
+        or [{"errorId": 400, "message": "eBay refused the whole bulk call."}],
+    }
+    return [dict(call_error) for _ in range(count)]
 
 
 def money(value: Decimal) -> str:

@@ -228,6 +228,9 @@ class EbayTransport:
             data=None if json is None else jsonlib.dumps(json),
             params=params,
             headers=headers,
+            # Without a body aiohttp would add application/octet-stream to a
+            # POST; calls such as publishOffer define no body and no type.
+            skip_auto_headers=() if json is not None else ("Content-Type",),
             timeout=timeout,
         ) as resp:
             body = _parse_json(await resp.read())

@@ -73,6 +73,9 @@ class EmulatorConfig:
     #: Gzip processing reports (Amazon may); the connector must cope with both.
     gzip_reports: bool = True
     faults: FaultConfig = field(default_factory=FaultConfig)
+    #: How definitions give the schema checksum: "base64" (the model's text),
+    #: "hex" (the model's example) or "wrong" (a fault: it does not match).
+    schema_checksum: str = "base64"
 
     def rate(self, operation: str) -> tuple[float, int]:
         return self.rates.get(operation, DOCUMENTED_RATES[operation])

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from emulators.amazon import product_types
 from emulators.amazon.common import (
+    CONFIG,
     SELLER_ID,
     STATE,
     ApiError,
@@ -104,7 +105,7 @@ async def get_definition(request: web.Request) -> web.Response:
             },
             "schema": {
                 "link": {"resource": link, "verb": "GET"},
-                "checksum": product_types.checksum(document),
+                "checksum": _checksum(request, document),
             },
             "requirements": requirements[0],
             "requirementsEnforced": (enforced or ["ENFORCED"])[0],
@@ -131,6 +132,13 @@ async def get_definition(request: web.Request) -> web.Response:
             },
         }
     )
+
+
+def _checksum(request: web.Request, document: bytes) -> str:
+    form = request.app[CONFIG].schema_checksum
+    if form == "wrong":
+        return product_types.checksum(document + b" ")
+    return product_types.checksum(document, form)
 
 
 async def schema_document(request: web.Request) -> web.Response:

@@ -9,17 +9,14 @@ after ``processing_delay_seconds``.
 from __future__ import annotations
 
 import functools
+import json
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
 
-from connectors.amazon.schema import (
-    ProductTypeValidator,
-    attribute_issues,
-    compile_schema,
-)
-from emulators.amazon import product_types
+from emulators.amazon import product_types, validation
 from emulators.amazon.common import (
     CONFIG,
     SELLER_ID,
@@ -60,12 +57,12 @@ def setup(app: web.Application) -> None:
 @functools.lru_cache(maxsize=64)
 def validator_for(
     product_type: str, marketplace_id: str, requirements: str
-) -> ProductTypeValidator:
+) -> validation.SchemaJudge:
     spec = product_types.PRODUCT_TYPES[product_type]
     schema = product_types.build_schema(spec, marketplace_id)
     if requirements == "LISTING_OFFER_ONLY":
         schema = product_types.offer_only(schema)
-    return compile_schema(schema)
+    return validation.SchemaJudge(schema)
 
 
 def validate_attributes(
@@ -86,17 +83,15 @@ def validate_attributes(
                 "categories": ["INVALID_ATTRIBUTE"],
             }
         ]
-    validator = validator_for(product_type, marketplace_id, requirements)
-    return [
-        {
-            "code": issue.code,
-            "message": issue.message,
-            "severity": issue.severity,
-            "attributeNames": list(issue.attribute_names),
-            "categories": list(issue.categories),
-        }
-        for issue in attribute_issues(validator, attributes)
-    ]
+    judge = validator_for(product_type, marketplace_id, requirements)
+    return validation.issues(judge, attributes)
+
+
+async def exact_attributes(request: web.Request) -> Any:
+    """The body's ``attributes`` with numbers as written (``Decimal``), so that
+    ``multipleOf`` is judged on the JSON text, not on a binary float."""
+    body = json.loads(await request.read(), parse_float=Decimal)
+    return body.get("attributes") if isinstance(body, dict) else None
 
 
 def _submission(
@@ -131,7 +126,9 @@ async def put_item(request: web.Request) -> web.Response:
     if requirements not in REQUIREMENTS:
         raise bad_request(f"Invalid 'requirements' value: {requirements!r}.")
     sku = request.match_info["sku"]
-    issues = validate_attributes(product_type, marketplace_id, requirements, attributes)
+    issues = validate_attributes(
+        product_type, marketplace_id, requirements, await exact_attributes(request)
+    )
     state = request.app[STATE]
     key = (request[SELLER_ID], marketplace_id, sku)
     existing = state.listings.get(key)
@@ -362,6 +359,11 @@ async def search_items(request: web.Request) -> web.Response:
         "numberOfResults": len(records),
         "items": [render_item(r, included) for r in page],
     }
+    pagination: dict[str, str] = {}
     if offset + page_size < len(records):
-        answer["pagination"] = {"nextToken": str(offset + page_size)}
+        pagination["nextToken"] = str(offset + page_size)
+    if offset > 0:
+        pagination["previousToken"] = str(max(0, offset - page_size))
+    if pagination:
+        answer["pagination"] = pagination
     return web.json_response(answer)

@@ -410,10 +410,11 @@ def schema_bytes(schema: dict[str, Any]) -> bytes:
     return json.dumps(schema, sort_keys=True, ensure_ascii=False).encode("utf-8")
 
 
-def checksum(document: bytes) -> str:
-    """Amazon's schema checksum: Base64 of the MD5 of the document."""
+def checksum(document: bytes, form: str = "base64") -> str:
+    """Amazon's schema checksum, the MD5 of the document: Base64 as the model's
+    text says, or ``hex`` as its example shows."""
     digest = hashlib.md5(document, usedforsecurity=False).digest()
-    return base64.b64encode(digest).decode()
+    return digest.hex() if form == "hex" else base64.b64encode(digest).decode()
 
 
 def offer_only(schema: dict[str, Any]) -> dict[str, Any]:

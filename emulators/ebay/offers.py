@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from emulators.ebay import validation as v
-from emulators.ebay.common import error, error_response
+from emulators.ebay.common import STATE, error, error_response
 from emulators.ebay.inventory import (
     BASE,
     bulk_requests,
@@ -166,7 +166,17 @@ def _publish(
     return []
 
 
+async def _note_body(request: web.Request) -> None:
+    """publishOffer and withdrawOffer define no request body; eBay ignores one.
+    Record what came (for tests to pin) rather than refuse it."""
+    body = await request.read()
+    request.app[STATE].bodyless_calls.append(
+        (request.path, request.headers.get("Content-Type"), len(body))
+    )
+
+
 async def publish(request: web.Request) -> web.Response:
+    await _note_body(request)
     state, seller = ctx_of(request)
     offer = _offer_or_404(seller, request.match_info["offer_id"])
     if isinstance(offer, web.Response):
@@ -178,6 +188,7 @@ async def publish(request: web.Request) -> web.Response:
 
 
 async def withdraw(request: web.Request) -> web.Response:
+    await _note_body(request)
     _, seller = ctx_of(request)
     offer = _offer_or_404(seller, request.match_info["offer_id"])
     if isinstance(offer, web.Response):

@@ -192,6 +192,8 @@ class EmulatorState:
         #: When set, REST answers are kept as (method, path, status, body).
         self.record_exchanges = False
         self.exchanges: list[tuple[str, str, int, Any]] = []
+        #: publishOffer/withdrawOffer as sent: (path, Content-Type, body size).
+        self.bodyless_calls: list[tuple[str, str | None, int]] = []
         from emulators.ebay.fulfillment import EbayOrderBook
 
         #: Orders and the buyer simulation (:mod:`emulators.ebay.fulfillment`).

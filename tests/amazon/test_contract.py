@@ -5,8 +5,10 @@ against a real product type schema. Skips when the models are absent."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import gzip
+import hashlib
 import json
 from functools import cache
 from pathlib import Path
@@ -17,12 +19,18 @@ from jsonschema import Draft4Validator, Draft7Validator, Draft201909Validator
 
 from connectors.amazon.bulk import feed_document
 from connectors.amazon.client import GET_INCLUDED, AmazonListingsClient
+from connectors.amazon.product_types import SchemaChecksumMismatch, checksum_matches
 from connectors.amazon.schema import attribute_issues, compile_schema
 from connectors.amazon.transport import OPERATION_RATES
-from emulators.amazon import AmazonEmulator
+from emulators.amazon import AmazonEmulator, EmulatorConfig
 from emulators.amazon.common import SP_API_PREFIXES
 from emulators.amazon.product_types import PRODUCT_TYPES, build_schema
 from tests.amazon.conftest import SELLER, US, attributes, payload
+from tests.amazon.test_schema_keywords import (
+    bracelet,
+    bracelet_attributes,
+    require_bracelet,
+)
 
 SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs" / "amazon"
 LISTINGS = "listingsItems_2021-08-01.json"
@@ -30,7 +38,6 @@ FEEDS = "feeds_2021-06-30.json"
 DEFINITIONS = "definitionsProductTypes_2020-09-01.json"
 ORDERS_V0 = "ordersV0.json"
 ORDERS = "orders_2026-01-01.json"
-BRACELET = SPECS / "example-product-type-schema-BRACELET.json"
 
 pytestmark = pytest.mark.skipif(
     not (SPECS / LISTINGS).exists(), reason=f"official SP-API models not at {SPECS}"
@@ -135,7 +142,12 @@ async def test_request_and_response_bodies_match_the_models(
     session = client.session
 
     async def raw(operation: str, fn: Any) -> Any:
-        return (await client.transport.call(operation, session, fn)).payload
+        """The body the emulator sent. python-amazon-sp-api lifts ``pagination``
+        out of the body into ``ApiResponse.pagination``: put it back."""
+        response = await client.transport.call(operation, session, fn)
+        if response.pagination is None:
+            return response.payload
+        return {**response.payload, "pagination": response.pagination}
 
     listings = session.listings
     all_data = [
@@ -159,8 +171,26 @@ async def test_request_and_response_bodies_match_the_models(
             SELLER, marketplaceIds=[US], includedData=all_data, pageSize=5
         ),
     )
-    found["pagination"] = found.get("pagination", {})
     check(LISTINGS, "ItemSearchResults", found)
+    await client.put_listing(payload(sku="HB-TEA-002"))
+    pages = []
+    for token in (None, "1"):
+        pages.append(
+            await raw(
+                "searchListingsItems",
+                lambda token=token: listings.search_listings_items(
+                    SELLER,
+                    marketplaceIds=[US],
+                    pageSize=1,
+                    **({"pageToken": token} if token else {}),
+                ),
+            )
+        )
+    for page in pages:
+        check(LISTINGS, "ItemSearchResults", page)
+    assert pages[0]["numberOfResults"] == 2, pages
+    assert pages[0]["pagination"] == {"nextToken": "1"}
+    assert pages[1]["pagination"] == {"previousToken": "0"}
     submission = await raw(
         "putListingsItem",
         lambda: listings.put_listings_item(
@@ -250,148 +280,13 @@ async def test_feed_document_and_processing_report_match_the_schemas(
     assert [i["messageId"] for i in report["issues"]] == [2]
 
 
-# --- the product type validator against a real schema ------------------------
+# --- our product types against a real schema ---------------------------------
+# (the keywords themselves: test_schema_keywords.py)
 
 
-@cache
-def bracelet() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(BRACELET.read_text())
-    return loaded
-
-
-def bracelet_attributes(**changes: Any) -> dict[str, Any]:
-    def text(value: str) -> list[dict[str, Any]]:
-        return [{"value": value, "language_tag": "en_US", "marketplace_id": US}]
-
-    attrs: dict[str, Any] = {
-        "brand": text("Hanbit Craft"),
-        "item_name": text("Hanbit Craft Silver Link Bracelet"),
-        "bullet_point": text("Handmade in Daejeon"),
-        "product_description": text("A silver link bracelet made in Daejeon."),
-        "country_of_origin": [{"value": "KR", "marketplace_id": US}],
-        "item_type_keyword": [{"value": "link-bracelets", "marketplace_id": US}],
-        "supplier_declared_dg_hz_regulation": [
-            {"value": "not_applicable", "marketplace_id": US}
-        ],
-        "externally_assigned_product_identifier": [
-            {"type": "ean", "value": "8806001234015", "marketplace_id": US}
-        ],
-        "supplier_declared_has_product_identifier_exemption": [
-            {"value": False, "marketplace_id": US}
-        ],
-        # Required by BRACELET's conditional rules for this kind of item.
-        "department": text("Womens"),
-        "cpsia_cautionary_statement": [
-            {"value": "no_warning_applicable", "marketplace_id": US}
-        ],
-        "jewelry_material_categorization": [{"value": "fashion", "marketplace_id": US}],
-        "material": text("Silver"),
-        "color": text("Silver"),
-        "size": text("One Size"),
-        "gem_type": text("None"),
-        "stones": [
-            {
-                "id": 1,
-                "type": {"value": "None", "language_tag": "en_US"},
-                "creation_method": {"value": "Natural", "language_tag": "en_US"},
-                "treatment_method": {"value": "Not Treated", "language_tag": "en_US"},
-                "marketplace_id": US,
-            }
-        ],
-        "part_number": [{"value": "HC-BR-001", "marketplace_id": US}],
-        "clasp_type": text("Lobster Claw"),
-        "item_length": [{"value": 7.5, "unit": "inches", "marketplace_id": US}],
-        "fulfillment_availability": [
-            {"fulfillment_channel_code": "DEFAULT", "quantity": 5}
-        ],
-        "condition_type": [{"value": "new_new", "marketplace_id": US}],
-        "list_price": [{"value": 39.0, "currency": "USD", "marketplace_id": US}],
-        "item_package_dimensions": [
-            {
-                "length": {"value": 10, "unit": "centimeters"},
-                "width": {"value": 8, "unit": "centimeters"},
-                "height": {"value": 3, "unit": "centimeters"},
-                "marketplace_id": US,
-            }
-        ],
-        "item_package_weight": [{"value": 80, "unit": "grams", "marketplace_id": US}],
-        "batteries_required": [{"value": False, "marketplace_id": US}],
-        "merchant_shipping_group": [
-            {"value": "legacy-template-id", "marketplace_id": US}
-        ],
-    }
-    for name, value in changes.items():
-        if value is None:
-            attrs.pop(name, None)
-        else:
-            attrs[name] = value
-    return attrs
-
-
-BRACELET_CASES: dict[str, dict[str, Any]] = {
-    "complete": {},
-    "no brand": {"brand": None},
-    "no GTIN, exemption false": {"externally_assigned_product_identifier": None},
-    "no GTIN, exemption true": {
-        "externally_assigned_product_identifier": None,
-        "supplier_declared_has_product_identifier_exemption": [
-            {"value": True, "marketplace_id": US}
-        ],
-    },
-    "unknown attribute": {"not_an_attribute": [{"value": "x"}]},
-    "wrong enum": {"country_of_origin": [{"value": "XX", "marketplace_id": US}]},
-    "brand twice for the same selectors": {
-        "brand": [
-            {"value": "A", "language_tag": "en_US", "marketplace_id": US},
-            {"value": "B", "language_tag": "en_US", "marketplace_id": US},
-        ]
-    },
-    "value not an array": {"brand": {"value": "Hanbit Craft"}},
-}
-
-
-@pytest.mark.skipif(not BRACELET.exists(), reason="example BRACELET schema absent")
-@pytest.mark.parametrize("case", list(BRACELET_CASES))
-def test_validator_agrees_with_the_real_schema(case: str) -> None:
-    attrs = bracelet_attributes(**BRACELET_CASES[case])
-    # Reference: plain 2019-09 on Amazon's real schema (standard keywords).
-    reference = Draft201909Validator(bracelet()).is_valid(attrs)
-    ours = attribute_issues(compile_schema(bracelet()), attrs)
-    assert (not ours) == reference, ours
-    expected_valid = case in (
-        "complete",
-        "no GTIN, exemption true",
-        "brand twice for the same selectors",  # one unique item by its selectors
-    )
-    assert reference == expected_valid
-
-
-@pytest.mark.skipif(not BRACELET.exists(), reason="example BRACELET schema absent")
-def test_validator_enforces_amazons_byte_length_keyword() -> None:
-    # 20 Hangul characters are 60 UTF-8 bytes: within maxLength, over 40 bytes.
-    long_model = [{"value": "가" * 20, "marketplace_id": US}]
-    attrs = bracelet_attributes(model_number=long_model)
-    assert Draft201909Validator(bracelet()).is_valid(attrs)  # plain 2019-09 misses it
-    issues = attribute_issues(compile_schema(bracelet()), attrs)
-    assert [i.attribute_names for i in issues] == [("model_number",)]
-    assert "UTF-8 bytes" in issues[0].message
-
-
-@pytest.mark.skipif(not BRACELET.exists(), reason="example BRACELET schema absent")
-def test_validator_enforces_unique_items_by_selectors() -> None:
-    two = [
-        {"value": "A", "language_tag": "en_US", "marketplace_id": US},
-        {"value": "B", "language_tag": "en_GB", "marketplace_id": US},
-    ]
-    attrs = bracelet_attributes(brand=two)
-    assert Draft201909Validator(bracelet()).is_valid(attrs)  # plain 2019-09 misses it
-    issues = attribute_issues(compile_schema(bracelet()), attrs)
-    assert [i.attribute_names for i in issues] == [("brand",)]
-
-
-@pytest.mark.skipif(not BRACELET.exists(), reason="example BRACELET schema absent")
 def test_shipped_schemas_follow_the_real_gtin_rule() -> None:
     """Our product types and BRACELET agree on the GTIN/exemption rule."""
+    require_bracelet()
     ours = compile_schema(build_schema(PRODUCT_TYPES["TEA"], US))
     for gtin, exempt in [(True, False), (False, False), (False, True), (True, None)]:
         changes: dict[str, Any] = {}
@@ -404,11 +299,61 @@ def test_shipped_schemas_follow_the_real_gtin_rule() -> None:
             changes["supplier_declared_has_product_identifier_exemption"] = [
                 {"value": exempt, "marketplace_id": US}
             ]
-        real = Draft201909Validator(bracelet()).is_valid(bracelet_attributes(**changes))
-        assert (not attribute_issues(ours, tea)) == real, (gtin, exempt)
+        real = attribute_issues(
+            compile_schema(bracelet()), bracelet_attributes(**changes)
+        )
+        assert (not attribute_issues(ours, tea)) == (not real), (gtin, exempt)
 
 
 def test_shipped_schemas_are_valid_2019_09() -> None:
     for spec in PRODUCT_TYPES.values():
         schema = copy.deepcopy(build_schema(spec, US, approved_brands=["X"]))
         Draft201909Validator.check_schema(schema)
+
+
+# --- the schema checksum: Base64 (the model's text) or hex (its example) -------
+
+
+def test_checksum_is_accepted_as_base64_or_hex() -> None:
+    document = b'{"type": "object"}'
+    digest = hashlib.md5(document, usedforsecurity=False).digest()
+    assert checksum_matches(document, base64.b64encode(digest).decode())
+    assert checksum_matches(document, digest.hex())
+    assert checksum_matches(document, digest.hex().upper())
+    assert not checksum_matches(document + b" ", digest.hex())
+    assert not checksum_matches(document, "")
+    example = model(DEFINITIONS)["paths"]
+    assert "c7af9479ca7261645cea9db56c5f720d" in json.dumps(example)  # hex
+
+
+@pytest.mark.parametrize("form", ["base64", "hex"])
+async def test_definitions_with_either_checksum_form_are_used(
+    form: str, emulator_config: EmulatorConfig, client: AmazonListingsClient
+) -> None:
+    emulator_config.schema_checksum = form
+    definition = await client.definition("TEA")
+    assert definition.checksum
+    assert (await client.put_listing(payload())).status.value == "ACCEPTED"
+
+
+async def test_a_checksum_mismatch_holds_only_that_product_type(
+    client: AmazonListingsClient, emulator: AmazonEmulator
+) -> None:
+    await client.definition("TEA")  # cached while the checksums matched
+    emulator.config.schema_checksum = "wrong"
+    with pytest.raises(SchemaChecksumMismatch) as caught:
+        await client.definition("SNACK_CHIP_AND_CRISP")
+    error = caught.value
+    assert error.product_type == "SNACK_CHIP_AND_CRISP"
+    assert error.seller_id == SELLER
+    assert "SNACK_CHIP_AND_CRISP" in str(error)
+    assert SELLER in str(error)
+    results = await client.bulk_put_listings(
+        [
+            payload(sku="OK-1"),
+            payload(sku="HELD-1", product_type="SNACK_CHIP_AND_CRISP"),
+        ]
+    )
+    assert results[0].status.value != "INVALID"
+    assert results[1].status.value == "INVALID"
+    assert [i.code for i in results[1].issues] == ["SCHEMA_CHECKSUM_MISMATCH"]

@@ -184,6 +184,15 @@ async def test_connector_requests_and_emulator_answers_follow_the_schemas(
         schema = body_schema(content)
         if schema is not None:
             validate(base, schema, body)
+    # publishOffer and withdrawOffer define no requestBody: nothing is sent,
+    # not even a Content-Type.
+    sent = emulator.state.bodyless_calls
+    assert {path.rsplit("/", 1)[1] for path, *_ in sent} == {"publish", "withdraw"}
+    for path, content_type, size in sent:
+        found = operation("POST", path)
+        assert found
+        assert "requestBody" not in found[2], path
+        assert (content_type, size) == (None, 0), path
     assert len(seen) >= 20
     assert {
         ("POST", "/bulk_create_offer"),

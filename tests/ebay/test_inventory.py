@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,9 @@ from connectors.base import (
     PriceQuantityUpdate,
     SubmissionStatus,
 )
+from connectors.ebay.bulk import answers_of, send_bulk
 from connectors.ebay.inventory import EbayInventoryClient
+from connectors.ebay.transport import EbayResponse
 from emulators.ebay import EbayEmulator
 from export_hub.errors import AuthorizationError, TransientError
 from tests.ebay.conftest import SELLER, MakeTransport, listing
@@ -292,3 +295,80 @@ async def test_emulator_refuses_more_than_25_per_bulk_call(
     )
     assert resp.status == 400
     assert [e["errorId"] for e in resp.body["errors"]] == [code]
+
+
+async def test_publish_and_withdraw_send_no_body_and_no_content_type(
+    client: EbayInventoryClient, emulator: EbayEmulator
+) -> None:
+    """publishOffer/withdrawOffer define no request body in eBay's model."""
+    assert (await client.put_listing(listing("NB-1"))).status is SubmissionStatus.DONE
+    assert (await client.delete_listing("NB-1")).status is SubmissionStatus.DONE
+    sent = emulator.state.bodyless_calls
+    assert [path.rsplit("/", 1)[1] for path, *_ in sent] == ["publish", "withdraw"]
+    assert {(content_type, size) for _, content_type, size in sent} == {(None, 0)}
+
+
+async def test_a_whole_bulk_call_refused_with_400_settles_each_item(
+    client: EbayInventoryClient, emulator: EbayEmulator
+) -> None:
+    """eBay refuses the first batch of 25 as a whole (400, no per-item
+    answers): those items carry the call's error; the next batch still goes."""
+    emulator.config.max_bulk = 2
+    payloads = [listing(f"W-{i}") for i in range(27)]
+    results = await client.bulk_put_listings(payloads)
+    assert [r.sku for r in results] == [p.sku for p in payloads]
+    refused, fine = results[:25], results[25:]
+    assert all(r.status is SubmissionStatus.INVALID for r in refused)
+    assert {tuple(i.code for i in r.issues) for r in refused} == {("25727",)}
+    assert all(r.status is SubmissionStatus.DONE for r in fine), fine
+
+
+class CannedTransport:
+    """A transport answering every bulk call with one canned response."""
+
+    def __init__(self, response: EbayResponse):
+        self.response = response
+        self.calls = 0
+
+    async def request(self, *args: Any, **kwargs: Any) -> EbayResponse:
+        assert 400 in kwargs["allow"]
+        self.calls += 1
+        return self.response
+
+
+async def test_a_400_with_per_item_answers_settles_from_them() -> None:
+    body = {
+        "responses": [
+            {"statusCode": 200, "sku": "A", "offerId": "1"},
+            {
+                "statusCode": 400,
+                "sku": "B",
+                "errors": [{"errorId": 25604, "message": "Bad price"}],
+            },
+        ]
+    }
+    transport = CannedTransport(EbayResponse(400, body, "req-1", {}))
+    settled: dict[str, dict[str, Any]] = {}
+
+    async def settle(sku: str, answer: dict[str, Any]) -> None:
+        settled[sku] = answer
+
+    await send_bulk(
+        transport,  # type: ignore[arg-type]
+        ["A", "B"],
+        "bulk_create_offer",
+        "inventory.bulk_create_offer",
+        lambda sku: {"sku": sku},
+        settle,
+    )
+    assert transport.calls == 1
+    assert settled["A"]["statusCode"] == 200
+    assert settled["B"]["errors"][0]["errorId"] == 25604
+
+
+def test_a_400_without_answers_marks_every_item_with_the_calls_error() -> None:
+    error = {"errorId": 25728, "message": "InventoryItems should be unique."}
+    answers = answers_of(400, {"errors": [error]}, 3)
+    assert answers == [{"statusCode": 400, "errors": [error]}] * 3
+    assert answers_of(400, None, 2)[1]["statusCode"] == 400
+    assert answers_of(207, {"responses": []}, 2) == []
