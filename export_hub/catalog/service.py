@@ -173,6 +173,25 @@ async def update_product(
     return None
 
 
+async def edit_operations(
+    db: AsyncSession,
+    product: Product,
+    *,
+    actor: User,
+    changes: Mapping[str, Any],
+    expected_version: int | None,
+) -> dict[str, list[Any]]:
+    """Set stock on hand, prices or the buffer as the product's company, in
+    any review state and without review (the state never changes), audited.
+
+    Raises ``Conflict`` if ``expected_version`` is stale; an order that moved
+    reserved or shipped units since does not make it stale.
+    """
+    _ensure_company_owner(product, actor)
+    check_version(product, expected_version)
+    return await apply_operations(db, product, actor=actor, changes=changes)
+
+
 async def _record_edit(
     db: AsyncSession,
     product: Product,

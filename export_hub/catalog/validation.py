@@ -305,13 +305,18 @@ def _condition(value: str, errors: FieldErrors) -> Condition:
         return Condition.NEW
 
 
-def product_form_values(product: Product | None) -> dict[str, str]:
-    """A product's fields as the strings a form shows (empty for a new one)."""
+def product_form_values(
+    product: Product | None, content: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """A product's fields as the strings a form shows (empty for a new one);
+    ``content`` (a pending revision's) replaces the live content fields."""
     if product is None:
         return {"country_of_origin": "KR", "condition": Condition.NEW.value}
     values: dict[str, str] = {}
     for name in PRODUCT_INPUTS:
         value = getattr(product, name)
+        if content is not None and name in content:
+            value = content[name]
         if name == "bullets_en":
             values[name] = "\n".join(value or [])
         elif isinstance(value, bool):
@@ -320,4 +325,7 @@ def product_form_values(product: Product | None) -> dict[str, str]:
             values[name] = ""
         else:
             values[name] = str(value.value if isinstance(value, Condition) else value)
+    values["stock_buffer"] = (
+        "" if product.stock_buffer is None else str(product.stock_buffer)
+    )
     return values
