@@ -167,7 +167,7 @@ async def waiting_revisions(
         .order_by(ProductRevision.created_at, ProductRevision.id)
         .limit(limit)
     )
-    return [(r, p, c) for r, p, c in rows.tuples()]
+    return [(r, p, c) for r, p, c in rows]
 
 
 def _ensure_approved(product: Product) -> None:
