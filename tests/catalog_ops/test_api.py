@@ -104,7 +104,11 @@ async def test_patching_price_alone_applies_at_once_and_stale_edits_get_409(
     headers = await token_for(sessions, user)
     resp = await client.patch(
         f"/api/v1/products/{product.id}",
-        json={"price_krw": 9900, "target_price_usd": "14.50", "version": product.version},
+        json={
+            "price_krw": 9900,
+            "target_price_usd": "14.50",
+            "version": product.version,
+        },
         headers=headers,
     )
     assert resp.status == 200, await resp.text()
