@@ -136,7 +136,8 @@ async def test_patching_price_alone_applies_at_once_and_stale_edits_get_409(
     assert resp.status == 400
     fields = (await resp.json())["error"]["fields"]
     assert set(fields) == {"quantity", "price_krw"}
-    assert fields["price_krw"]["ko"] and fields["price_krw"]["en"]
+    assert fields["price_krw"]["ko"]
+    assert fields["price_krw"]["en"]
     async with sessions() as db:
         stored = await db.get(Product, product.id)
         assert (stored.price_krw, stored.quantity) == (9900, 250)

@@ -23,7 +23,8 @@ async def test_form_edits_stock_at_once_and_content_as_a_revision(
     _, user, staff, product = await approved_product(sessions, quantity="100")
     csrf = await login(client, user.email, PASSWORD)
     page = await (await client.get(f"/company/products/{product.id}/edit")).text()
-    assert "보유 재고" in page and 'name="quantity_seen" value="100"' in page
+    assert "보유 재고" in page
+    assert 'name="quantity_seen" value="100"' in page
     # Stock only: applied, still approved, no revision.
     resp = await client.post(
         f"/company/products/{product.id}",
@@ -60,19 +61,20 @@ async def test_form_edits_stock_at_once_and_content_as_a_revision(
         assert stored.name_en == "Yuseong Chrysanthemum Tea"
         assert stored.state is ReviewState.APPROVED
     page = await (await client.get(f"/company/products/{product.id}")).text()
-    assert "심사 중인 변경" in page and "Daejeon Chrysanthemum Tea" in page
+    assert "심사 중인 변경" in page
+    assert "Daejeon Chrysanthemum Tea" in page
     edit = await (await client.get(f"/company/products/{product.id}/edit")).text()
     assert 'value="Daejeon Chrysanthemum Tea"' in edit  # editing it again
     client.session.cookie_jar.clear()
     csrf = await login(client, staff.email, PASSWORD)
     queue = await (await client.get("/staff/review")).text()
-    assert "변경 심사 대기" in queue and f"/staff/products/{product.id}" in queue
+    assert "변경 심사 대기" in queue
+    assert f"/staff/products/{product.id}" in queue
     review = await (await client.get(f"/staff/products/{product.id}")).text()
     assert 'data-field="name_en"' in review
     assert "제품명 (영문)" in review
-    assert (
-        "Yuseong Chrysanthemum Tea" in review and "Daejeon Chrysanthemum Tea" in review
-    )
+    assert "Yuseong Chrysanthemum Tea" in review
+    assert "Daejeon Chrysanthemum Tea" in review
     async with sessions() as db:
         revision = await db.scalar(select(ProductRevision))
     resp = await client.post(

@@ -3,6 +3,7 @@ from the CLI, the company's page and the staff's page; the pages' stock."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from pathlib import Path
@@ -18,6 +19,7 @@ from export_hub.catalog.importer import ImportRejected
 from export_hub.catalog.models import AuditEvent, Product, ReviewState
 from export_hub.catalog.stock_import import import_stock
 from export_hub.cli import main
+from export_hub.db import create_engine, session_factory
 from export_hub.stock import ledger
 from tests.catalog_ops.helpers import approved_product
 from tests.conftest import login
@@ -114,10 +116,17 @@ async def test_unknown_columns_and_missing_sku_column_are_reported(sessions) -> 
     assert {"name", "qty", "sku"} <= columns
 
 
-def test_cli_import_stock(database_url, tmp_path, monkeypatch, sessions) -> None:
-    import asyncio
+async def _with_sessions(database_url: str, work):  # type: ignore[no-untyped-def]
+    """Run ``work(sessions)`` on an engine of this event loop, then dispose it."""
+    engine = create_engine(database_url)
+    try:
+        return await work(session_factory(engine))
+    finally:
+        await engine.dispose()
 
-    company, _, _, product = asyncio.run(approved_product(sessions))
+
+def test_cli_import_stock(database_url, tmp_path, monkeypatch) -> None:
+    company, _, _, product = asyncio.run(_with_sessions(database_url, approved_product))
     monkeypatch.setenv("EXPORT_HUB_DATABASE__URL", database_url)
     monkeypatch.setenv("EXPORT_HUB_WEB__SESSION_KEY", Fernet.generate_key().decode())
     monkeypatch.setenv(
@@ -137,7 +146,9 @@ def test_cli_import_stock(database_url, tmp_path, monkeypatch, sessions) -> None
     )
     assert result.exit_code == 0, result.output
     assert "updated stock or price of 1 products" in result.output
-    quantity, _, target, state = asyncio.run(_state(sessions, product.id))
+    quantity, _, target, state = asyncio.run(
+        _with_sessions(database_url, lambda s: _state(s, product.id))
+    )
     assert (quantity, str(target), state) == (42, "15.00", ReviewState.APPROVED)
 
 
@@ -159,7 +170,8 @@ async def test_company_and_staff_pages_upload_stock(client, sessions) -> None:
     )
     assert resp.status == 400
     body = await resp.text()
-    assert "정수를 입력해 주세요" in body and "Enter a whole number" in body
+    assert "정수를 입력해 주세요" in body
+    assert "Enter a whole number" in body
     assert (await _state(sessions, product.id))[0] == 100
     resp = await client.post(
         "/company/stock",
@@ -174,7 +186,9 @@ async def test_company_and_staff_pages_upload_stock(client, sessions) -> None:
     )
     # The detail page says on hand, reserved and available (buffer 1 by default).
     page = await (await client.get(f"/company/products/{product.id}")).text()
-    assert "보유 재고" in page and "주문 대기" in page and "판매 가능" in page
+    assert "보유 재고" in page
+    assert "주문 대기" in page
+    assert "판매 가능" in page
     assert '<dd data-stock="available">2</dd>' in page
     client.session.cookie_jar.clear()
     csrf = await login(client, staff.email, PASSWORD)
