@@ -26,9 +26,11 @@ from export_hub.api.schemas import (
     company_rows_json,
     page_json,
     product_json,
+    revision_json,
 )
 from export_hub.catalog.models import ReviewState
-from export_hub.catalog.notify import notify_review
+from export_hub.catalog.notify import notify_review, notify_revision
+from export_hub.catalog.operations import OPERATION_INPUTS, clean_operations
 from export_hub.catalog.queries import (
     PRODUCT_SORTS,
     ProductFilter,
@@ -37,10 +39,18 @@ from export_hub.catalog.queries import (
     page_number,
 )
 from export_hub.catalog.review import ReviewAction
+from export_hub.catalog.revisions import (
+    approve_revision,
+    latest_revision,
+    pending_revision,
+    reject_revision,
+    withdraw_revision,
+)
 from export_hub.catalog.service import (
     add_images,
     create_product,
     delete_product,
+    edit_operations,
     get_product_for,
     product_history,
     review_product,
@@ -188,26 +198,90 @@ async def get_product_api(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as db:
         product = await get_product_for(db, user, _product_id(request))
         history = await product_history(db, product.id)
-    body = product_json(product) | {"history": [audit_json(e) for e in history]}
+        revision = await latest_revision(db, product.id)
+    body = _with_revision(product, revision)
+    body["history"] = [audit_json(e) for e in history]
     return web.json_response(body)
 
 
+def _with_revision(product: Any, revision: Any) -> dict[str, Any]:
+    return product_json(product) | {"revision": revision_json(revision)}
+
+
 async def update_product_api(request: web.Request) -> web.Response:
+    """Stock and prices apply at once; content follows the review rules (an
+    approved product's content edit is a pending revision)."""
     user = await require_user(request, *READERS)
     body = await json_body(request)
     version = _version(body.get("version"), required=True)
+    operations = clean_operations({k: body[k] for k in OPERATION_INPUTS if k in body})
+    content_given = set(body) - {"version", "submit", *OPERATION_INPUTS}
     async with request.app[SESSIONS].begin() as db:
         product = await get_product_for(db, user, _product_id(request))
-        fields = clean_product(product_form_values(product) | body)
-        await update_product(
-            db,
-            product,
-            actor=user,
-            fields=fields,
-            expected_version=version,
-            submit=body.get("submit") is True,
+        if content_given or body.get("submit") is True:
+            pending = await pending_revision(db, product.id)
+            base = product_form_values(product, pending.content if pending else None)
+            fields = clean_product(base | body)
+            await update_product(
+                db,
+                product,
+                actor=user,
+                fields=fields,
+                expected_version=version,
+                submit=body.get("submit") is True,
+                operations=operations,
+            )
+        else:
+            await edit_operations(
+                db, product, actor=user, changes=operations, expected_version=version
+            )
+        revision = await latest_revision(db, product.id)
+    return web.json_response(_with_revision(product, revision))
+
+
+async def withdraw_revision_api(request: web.Request) -> web.Response:
+    user = await require_user(request, Role.COMPANY)
+    version = _version(request.query.get("version"), required=True)
+    async with request.app[SESSIONS].begin() as db:
+        product = await get_product_for(db, user, _product_id(request))
+        names = await withdraw_revision(
+            db, product, actor=user, expected_version=version
         )
-    return web.json_response(product_json(product))
+        revision = await latest_revision(db, product.id)
+    image_store(request).discard(names)
+    return web.json_response(_with_revision(product, revision))
+
+
+async def review_revision_api(request: web.Request) -> web.Response:
+    user = await require_staff(request)
+    body = await json_body(request)
+    action = str(body.get("action", ""))
+    if action not in ("approve", "reject"):
+        raise ValidationFailed(
+            {
+                "action": Text(
+                    "approve, reject 중 하나입니다.", "One of approve, reject."
+                )
+            }
+        )
+    version = _version(body.get("version"), required=True)
+    async with request.app[SESSIONS].begin() as db:
+        product = await get_product_for(db, user, _product_id(request))
+        if action == "approve":
+            revision, names = await approve_revision(
+                db, product, actor=user, expected_version=version
+            )
+        else:
+            revision, names = await reject_revision(
+                db,
+                product,
+                actor=user,
+                reason=str(body.get("reason") or ""),
+                expected_version=version,
+            )
+        await notify_revision(db, request.app[SETTINGS], product, revision)
+    image_store(request).discard(names)
+    return web.json_response(_with_revision(product, revision))
 
 
 async def delete_product_api(request: web.Request) -> web.Response:
@@ -371,8 +445,30 @@ def setup(app: web.Application) -> None:
         f"{v1}/products/{{product_id:\\d+}}",
         update_product_api,
         tag=products,
-        summary="Edit a product (optimistic lock on `version`)",
+        summary="Edit a product: stock and prices at once, content by review rules",
         request_schema="ProductUpdate",
+        response_schema="Product",
+        responses=(400, 401, 403, 404, 409),
+    )
+    add_api_route(
+        app,
+        "DELETE",
+        f"{v1}/products/{{product_id:\\d+}}/revision",
+        withdraw_revision_api,
+        tag=products,
+        summary="Withdraw the pending content revision (the approved content stays)",
+        response_schema="Product",
+        responses=(400, 401, 403, 404, 409),
+        query=(("version", "integer", "the product version you read"),),
+    )
+    add_api_route(
+        app,
+        "POST",
+        f"{v1}/products/{{product_id:\\d+}}/revision/review",
+        review_revision_api,
+        tag="review",
+        summary="Approve or reject a pending content revision (staff only)",
+        request_schema="RevisionReview",
         response_schema="Product",
         responses=(400, 401, 403, 404, 409),
     )

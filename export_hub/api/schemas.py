@@ -6,7 +6,14 @@ from typing import Any
 
 from export_hub.accounts.companies import COMPANY_FIELDS
 from export_hub.accounts.models import Company
-from export_hub.catalog.models import AuditEvent, Condition, Product, ReviewState
+from export_hub.catalog.models import (
+    AuditEvent,
+    Condition,
+    Product,
+    ProductRevision,
+    ReviewState,
+    RevisionState,
+)
 from export_hub.catalog.queries import CompanyRow, Page
 from export_hub.catalog.review import ReviewAction
 from export_hub.catalog.validation import MAX_BULLETS, PRODUCT_INPUTS
@@ -41,6 +48,8 @@ def product_json(product: Product, *, images: bool = True) -> dict[str, Any]:
             value = value.value
         body[name] = value
     body |= {
+        "reserved": product.reserved,
+        "stock_buffer": product.stock_buffer,
         "state": product.state.value,
         "review_reason": product.review_reason,
         "version": product.version,
@@ -61,6 +70,26 @@ def product_json(product: Product, *, images: bool = True) -> dict[str, Any]:
             for img in product.images
         ]
     return body
+
+
+def revision_json(revision: ProductRevision | None) -> dict[str, Any] | None:
+    """A product's latest revision (images loaded), or ``None``."""
+    if revision is None:
+        return None
+    return {
+        "id": revision.id,
+        "state": revision.state.value,
+        "version": revision.version,
+        "content": revision.content,
+        "remove_image_ids": list(revision.remove_image_ids),
+        "images": [
+            {"id": img.id, "url": f"/media/{img.stored_name}"}
+            for img in revision.images
+        ],
+        "reason": revision.reason,
+        "created_at": _iso(revision.created_at),
+        "decided_at": _iso(revision.decided_at),
+    }
 
 
 def audit_json(event: AuditEvent) -> dict[str, Any]:
@@ -102,6 +131,30 @@ _PRODUCT_INPUT_PROPS: dict[str, Any] = {name: STR for name in PRODUCT_INPUTS} | 
     "height_mm": INT,
     "quantity": INT,
     "condition": {"type": "string", "enum": [c.value for c in Condition]},
+    "stock_buffer": {
+        "type": "integer",
+        "nullable": True,
+        "description": "safety buffer override (null: the company's or brand's)",
+    },
+}
+REVISION = {
+    "type": "object",
+    "nullable": True,
+    "description": "The latest content revision of an approved product.",
+    "properties": {
+        "id": INT,
+        "state": {"type": "string", "enum": [s.value for s in RevisionState]},
+        "version": INT,
+        "content": {"type": "object"},
+        "remove_image_ids": {"type": "array", "items": INT},
+        "images": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"id": INT, "url": STR}},
+        },
+        "reason": STR,
+        "created_at": NULLABLE_TIME,
+        "decided_at": NULLABLE_TIME,
+    },
 }
 
 SCHEMAS: dict[str, dict[str, Any]] = {
@@ -141,7 +194,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "type": "object",
         "required": ["version"],
         "description": "Fields left out keep their current value; `version` is the one"
-        " you read (409 if someone changed the product since).",
+        " you read (409 if someone changed the product since). `quantity` (on hand),"
+        " `cost_krw`, `price_krw`, `target_price_usd` and `stock_buffer` change at"
+        " once, without review or state change. Other (content) fields of an"
+        " approved product become its pending revision; the approved content stays"
+        " live until staff approve it.",
         "properties": _PRODUCT_INPUT_PROPS
         | {"version": INT, "submit": {"type": "boolean"}},
     },
@@ -153,6 +210,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "company_id": INT,
             "state": {"type": "string", "enum": [s.value for s in ReviewState]},
             "review_reason": STR,
+            "reserved": INT,
+            "revision": REVISION,
             "version": INT,
             "submitted_at": NULLABLE_TIME,
             "reviewed_at": NULLABLE_TIME,
@@ -218,6 +277,15 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             },
             "reason": {"type": "string", "description": "Required unless approving."},
             "version": INT,
+        },
+    },
+    "RevisionReview": {
+        "type": "object",
+        "required": ["action", "version"],
+        "properties": {
+            "action": {"type": "string", "enum": ["approve", "reject"]},
+            "reason": {"type": "string", "description": "Required to reject."},
+            "version": {"type": "integer", "description": "the revision's version"},
         },
     },
     "ImageUpload": {

@@ -4,7 +4,8 @@ Every row goes through the same validator as the product form
 (:func:`export_hub.catalog.validation.clean_product`). The report names the
 row (as the spreadsheet numbers it, the header being row 1), the column and
 the problem in Korean and English. If any row is bad, nothing is imported;
-otherwise every row is added as a ``draft`` in the caller's transaction.
+otherwise every row is added as a ``draft`` in the caller's transaction,
+its quantity on hand an ``import`` movement of the stock ledger.
 The column names are in ``config/product_import_template.csv``.
 """
 
@@ -25,6 +26,7 @@ from export_hub.catalog.models import Product
 from export_hub.catalog.service import create_product
 from export_hub.catalog.validation import MAX_BULLETS, PRODUCT_INPUTS, clean_product
 from export_hub.errors import RequestError, Text, ValidationFailed
+from export_hub.stock.models import Cause
 
 MAX_ROWS = 5000
 BULLET_COLUMNS = tuple(f"bullet_{n}" for n in range(1, MAX_BULLETS + 1))
@@ -218,6 +220,8 @@ async def import_products(
     if report.problems:
         raise ImportRejected(report)
     for fields in cleaned:
-        await create_product(db, company=company, actor=actor, fields=fields)
+        await create_product(
+            db, company=company, actor=actor, fields=fields, cause=Cause.IMPORT
+        )
     report.imported = len(cleaned)
     return report

@@ -1,4 +1,5 @@
-"""Products submitted by companies and the audit log of their review."""
+"""Products submitted by companies, their pending revisions, and the audit
+log of their review."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Enum,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from export_hub.accounts.models import Company
@@ -123,6 +134,89 @@ class ProductImage(Base):
     product: Mapped[Product] = relationship(
         back_populates="images", lazy="raise_on_sql"
     )
+
+
+class RevisionState(enum.StrEnum):
+    """Where a proposed change of an approved product's content stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    #: The company took it back (or edited the content back to the live one).
+    WITHDRAWN = "withdrawn"
+
+
+class ProductRevision(Base):
+    """A change of an approved product's content, waiting for the staff.
+
+    The product row keeps the approved (live) content, which the sync keeps
+    sending with its stock and price; ``content`` holds the complete proposed
+    content (every content field, JSON values). Images: ``remove_image_ids``
+    names live images to drop and :class:`RevisionImage` rows hold new
+    uploads, stored but not attached, until staff approve. At most one
+    revision per product is pending (a partial unique index).
+    """
+
+    __tablename__ = "product_revisions"
+    __table_args__ = (
+        Index(
+            "uq_product_revisions_pending",
+            "product_id",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[RevisionState] = mapped_column(
+        _enum(RevisionState, 20), default=RevisionState.PENDING
+    )
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    remove_image_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    author_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decided_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    #: The staff's reason for a rejection, shown to the company.
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    decided_at: Mapped[dt.datetime | None]
+    #: Optimistic lock: staff decide on the version they looked at.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    images: Mapped[list[RevisionImage]] = relationship(
+        lazy="raise_on_sql",
+        order_by="RevisionImage.position",
+        cascade="all, delete-orphan",
+    )
+
+
+class RevisionImage(Base):
+    """An image uploaded with a revision: stored, attached only on approval."""
+
+    __tablename__ = "revision_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(
+        ForeignKey("product_revisions.id", ondelete="CASCADE"), index=True
+    )
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int]
+    height: Mapped[int]
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class AuditEvent(Base):

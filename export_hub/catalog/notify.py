@@ -12,7 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.accounts.models import User
-from export_hub.catalog.models import Product, ReviewState
+from export_hub.catalog.models import (
+    Product,
+    ProductRevision,
+    ReviewState,
+    RevisionState,
+)
 from export_hub.db import utcnow
 from export_hub.errors import Text
 from export_hub.mail import Mail, enqueue
@@ -78,6 +83,68 @@ async def notify_review(db: AsyncSession, settings: Settings, product: Product) 
         if product.review_reason:
             label = "Reason" if lang == "en" else "사유"
             lines += ["", f"{label}: {product.review_reason}"]
+        lines += ["", link]
+        mail = Mail(
+            to=user.email,
+            subject=subject.get(lang).format(name=name),
+            body="\n".join(lines),
+            language=lang,
+            related=f"product:{product.id}",
+        )
+        if enqueue(db, settings.mail, mail, now) is not None:
+            queued += 1
+    return queued
+
+
+_REVISION_SUBJECTS: dict[RevisionState, Text] = {
+    RevisionState.APPROVED: Text(
+        "[대전 수출 허브] 제품 정보 변경이 승인되었습니다: {name}",
+        "[Export Hub] Your product change was approved: {name}",
+    ),
+    RevisionState.REJECTED: Text(
+        "[대전 수출 허브] 제품 정보 변경이 반려되었습니다: {name}",
+        "[Export Hub] Your product change was not accepted: {name}",
+    ),
+}
+_REVISION_NEXT: dict[RevisionState, Text] = {
+    RevisionState.APPROVED: Text(
+        "새 내용이 다음 동기화 때 아마존·이베이에 반영됩니다.",
+        "The new content goes to Amazon and eBay at the next sync.",
+    ),
+    RevisionState.REJECTED: Text(
+        "승인된 기존 내용이 그대로 판매됩니다."
+        " 아래 사유를 보고 다시 수정할 수 있습니다.",
+        "The approved content stays on sale. You may edit again as the reason says.",
+    ),
+}
+
+
+async def notify_revision(
+    db: AsyncSession, settings: Settings, product: Product, revision: ProductRevision
+) -> int:
+    """Queue the staff's decision on ``revision`` for the company's users, in
+    the decision's transaction. Returns how many e-mails were queued."""
+    subject = _REVISION_SUBJECTS.get(revision.state)
+    if subject is None:
+        return 0
+    users = await db.scalars(
+        select(User).where(User.company_id == product.company_id, User.is_active)
+    )
+    link = f"{settings.web.public_base_url}/company/products/{product.id}"
+    now = utcnow()
+    queued = 0
+    for user in users:
+        lang = "en" if user.language == "en" else "ko"
+        name = product.name_en if lang == "en" and product.name_en else product.name_ko
+        lines = [
+            subject.get(lang).format(name=name).split("] ", 1)[1],
+            "",
+            f"SKU: {product.sku}",
+            _REVISION_NEXT[revision.state].get(lang),
+        ]
+        if revision.reason:
+            label = "Reason" if lang == "en" else "사유"
+            lines += ["", f"{label}: {revision.reason}"]
         lines += ["", link]
         mail = Mail(
             to=user.email,

@@ -6,8 +6,10 @@
       ▲                  │ ├─request_changes(reason)▶ changes_requested
       │                  │ └─reject(reason)────────▶ rejected (final)
       └──── edit ◀───────┼──────────────── changes_requested
-                         ◀──── edit by the company ─ approved
     submitted / approved ──withdraw──▶ withdrawn ──submit──▶ submitted
+
+An approved product stays approved when edited: stock and prices apply at
+once, content waits as a pending revision (:mod:`.revisions`).
 
 A company withdraws a product from the programme; its marketplace listings
 end at the next sync. It may send the product for review again later.
@@ -62,7 +64,8 @@ AFTER_EDIT: dict[ReviewState, ReviewState] = {
     ReviewState.DRAFT: ReviewState.DRAFT,
     ReviewState.SUBMITTED: ReviewState.SUBMITTED,
     ReviewState.CHANGES_REQUESTED: ReviewState.DRAFT,
-    ReviewState.APPROVED: ReviewState.SUBMITTED,
+    # Content edits of an approved product are revisions; it stays approved.
+    ReviewState.APPROVED: ReviewState.APPROVED,
 }
 
 STATE_LABELS: dict[ReviewState, Text] = {

@@ -2,23 +2,33 @@
 
 Every function takes the caller's session and never commits; the handler owns
 the transaction, so a failure anywhere leaves nothing half-saved. Edits name
-the version they started from (optimistic locking): a stale one raises
-``Conflict`` (409) instead of overwriting someone else's change.
+the version they started from (optimistic locking, :mod:`.locking`): a stale
+one raises ``Conflict`` (409) instead of overwriting someone else's change.
+Stock and prices change without review (:mod:`.operations`); content edits
+of an approved product become a pending revision (:mod:`.revisions`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from export_hub.accounts.models import Company, Role, User
 from export_hub.catalog.images import CheckedImage, ImageStore, attach_images
-from export_hub.catalog.models import AuditEvent, Product, ReviewState
+from export_hub.catalog.locking import (
+    DUPLICATE_SKU,
+    STALE,
+    check_version,
+    ensure_sku_free,
+    flush,
+)
+from export_hub.catalog.models import AuditEvent, Product, ProductRevision, ReviewState
+from export_hub.catalog.operations import apply_operations
 from export_hub.catalog.review import (
     STAFF_ACTIONS,
     ReviewAction,
@@ -27,23 +37,25 @@ from export_hub.catalog.review import (
     record_transition,
     state_after_edit,
 )
-from export_hub.catalog.validation import ProductFields
+from export_hub.catalog.revisions import (
+    add_revision_images,
+    pending_revision,
+    propose_content,
+    remove_live_image,
+    withdraw_revision,
+)
+from export_hub.catalog.validation import (
+    CONTENT_FIELDS,
+    OPERATION_FIELDS,
+    ProductFields,
+)
 from export_hub.db import utcnow
-from export_hub.errors import (
-    Conflict,
-    NotFound,
-    PermissionDenied,
-    Text,
-    ValidationFailed,
-)
+from export_hub.errors import Conflict, NotFound, PermissionDenied, Text
+from export_hub.stock.ledger import set_on_hand
+from export_hub.stock.models import Cause
 
-STALE = Text(
-    "다른 사람이 먼저 이 제품을 수정했습니다."
-    " 새로 고쳐 최신 내용을 확인한 뒤 다시 저장해 주세요.",
-    "Someone else changed this product first. Reload to see the latest version,"
-    " then save again.",
-)
-DUPLICATE_SKU = Text("이미 등록된 SKU입니다.", "This SKU is already in use.")
+__all__ = ["DUPLICATE_SKU", "STALE", "check_version"]
+
 DELETABLE = frozenset(
     {ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED, ReviewState.REJECTED}
 )
@@ -69,34 +81,6 @@ async def get_product_for(
     return product
 
 
-def check_version(product: Product, expected_version: int | None) -> None:
-    """Raise ``Conflict`` when the caller edited an older version."""
-    if expected_version is None or expected_version != product.version:
-        raise Conflict(STALE)
-
-
-async def _ensure_sku_free(
-    db: AsyncSession, company_id: int, sku: str, product_id: int | None = None
-) -> None:
-    query = select(Product.id).where(
-        Product.company_id == company_id, Product.sku == sku
-    )
-    if product_id is not None:
-        query = query.where(Product.id != product_id)
-    if await db.scalar(query) is not None:
-        raise ValidationFailed({"sku": DUPLICATE_SKU})
-
-
-async def _flush(db: AsyncSession) -> None:
-    try:
-        await db.flush()
-    except StaleDataError as exc:
-        raise Conflict(STALE) from exc
-    except IntegrityError as exc:
-        # Two concurrent creates of the same SKU: the unique key decides.
-        raise ValidationFailed({"sku": DUPLICATE_SKU}) from exc
-
-
 async def create_product(
     db: AsyncSession,
     *,
@@ -104,13 +88,19 @@ async def create_product(
     actor: User | None,
     fields: ProductFields,
     submit: bool = False,
+    cause: Cause = Cause.OPENING,
 ) -> Product:
-    """Add a product in ``draft`` (or ``submitted`` with ``submit``), audited."""
-    await _ensure_sku_free(db, company.id, fields.sku)
-    product = Product(company_id=company.id, state=ReviewState.DRAFT, images=[])
-    fields.apply_to(product)
+    """Add a product in ``draft`` (or ``submitted`` with ``submit``), audited.
+
+    Its initial stock on hand is the ledger's opening movement (``cause``).
+    """
+    await ensure_sku_free(db, company.id, fields.sku)
+    product = Product(
+        company_id=company.id, state=ReviewState.DRAFT, quantity=0, images=[]
+    )
+    fields.apply_content(product)
     db.add(product)
-    await _flush(db)
+    await flush(db)
     record_transition(
         db,
         product=product,
@@ -120,6 +110,14 @@ async def create_product(
         to_state=ReviewState.DRAFT,
         details={"sku": product.sku},
     )
+    await set_on_hand(
+        db,
+        product.id,
+        fields.quantity,
+        cause=cause,
+        actor_user_id=actor.id if actor else None,
+    )
+    set_committed_value(product, "quantity", fields.quantity)
     if submit and actor is not None:
         await submit_product(db, product, actor=actor)
     return product
@@ -143,23 +141,55 @@ async def update_product(
     fields: ProductFields,
     expected_version: int | None,
     submit: bool = False,
-) -> Product:
-    """Replace the product's content with ``fields`` as its company.
+    operations: Mapping[str, Any] | None = None,
+) -> ProductRevision | None:
+    """Edit the product as its company: stock and prices at once, content by
+    the rules of its state.
 
-    ``changes_requested`` goes back to ``draft``; ``approved`` goes back to
-    ``submitted`` for another review. A rejected product cannot be edited.
-    Raises ``Conflict`` if ``expected_version`` is not the current version.
+    ``operations`` are the validated stock, price and buffer changes
+    (:func:`export_hub.catalog.operations.clean_operations`); when ``None``,
+    the prices of ``fields`` apply and its quantity sets on hand. Stock and
+    prices never change the state. Content changes of an approved product
+    become its pending revision (returned); of a product not yet approved,
+    they apply at once (``changes_requested`` goes back to ``draft``). A
+    rejected or withdrawn product cannot be edited. Raises ``Conflict`` if
+    ``expected_version`` is not the current version.
     """
     _ensure_company_owner(product, actor)
     check_version(product, expected_version)
     state_after_edit(product.state)  # a final state refuses before any change
-    if fields.differs_from(product):
-        await _ensure_sku_free(db, product.company_id, fields.sku, product.id)
-        fields.apply_to(product)
+    if operations is None:
+        operations = {name: getattr(fields, name) for name in OPERATION_FIELDS}
+    await apply_operations(db, product, actor=actor, changes=operations)
+    if product.state is ReviewState.APPROVED:
+        return await propose_content(db, product, actor=actor, content=fields.content())
+    if fields.content_differs_from(product):
+        await ensure_sku_free(db, product.company_id, fields.sku, product.id)
+        for name in CONTENT_FIELDS:
+            setattr(product, name, getattr(fields, name))
         await _record_edit(db, product, actor, "edit")
     if submit and product.state in (ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED):
         await submit_product(db, product, actor=actor)
-    return product
+    return None
+
+
+async def edit_operations(
+    db: AsyncSession,
+    product: Product,
+    *,
+    actor: User,
+    changes: Mapping[str, Any],
+    expected_version: int | None,
+) -> dict[str, list[Any]]:
+    """Set stock on hand, prices or the buffer as the product's company, in
+    any review state and without review (the state never changes), audited.
+
+    Raises ``Conflict`` if ``expected_version`` is stale; an order that moved
+    reserved or shipped units since does not make it stale.
+    """
+    _ensure_company_owner(product, actor)
+    check_version(product, expected_version)
+    return await apply_operations(db, product, actor=actor, changes=changes)
 
 
 async def _record_edit(
@@ -176,12 +206,8 @@ async def _record_edit(
     reason = ""
     if after is not before:
         _move(product, after)
-        reason = (
-            "edited after approval: needs another review"
-            if before is ReviewState.APPROVED
-            else "edited after a request for changes"
-        )
-    await _flush(db)
+        reason = "edited after a request for changes"
+    await flush(db)
     record_transition(
         db,
         product=product,
@@ -229,10 +255,17 @@ async def withdraw_product(
     expected_version: int | None = None,
 ) -> Product:
     """Take a submitted or approved product off the programme (its company
-    only); the next sync ends its listings. Raises ``Conflict`` otherwise."""
-    return await _company_transition(
+    only); the next sync ends its listings. A pending revision is withdrawn
+    with it. Raises ``Conflict`` otherwise."""
+    await _company_transition(
         db, product, actor, ReviewAction.WITHDRAW, expected_version
     )
+    revision = await pending_revision(db, product.id, for_update=True)
+    if revision is not None:
+        await withdraw_revision(
+            db, product, actor=actor, expected_version=product.version
+        )
+    return product
 
 
 async def _company_transition(
@@ -248,7 +281,7 @@ async def _company_transition(
     before = product.state
     after = next_state(before, action)
     _move(product, after)
-    await _flush(db)
+    await flush(db)
     record_transition(
         db,
         product=product,
@@ -288,7 +321,7 @@ async def review_product(
     after = next_state(before, action)
     _move(product, after)
     product.review_reason = reason if action is not ReviewAction.APPROVE else ""
-    await _flush(db)
+    await flush(db)
     record_transition(
         db,
         product=product,
@@ -324,7 +357,7 @@ async def delete_product(
         details={"sku": product.sku},
     )
     await db.delete(product)
-    await _flush(db)
+    await flush(db)
 
 
 async def product_history(db: AsyncSession, product_id: int) -> list[AuditEvent]:
@@ -349,13 +382,18 @@ async def add_images(
 ) -> list[str]:
     """Store and attach checked images (``product.images`` loaded).
 
-    New images are an edit: an approved product goes back to review. Returns
-    the stored names for :meth:`ImageStore.discard` if the transaction fails.
+    New images are an edit: on an approved product they join its pending
+    revision (the live images stay until staff approve). Returns the stored
+    names for :meth:`ImageStore.discard` if the transaction fails.
     """
     if not images:
         return []
     _ensure_company_owner(product, actor)
     state_after_edit(product.state)
+    if product.state is ReviewState.APPROVED:
+        return await add_revision_images(
+            db, product, actor=actor, store=store, images=images
+        )
     names = attach_images(product, store, images)
     await _record_edit(db, product, actor, "add_images", {"images": names})
     return names
@@ -368,10 +406,15 @@ async def remove_image(
     actor: User,
     image_id: int,
     expected_version: int | None,
-) -> str:
-    """Detach one image (its file is the caller's to discard after commit)."""
+) -> str | None:
+    """Detach one image; returns the stored name whose file the caller
+    discards after commit (``None`` when nothing is discarded yet: on an
+    approved product the removal joins the pending revision)."""
     _ensure_company_owner(product, actor)
     check_version(product, expected_version)
+    if product.state is ReviewState.APPROVED:
+        await remove_live_image(db, product, actor=actor, image_id=image_id)
+        return None
     image = next((img for img in product.images if img.id == image_id), None)
     if image is None:
         raise NotFound(Text("이미지를 찾을 수 없습니다.", "No such image."))

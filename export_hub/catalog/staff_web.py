@@ -11,7 +11,8 @@ from export_hub.accounts.models import Company
 from export_hub.accounts.web import form_values
 from export_hub.catalog.importer import IMPORT_COLUMNS, ImportRejected, import_products
 from export_hub.catalog.models import ReviewState
-from export_hub.catalog.notify import notify_review
+from export_hub.catalog.notify import notify_review, notify_revision
+from export_hub.catalog.operations import stock_view
 from export_hub.catalog.queries import (
     PRODUCT_SORTS,
     ProductFilter,
@@ -21,8 +22,16 @@ from export_hub.catalog.queries import (
     page_number,
 )
 from export_hub.catalog.review import STATE_LABELS, ReviewAction
+from export_hub.catalog.revisions import (
+    approve_revision,
+    latest_revision,
+    reject_revision,
+    revision_changes,
+    waiting_revisions,
+)
 from export_hub.catalog.service import get_product_for, product_history, review_product
-from export_hub.catalog.web import actor_names
+from export_hub.catalog.stock_web import default_buffer
+from export_hub.catalog.web import actor_names, image_store
 from export_hub.errors import NotFound, Text, ValidationFailed
 from export_hub.web.auth import require_staff
 from export_hub.web.keys import SESSIONS, SETTINGS
@@ -43,6 +52,7 @@ def setup(app: web.Application) -> None:
     r.add_get("/staff/review", review_queue, name="review_queue")
     r.add_get("/staff/products/{product_id:\\d+}", review_page)
     r.add_post("/staff/products/{product_id:\\d+}/review", review_submit)
+    r.add_post("/staff/products/{product_id:\\d+}/revision", revision_submit)
     r.add_get("/staff/companies", companies_page, name="staff_companies")
     r.add_get("/staff/companies/{company_id:\\d+}", company_page)
     r.add_get("/staff/import", import_page, name="staff_import")
@@ -75,6 +85,7 @@ async def review_queue(request: web.Request) -> web.StreamResponse:
     async with request.app[SESSIONS]() as db:
         page = await find_products(db, flt, page=page_number(q.get("page")))
         company = await db.get(Company, flt.company_id) if flt.company_id else None
+        revisions = await waiting_revisions(db)
     keep = {
         "state": flt.state.value if flt.state else "all",
         "company_id": flt.company_id or "",
@@ -86,6 +97,7 @@ async def review_queue(request: web.Request) -> web.StreamResponse:
         "staff/review_queue.html",
         {
             "page": page,
+            "revisions": revisions,
             "filter": flt,
             "company": company,
             "labels": STATE_LABELS,
@@ -108,10 +120,14 @@ async def review_page(
         company = await db.get(Company, product.company_id)
         history = await product_history(db, product.id)
         actors = await actor_names(db, history)
+        revision = await latest_revision(db, product.id)
     return await render(
         request,
         "staff/product_review.html",
         {
+            "revision": revision,
+            "changes": revision_changes(product, revision) if revision else [],
+            "stock": stock_view(product, company, default_buffer(request.app)),
             "product": product,
             "company": company,
             "history": history,
@@ -154,6 +170,37 @@ async def review_submit(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/staff/products/{product.id}")
 
 
+async def revision_submit(request: web.Request) -> web.StreamResponse:
+    """Approve or reject the product's pending revision (``version``: the
+    revision's, as shown)."""
+    user = await require_staff(request)
+    values = form_values(await request.post())
+    raw_version = values.get("revision_version", "")
+    version = int(raw_version) if raw_version.isdigit() else None
+    try:
+        async with request.app[SESSIONS].begin() as db:
+            product = await get_product_for(
+                db, user, int(request.match_info["product_id"])
+            )
+            if values.get("action") == "approve":
+                revision, names = await approve_revision(
+                    db, product, actor=user, expected_version=version
+                )
+            else:
+                revision, names = await reject_revision(
+                    db,
+                    product,
+                    actor=user,
+                    reason=values.get("reason", ""),
+                    expected_version=version,
+                )
+            await notify_revision(db, request.app[SETTINGS], product, revision)
+    except ValidationFailed as exc:
+        return await review_page(request, errors=exc.fields, values=values, status=400)
+    image_store(request).discard(names)
+    raise web.HTTPSeeOther(f"/staff/products/{product.id}")
+
+
 async def companies_page(request: web.Request) -> web.StreamResponse:
     await require_staff(request)
     search = request.query.get("q", "").strip()[:100]
@@ -185,6 +232,8 @@ async def company_page(request: web.Request) -> web.StreamResponse:
         request,
         "staff/company.html",
         {
+            "default_buffer": default_buffer(request.app),
+            "saved": bool(request.query.get("saved")),
             "company": company,
             "profile": company_form_values(company),
             "products": products,

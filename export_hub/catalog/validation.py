@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -57,6 +57,15 @@ PRODUCT_INPUTS = (
 )
 
 
+#: Fields that change without review, even on an approved product: stock on
+#: hand (through the ledger) and the prices. Everything else is content.
+OPERATION_FIELDS = ("quantity", "cost_krw", "price_krw", "target_price_usd")
+#: The content a company proposes and staff review.
+CONTENT_FIELDS = tuple(name for name in PRODUCT_INPUTS if name not in OPERATION_FIELDS)
+#: Prices (operation fields other than the stock on hand).
+PRICE_FIELDS = ("cost_krw", "price_krw", "target_price_usd")
+
+
 @dataclass(frozen=True)
 class ProductFields:
     """A product's validated content (everything the company may set)."""
@@ -85,12 +94,41 @@ class ProductFields:
     quantity: int
     condition: Condition
 
-    def apply_to(self, product: Product) -> None:
-        for name, value in asdict(self).items():
-            setattr(product, name, value)
+    def content(self) -> dict[str, Any]:
+        """The content fields as JSON values (what a revision stores)."""
+        return {
+            name: content_json(name, getattr(self, name)) for name in CONTENT_FIELDS
+        }
 
-    def differs_from(self, product: Product) -> bool:
-        return any(getattr(product, k) != v for k, v in asdict(self).items())
+    def apply_content(self, product: Product) -> None:
+        """Set the content fields and prices; never the stock on hand, which
+        only :mod:`export_hub.stock.ledger` moves."""
+        for name in (*CONTENT_FIELDS, *PRICE_FIELDS):
+            setattr(product, name, getattr(self, name))
+
+    def content_differs_from(self, product: Product) -> bool:
+        return any(getattr(product, k) != getattr(self, k) for k in CONTENT_FIELDS)
+
+
+def content_json(name: str, value: Any) -> Any:
+    """A content field's value as JSON (``condition`` by its value)."""
+    if isinstance(value, Condition):
+        return value.value
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+def content_of(product: Product) -> dict[str, Any]:
+    """The product's live content as JSON values."""
+    return {name: content_json(name, getattr(product, name)) for name in CONTENT_FIELDS}
+
+
+def set_content(product: Product, content: Mapping[str, Any]) -> None:
+    """Write a revision's content (JSON values) onto the product."""
+    for name in CONTENT_FIELDS:
+        value = content[name]
+        setattr(product, name, Condition(value) if name == "condition" else value)
 
 
 def clean_product(data: Mapping[str, Any]) -> ProductFields:
@@ -121,8 +159,8 @@ def _clean(data: Mapping[str, Any], errors: FieldErrors) -> ProductFields:
             "GTIN(EAN-13/UPC-A)을 입력하거나 GTIN 면제를 선언해 주세요.",
             "Enter a GTIN (EAN-13/UPC-A) or declare a GTIN exemption.",
         )
-    cost = _integer(data.get("cost_krw"), errors, "cost_krw", minimum=1)
-    price = _integer(data.get("price_krw"), errors, "price_krw", minimum=1)
+    cost = clean_integer(data.get("cost_krw"), errors, "cost_krw", minimum=1)
+    price = clean_integer(data.get("price_krw"), errors, "price_krw", minimum=1)
     return ProductFields(
         sku=sku,
         name_ko=validate_text(s("name_ko"), errors, "name_ko", max_len=200),
@@ -144,12 +182,12 @@ def _clean(data: Mapping[str, Any], errors: FieldErrors) -> ProductFields:
         country_of_origin=_country(s("country_of_origin"), errors),
         cost_krw=cost,
         price_krw=price,
-        target_price_usd=_usd(s("target_price_usd"), errors),
-        weight_g=_integer(data.get("weight_g"), errors, "weight_g", minimum=1),
-        length_mm=_integer(data.get("length_mm"), errors, "length_mm", minimum=1),
-        width_mm=_integer(data.get("width_mm"), errors, "width_mm", minimum=1),
-        height_mm=_integer(data.get("height_mm"), errors, "height_mm", minimum=1),
-        quantity=_integer(data.get("quantity"), errors, "quantity", minimum=0),
+        target_price_usd=clean_usd(s("target_price_usd"), errors),
+        weight_g=clean_integer(data.get("weight_g"), errors, "weight_g", minimum=1),
+        length_mm=clean_integer(data.get("length_mm"), errors, "length_mm", minimum=1),
+        width_mm=clean_integer(data.get("width_mm"), errors, "width_mm", minimum=1),
+        height_mm=clean_integer(data.get("height_mm"), errors, "height_mm", minimum=1),
+        quantity=clean_integer(data.get("quantity"), errors, "quantity", minimum=0),
         condition=_condition(s("condition"), errors),
     )
 
@@ -182,7 +220,7 @@ def _boolean(raw: Any, errors: FieldErrors, name: str) -> bool:
     return False
 
 
-def _integer(raw: Any, errors: FieldErrors, name: str, *, minimum: int) -> int:
+def clean_integer(raw: Any, errors: FieldErrors, name: str, *, minimum: int) -> int:
     if isinstance(raw, bool):
         raw = None
     text = "" if raw is None else str(raw).strip().replace(",", "")
@@ -201,7 +239,7 @@ def _integer(raw: Any, errors: FieldErrors, name: str, *, minimum: int) -> int:
     return value
 
 
-def _usd(value: str, errors: FieldErrors) -> Decimal | None:
+def clean_usd(value: str, errors: FieldErrors) -> Decimal | None:
     if not value:
         return None
     try:
@@ -267,13 +305,18 @@ def _condition(value: str, errors: FieldErrors) -> Condition:
         return Condition.NEW
 
 
-def product_form_values(product: Product | None) -> dict[str, str]:
-    """A product's fields as the strings a form shows (empty for a new one)."""
+def product_form_values(
+    product: Product | None, content: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """A product's fields as the strings a form shows (empty for a new one);
+    ``content`` (a pending revision's) replaces the live content fields."""
     if product is None:
         return {"country_of_origin": "KR", "condition": Condition.NEW.value}
     values: dict[str, str] = {}
     for name in PRODUCT_INPUTS:
         value = getattr(product, name)
+        if content is not None and name in content:
+            value = content[name]
         if name == "bullets_en":
             values[name] = "\n".join(value or [])
         elif isinstance(value, bool):
@@ -282,4 +325,7 @@ def product_form_values(product: Product | None) -> dict[str, str]:
             values[name] = ""
         else:
             values[name] = str(value.value if isinstance(value, Condition) else value)
+    values["stock_buffer"] = (
+        "" if product.stock_buffer is None else str(product.stock_buffer)
+    )
     return values

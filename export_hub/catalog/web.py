@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from export_hub.accounts.models import Company, Role, User
 from export_hub.accounts.web import form_values
+from export_hub.catalog import stock_web
 from export_hub.catalog.images import (
     STORED_NAME_PATTERN,
     CheckedImage,
@@ -16,9 +17,29 @@ from export_hub.catalog.images import (
     check_image,
     check_image_count,
 )
-from export_hub.catalog.models import Condition, Product, ProductImage
+from export_hub.catalog.locking import check_version
+from export_hub.catalog.models import (
+    Condition,
+    Product,
+    ProductImage,
+    ProductRevision,
+    RevisionImage,
+)
+from export_hub.catalog.operations import (
+    OPERATION_INPUTS,
+    StockView,
+    clean_operations,
+    stock_view,
+)
 from export_hub.catalog.queries import company_products
 from export_hub.catalog.review import STATE_LABELS
+from export_hub.catalog.revisions import (
+    latest_revision,
+    pending_revision,
+    remove_revision_image,
+    revision_changes,
+    withdraw_revision,
+)
 from export_hub.catalog.service import (
     add_images,
     create_product,
@@ -30,6 +51,7 @@ from export_hub.catalog.service import (
     update_product,
     withdraw_product,
 )
+from export_hub.catalog.stock_web import default_buffer
 from export_hub.catalog.validation import clean_product, product_form_values
 from export_hub.errors import Conflict, NotFound, Text, ValidationFailed
 from export_hub.web.auth import load_user, require_user
@@ -58,7 +80,15 @@ def setup(app: web.Application) -> None:
         "/company/products/{product_id:\\d+}/images/{image_id:\\d+}/delete",
         image_delete_submit,
     )
+    r.add_post(
+        "/company/products/{product_id:\\d+}/revision/withdraw", revision_withdraw
+    )
+    r.add_post(
+        "/company/products/{product_id:\\d+}/revision/images/{image_id:\\d+}/delete",
+        revision_image_delete,
+    )
     r.add_get(f"/media/{{name:{STORED_NAME_PATTERN}}}", media)
+    stock_web.setup(app)
 
 
 def image_store(request: web.Request) -> ImageStore:
@@ -93,8 +123,13 @@ def _form_context(
     values: dict[str, str],
     errors: dict[str, Text],
     message: Text | None = None,
+    *,
+    revision: ProductRevision | None = None,
+    stock: StockView | None = None,
 ) -> dict[str, Any]:
     return {
+        "revision": revision,
+        "stock": stock,
         "product": product,
         "values": values,
         "errors": errors,
@@ -193,14 +228,33 @@ async def create_product_submit(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/company/products/{product.id}?saved=1")
 
 
+async def _edit_state(
+    request: web.Request, db: Any, product: Product
+) -> tuple[ProductRevision | None, StockView]:
+    revision = await pending_revision(db, product.id)
+    company = await db.get(Company, product.company_id)
+    return revision, stock_view(product, company, default_buffer(request.app))
+
+
 async def edit_product_page(request: web.Request) -> web.StreamResponse:
     user = await require_user(request, Role.COMPANY)
     async with request.app[SESSIONS]() as db:
         product = await get_product_for(db, user, _product_id(request))
-    values = product_form_values(product) | {"version": str(product.version)}
-    return await render(
-        request, "company/product_form.html", _form_context(product, values, {})
-    )
+        revision, stock = await _edit_state(request, db, product)
+    values = product_form_values(product, revision.content if revision else None)
+    values |= {"version": str(product.version), "quantity_seen": str(product.quantity)}
+    context = _form_context(product, values, {}, revision=revision, stock=stock)
+    return await render(request, "company/product_form.html", context)
+
+
+def _form_operations(values: dict[str, str]) -> dict[str, Any]:
+    """The stock, price and buffer inputs of the form, validated. On hand is
+    set only if the company changed the number the form showed: a shipment
+    since must not be undone by saving an unrelated field."""
+    given = {name: values.get(name, "") for name in OPERATION_INPUTS}
+    if given["quantity"].strip() == values.get("quantity_seen", "").strip():
+        del given["quantity"]
+    return clean_operations(given)
 
 
 async def update_product_submit(request: web.Request) -> web.StreamResponse:
@@ -219,6 +273,7 @@ async def update_product_submit(request: web.Request) -> web.StreamResponse:
                 actor=user,
                 fields=fields,
                 expected_version=_version(values),
+                operations=_form_operations(values),
             )
             names = await add_images(
                 db, product, actor=user, store=store, images=images
@@ -232,11 +287,12 @@ async def update_product_submit(request: web.Request) -> web.StreamResponse:
         # The rollback expired the instance: show the stored state afresh.
         async with request.app[SESSIONS]() as db:
             product = await get_product_for(db, user, _product_id(request))
+            revision, stock = await _edit_state(request, db, product)
+        context = _form_context(
+            product, values, exc.fields, exc.message, revision=revision, stock=stock
+        )
         return await render(
-            request,
-            "company/product_form.html",
-            _form_context(product, values, exc.fields, exc.message),
-            status=exc.status,
+            request, "company/product_form.html", context, status=exc.status
         )
     except BaseException:
         store.discard(names)
@@ -250,10 +306,15 @@ async def product_detail(request: web.Request) -> web.StreamResponse:
         product = await get_product_for(db, user, _product_id(request))
         history = await product_history(db, product.id)
         actors = await actor_names(db, history)
+        revision = await latest_revision(db, product.id)
+        _, stock = await _edit_state(request, db, product)
     return await render(
         request,
         "company/product_detail.html",
         {
+            "revision": revision,
+            "changes": revision_changes(product, revision) if revision else [],
+            "stock": stock,
             "product": product,
             "history": history,
             "actors": actors,
@@ -315,6 +376,32 @@ async def image_delete_submit(request: web.Request) -> web.StreamResponse:
             image_id=int(request.match_info["image_id"]),
             expected_version=_version(values),
         )
+    if name is not None:
+        image_store(request).discard([name])
+    raise web.HTTPSeeOther(f"/company/products/{product.id}/edit")
+
+
+async def revision_withdraw(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request, Role.COMPANY)
+    values = form_values(await request.post())
+    async with request.app[SESSIONS].begin() as db:
+        product = await get_product_for(db, user, _product_id(request))
+        names = await withdraw_revision(
+            db, product, actor=user, expected_version=_version(values)
+        )
+    image_store(request).discard(names)
+    raise web.HTTPSeeOther(f"/company/products/{product.id}")
+
+
+async def revision_image_delete(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request, Role.COMPANY)
+    values = form_values(await request.post())
+    async with request.app[SESSIONS].begin() as db:
+        product = await get_product_for(db, user, _product_id(request))
+        check_version(product, _version(values))
+        name = await remove_revision_image(
+            db, product, actor=user, image_id=int(request.match_info["image_id"])
+        )
     image_store(request).discard([name])
     raise web.HTTPSeeOther(f"/company/products/{product.id}/edit")
 
@@ -332,6 +419,15 @@ async def media(request: web.Request) -> web.StreamResponse:
             .where(ProductImage.stored_name == name)
         )
         found = row.first()
+        if found is None:
+            # An image uploaded with a pending revision, not yet live.
+            row = await db.execute(
+                select(RevisionImage.content_type, Product.company_id)
+                .join(ProductRevision, ProductRevision.id == RevisionImage.revision_id)
+                .join(Product, Product.id == ProductRevision.product_id)
+                .where(RevisionImage.stored_name == name)
+            )
+            found = row.first()
     if found is None or not (user.is_staff or user.company_id == found.company_id):
         raise NotFound()
     path = image_store(request).path_of(name)

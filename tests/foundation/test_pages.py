@@ -222,7 +222,7 @@ async def test_product_lifecycle_with_review_and_audit(client, sessions) -> None
         allow_redirects=False,
     )
     assert resp.status == 303
-    # Editing the approved product sends it back to review.
+    # A price edit of the approved product applies at once, without review.
     client.session.cookie_jar.clear()
     csrf = await login(client, user.email, PASSWORD)
     async with sessions() as db:
@@ -231,13 +231,20 @@ async def test_product_lifecycle_with_review_and_audit(client, sessions) -> None
         version = product.version
     resp = await client.post(
         f"/company/products/{product_id}",
-        data=form(product_values(price_krw="9500", version=version), csrf),
+        data=form(
+            product_values(
+                price_krw="9500",
+                description_en="Ingredients: chrysanthemum.",
+                version=version,
+            ),
+            csrf,
+        ),
         allow_redirects=False,
     )
     assert resp.status == 303
     async with sessions() as db:
         product = await db.get(Product, product_id)
-        assert product.state is ReviewState.SUBMITTED
+        assert product.state is ReviewState.APPROVED
         assert product.price_krw == 9500
         events = list(
             await db.scalars(
@@ -256,7 +263,7 @@ async def test_product_lifecycle_with_review_and_audit(client, sessions) -> None
         ("edit", "changes_requested", "draft"),
         ("submit", "draft", "submitted"),
         ("approve", "submitted", "approved"),
-        ("edit", "approved", "submitted"),
+        ("stock_price_edit", "approved", "approved"),
     ]
     assert events[2].reason == "Add <b>ingredients</b>"
     assert all(e.actor_user_id is not None and e.at is not None for e in events)

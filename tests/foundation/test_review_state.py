@@ -57,7 +57,7 @@ def test_forbidden_transitions_conflict(state: S, action: A) -> None:
 
 def test_edits_send_products_back() -> None:
     assert state_after_edit(S.CHANGES_REQUESTED) is S.DRAFT
-    assert state_after_edit(S.APPROVED) is S.SUBMITTED
+    assert state_after_edit(S.APPROVED) is S.APPROVED  # content waits as a revision
     assert state_after_edit(S.DRAFT) is S.DRAFT
     with pytest.raises(Conflict):
         state_after_edit(S.REJECTED)
