@@ -7,6 +7,7 @@ or the job that owns the unit of work commits.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
@@ -66,12 +67,27 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+_POSTGRES_SCHEME = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://")
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def async_url(url: str) -> str:
+    """``url`` with PostgreSQL spelt for psycopg 3's async driver.
+
+    One driver family serves both SQLAlchemy and the job queue (procrastinate
+    needs psycopg), so ``postgres://``, ``postgresql://`` and other drivers'
+    URLs (``+asyncpg``, ``+psycopg2``) all become ``postgresql+psycopg://``.
+    Other URLs are returned unchanged.
+    """
+    return _POSTGRES_SCHEME.sub("postgresql+psycopg://", url, count=1)
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine; SQLite gets foreign keys, WAL and a busy timeout."""
+    """An async engine; SQLite gets foreign keys, WAL and a busy timeout;
+    PostgreSQL goes through psycopg 3 (see :func:`async_url`)."""
     if is_sqlite(url):
         engine = create_async_engine(
             url,
@@ -80,7 +96,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         )
         _configure_sqlite(engine.sync_engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True)
+    return create_async_engine(async_url(url), echo=echo, pool_pre_ping=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -13,13 +13,22 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from export_hub.db import async_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "export_hub.toml"
@@ -30,10 +39,16 @@ class _Section(BaseModel):
 
 
 class DatabaseSettings(_Section):
-    """Where the data lives. SQLite (embedded) by default, PostgreSQL by URL."""
+    """Where the data lives. SQLite (embedded) by default, PostgreSQL by URL
+    (``postgresql+psycopg://user@host/db``; ``postgresql://`` is read the same)."""
 
     url: str = "sqlite+aiosqlite:///var/export_hub.sqlite3"
     echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _one_postgres_driver(cls, value: str) -> str:
+        return async_url(value)
 
 
 class WebSettings(_Section):

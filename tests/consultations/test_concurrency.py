@@ -242,12 +242,10 @@ FROM bookings WHERE id = :id
 """
 
 
-@pytest.mark.postgres
+@pytest.mark.backend("postgresql")
 async def test_postgres_exclusion_constraint_backs_up_the_claims(
     world, sessions, settings, database_url
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("exclusion constraints are PostgreSQL's")
     made = await book(
         sessions, settings, world.company_user, world.offices["FRA"], FRA_SLOT
     )
