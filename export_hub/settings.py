@@ -178,8 +178,9 @@ class MailSettings(_Section):
 
 class ConsultationSettings(_Section):
     offices_file: Path = Path("config/offices.toml")
-    #: Korean public holidays: agency-wide blackout days (Seoul dates).
-    holidays_file: Path = Path("config/holidays_kr.toml")
+    #: The agency's one-off closures (Seoul dates). Public holidays, Korea's
+    #: and each office's country's, come from the ``holidays`` library.
+    closures_file: Path = Path("config/closures.toml")
     pending_expiry_hours: int = 48
     #: Secret signing self-hosted Jitsi room JWTs (HS256).
     jitsi_app_secret: SecretStr = SecretStr("")
