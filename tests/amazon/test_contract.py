@@ -1,7 +1,8 @@
 """The connector and the emulator against Amazon's official models
 (``../shared/specs/amazon``): paths, methods, required parameters, enums,
 request and response bodies, feed documents, and the product type validator
-against a real product type schema. Skips when the models are absent."""
+against a real product type schema. The models are found by :mod:`tests.specs`
+(skipped when absent, failed when absent in CI)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import copy
 import gzip
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,16 +23,23 @@ from emulators.amazon.product_types import PRODUCT_TYPES, build_schema
 from connectors.amazon.schema import attribute_issues, compile_schema
 from connectors.amazon.transport import OPERATION_RATES
 from tests.amazon.conftest import SELLER, US, attributes, payload
+from tests.specs import SPECS as ALL_SPECS
+from tests.specs import require_specs
 
-SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs" / "amazon"
+SPECS = ALL_SPECS / "amazon"
 LISTINGS = "listingsItems_2021-08-01.json"
 FEEDS = "feeds_2021-06-30.json"
 DEFINITIONS = "definitionsProductTypes_2020-09-01.json"
+FEED_SCHEMA = "listings-feed-schema-v2.json"
+FEED_REPORT = "listings-feed-processing-report-schema-v2.json"
 BRACELET = SPECS / "example-product-type-schema-BRACELET.json"
 
-pytestmark = pytest.mark.skipif(
-    not (SPECS / LISTINGS).exists(), reason=f"official SP-API models not at {SPECS}"
-)
+
+
+@pytest.fixture(autouse=True)
+def _official_models() -> None:
+    names = (LISTINGS, FEEDS, DEFINITIONS, FEED_SCHEMA, FEED_REPORT)
+    require_specs(*(SPECS / name for name in names), BRACELET)
 
 
 @cache
@@ -228,7 +235,7 @@ async def test_feed_document_and_processing_report_match_the_schemas(
 ) -> None:
     listings = [payload(sku="R-1"), payload(sku="R-2", product_type="NOT_A_TYPE")]
     document = feed_document(SELLER, listings)
-    feed_schema = json.loads((SPECS / "listings-feed-schema-v2.json").read_text())
+    feed_schema = json.loads((SPECS / FEED_SCHEMA).read_text())
     assert list(Draft7Validator(feed_schema).iter_errors(document)) == []
 
     definition = await client.definition("TEA")
@@ -242,7 +249,7 @@ async def test_feed_document_and_processing_report_match_the_schemas(
     raw = emulator.state.documents[feed.result_document_id].content or b""
     report = json.loads(gzip.decompress(raw))
     report_schema = json.loads(
-        (SPECS / "listings-feed-processing-report-schema-v2.json").read_text()
+        (SPECS / FEED_REPORT).read_text()
     )
     assert list(Draft7Validator(report_schema).iter_errors(report)) == []
     assert [i["messageId"] for i in report["issues"]] == [2]
@@ -348,7 +355,6 @@ BRACELET_CASES: dict[str, dict[str, Any]] = {
 }
 
 
-@pytest.mark.skipif(not BRACELET.exists(), reason="example BRACELET schema absent")
 @pytest.mark.parametrize("case", list(BRACELET_CASES))
 def test_validator_agrees_with_the_real_schema(case: str) -> None:
     attrs = bracelet_attributes(**BRACELET_CASES[case])
@@ -364,7 +370,6 @@ def test_validator_agrees_with_the_real_schema(case: str) -> None:
     assert reference == expected_valid
 
 
-@pytest.mark.skipif(not BRACELET.exists(), reason="example BRACELET schema absent")
 def test_validator_enforces_amazons_byte_length_keyword() -> None:
     # 20 Hangul characters are 60 UTF-8 bytes: within maxLength, over 40 bytes.
     long_model = [{"value": "가" * 20, "marketplace_id": US}]
@@ -375,7 +380,6 @@ def test_validator_enforces_amazons_byte_length_keyword() -> None:
     assert "UTF-8 bytes" in issues[0].message
 
 
-@pytest.mark.skipif(not BRACELET.exists(), reason="example BRACELET schema absent")
 def test_validator_enforces_unique_items_by_selectors() -> None:
     two = [
         {"value": "A", "language_tag": "en_US", "marketplace_id": US},
@@ -387,7 +391,6 @@ def test_validator_enforces_unique_items_by_selectors() -> None:
     assert [i.attribute_names for i in issues] == [("brand",)]
 
 
-@pytest.mark.skipif(not BRACELET.exists(), reason="example BRACELET schema absent")
 def test_shipped_schemas_follow_the_real_gtin_rule() -> None:
     """Our product types and BRACELET agree on the GTIN/exemption rule."""
     ours = compile_schema(build_schema(PRODUCT_TYPES["TEA"], US))
