@@ -24,6 +24,8 @@ from emulators.amazon.state import EmulatorState
 STATE = web.AppKey("amazon_emulator_state", EmulatorState)
 CONFIG = web.AppKey("amazon_emulator_config", EmulatorConfig)
 BASE_URL = web.AppKey("amazon_emulator_base_url", list[str])
+#: The seller the request's access token belongs to.
+SELLER_ID = web.RequestKey("amazon_emulator_seller_id", str)
 REQUEST_ID = "x-amzn-RequestId"
 SP_API_PREFIXES = ("/listings/", "/definitions/", "/feeds/")
 MARKETPLACES = {
@@ -163,7 +165,7 @@ def operation(
                     "QuotaExceeded",
                     "You exceeded your quota for the requested resource.",
                 )
-            request["seller_id"] = seller_id
+            request[SELLER_ID] = seller_id
             response = await handler(request)
             if 200 <= response.status < 300:
                 rate, _ = request.app[CONFIG].rate(name)

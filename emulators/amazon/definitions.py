@@ -11,6 +11,7 @@ from aiohttp import web
 
 from emulators.amazon import product_types
 from emulators.amazon.app import (
+    SELLER_ID,
     STATE,
     ApiError,
     base_url,
@@ -80,7 +81,7 @@ async def get_definition(request: web.Request) -> web.Response:
     ) or ["LISTING"]
     enforced = enum_param(request, "requirementsEnforced", {"ENFORCED", "NOT_ENFORCED"})
     seller_id = request.query.get("sellerId") or NO_SELLER
-    if seller_id != NO_SELLER and seller_id != request["seller_id"]:
+    if seller_id != NO_SELLER and seller_id != request[SELLER_ID]:
         raise ApiError(403, "Unauthorized", "Access to requested resource is denied.")
     product_type = request.match_info["productType"]
     document = product_types.schema_bytes(

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from emulators.amazon.app import (
     CONFIG,
+    SELLER_ID,
     STATE,
     ApiError,
     bad_request,
@@ -79,7 +80,7 @@ async def create_document(request: web.Request) -> web.Response:
         raise bad_request("'contentType' is required.")
     state = request.app[STATE]
     document_id = "amzn1.tortuga.4.na." + state.next_id()
-    document = Document(seller_id=request["seller_id"], content_type=content_type)
+    document = Document(seller_id=request[SELLER_ID], content_type=content_type)
     state.documents[document_id] = document
     url = _signed(request, "upload", document_id, document)
     return web.json_response({"feedDocumentId": document_id, "url": url}, status=201)
@@ -103,13 +104,13 @@ async def create_feed(request: web.Request) -> web.Response:
         raise bad_request("'marketplaceIds' needs 1 to 25 marketplace identifiers.")
     state = request.app[STATE]
     document = state.documents.get(str(document_id))
-    if document is None or document.seller_id != request["seller_id"]:
+    if document is None or document.seller_id != request[SELLER_ID]:
         raise bad_request("'inputFeedDocumentId' is not a document of this seller.")
     if document.content is None:
         raise bad_request("The feed document has not been uploaded.")
     feed = Feed(
         feed_id=state.next_id(),
-        seller_id=request["seller_id"],
+        seller_id=request[SELLER_ID],
         feed_type=feed_type,
         marketplace_ids=[str(m) for m in ids],
         input_document_id=str(document_id),
@@ -123,7 +124,7 @@ async def create_feed(request: web.Request) -> web.Response:
 async def get_feed(request: web.Request) -> web.Response:
     state = request.app[STATE]
     feed = state.feed(request.match_info["feedId"])
-    if feed is None or feed.seller_id != request["seller_id"]:
+    if feed is None or feed.seller_id != request[SELLER_ID]:
         raise ApiError(404, "NotFound", "The feed was not found.")
     if feed.status in ("IN_QUEUE", "IN_PROGRESS"):
         if feed.due_at <= state.clock():
@@ -148,7 +149,7 @@ async def get_document(request: web.Request) -> web.Response:
     state = request.app[STATE]
     document_id = request.match_info["feedDocumentId"]
     document = state.documents.get(document_id)
-    if document is None or document.seller_id != request["seller_id"]:
+    if document is None or document.seller_id != request[SELLER_ID]:
         raise ApiError(404, "NotFound", "The feed document was not found.")
     answer: dict[str, Any] = {
         "feedDocumentId": document_id,

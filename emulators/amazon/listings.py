@@ -17,6 +17,7 @@ from aiohttp import web
 from emulators.amazon import product_types
 from emulators.amazon.app import (
     CONFIG,
+    SELLER_ID,
     STATE,
     ApiError,
     bad_request,
@@ -132,14 +133,14 @@ async def put_item(request: web.Request) -> web.Response:
     sku = request.match_info["sku"]
     issues = validate_attributes(product_type, marketplace_id, requirements, attributes)
     state = request.app[STATE]
-    key = (request["seller_id"], marketplace_id, sku)
+    key = (request[SELLER_ID], marketplace_id, sku)
     existing = state.listings.get(key)
     if issues:
         return web.json_response(_submission(sku, "INVALID", issues, existing))
     if preview:
         return web.json_response(_submission(sku, "VALID", [], existing))
     record = ListingRecord(
-        seller_id=request["seller_id"],
+        seller_id=request[SELLER_ID],
         marketplace_id=marketplace_id,
         sku=sku,
         product_type=product_type,
@@ -210,7 +211,7 @@ async def patch_item(request: web.Request) -> web.Response:
         raise bad_request("'patches' is required and needs at least one operation.")
     sku = request.match_info["sku"]
     state = request.app[STATE]
-    record = state.listing(request["seller_id"], ids[0], sku)
+    record = state.listing(request[SELLER_ID], ids[0], sku)
     patched = apply_patches(record.attributes if record else {}, patches)
     if record is None:
         issues = [
@@ -242,7 +243,7 @@ async def delete_item(request: web.Request) -> web.Response:
     (marketplace_id,) = marketplace_ids(request, exactly_one=True)
     sku = request.match_info["sku"]
     state = request.app[STATE]
-    if state.listings.pop((request["seller_id"], marketplace_id, sku), None) is None:
+    if state.listings.pop((request[SELLER_ID], marketplace_id, sku), None) is None:
         raise ApiError(404, "NOT_FOUND", f"The SKU '{sku}' was not found.")
     return web.json_response(_submission(sku, "ACCEPTED", [], None))
 
@@ -252,7 +253,7 @@ async def get_item(request: web.Request) -> web.Response:
     ids = marketplace_ids(request)
     included = enum_param(request, "includedData", GET_INCLUDED) or ["summaries"]
     sku = request.match_info["sku"]
-    record = request.app[STATE].listing(request["seller_id"], ids[0], sku)
+    record = request.app[STATE].listing(request[SELLER_ID], ids[0], sku)
     if record is None:
         raise ApiError(404, "NOT_FOUND", f"The SKU '{sku}' was not found.")
     return web.json_response(render_item(record, included))
@@ -348,7 +349,7 @@ async def search_items(request: web.Request) -> web.Response:
     state = request.app[STATE]
     records = []
     for (seller, marketplace, sku), record in sorted(state.listings.items()):
-        if seller != request["seller_id"] or marketplace != ids[0]:
+        if seller != request[SELLER_ID] or marketplace != ids[0]:
             continue
         state.settle(record)
         if identifiers and kind == ["SKU"] and sku not in identifiers:
