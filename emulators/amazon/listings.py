@@ -14,6 +14,11 @@ from typing import Any
 
 from aiohttp import web
 
+from connectors.amazon.schema import (
+    ProductTypeValidator,
+    attribute_issues,
+    compile_schema,
+)
 from emulators.amazon import product_types
 from emulators.amazon.app import (
     CONFIG,
@@ -27,11 +32,6 @@ from emulators.amazon.app import (
     operation,
 )
 from emulators.amazon.state import ListingRecord, _now_iso
-from connectors.amazon.schema import (
-    ProductTypeValidator,
-    attribute_issues,
-    compile_schema,
-)
 
 ITEM_PATH = "/listings/2021-08-01/items/{sellerId}/{sku}"
 SEARCH_PATH = "/listings/2021-08-01/items/{sellerId}"

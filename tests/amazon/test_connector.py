@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from connectors.amazon.client import AmazonListingsClient
-from emulators.amazon import AmazonEmulator
 from connectors.base import (
     ListingState,
     ListingStatus,
@@ -16,6 +15,7 @@ from connectors.base import (
     PriceQuantityUpdate,
     SubmissionStatus,
 )
+from emulators.amazon import AmazonEmulator
 from export_hub.errors import AuthorizationError, InvalidListing
 from tests.amazon.conftest import (
     OTHER_REFRESH,

@@ -17,11 +17,11 @@ from jsonschema import Draft4Validator, Draft7Validator, Draft201909Validator
 
 from connectors.amazon.bulk import feed_document
 from connectors.amazon.client import GET_INCLUDED, AmazonListingsClient
+from connectors.amazon.schema import attribute_issues, compile_schema
+from connectors.amazon.transport import OPERATION_RATES
 from emulators.amazon import AmazonEmulator
 from emulators.amazon.app import SP_API_PREFIXES
 from emulators.amazon.product_types import PRODUCT_TYPES, build_schema
-from connectors.amazon.schema import attribute_issues, compile_schema
-from connectors.amazon.transport import OPERATION_RATES
 from tests.amazon.conftest import SELLER, US, attributes, payload
 from tests.specs import SPECS as ALL_SPECS
 from tests.specs import require_specs

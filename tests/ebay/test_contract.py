@@ -21,10 +21,10 @@ import jsonschema
 import pytest
 
 from connectors.base import PriceQuantityUpdate
-from emulators.ebay import EbayEmulator, EmulatorConfig, create_emulator_app
-from emulators.ebay.state import EmulatorState
 from connectors.ebay.inventory import EbayInventoryClient
 from connectors.ebay.legacy import MIGRATE_BATCH
+from emulators.ebay import EbayEmulator, EmulatorConfig, create_emulator_app
+from emulators.ebay.state import EmulatorState
 from tests.ebay.conftest import SELLER, MakeTransport, listing
 from tests.specs import SPECS as ALL_SPECS
 from tests.specs import require_specs

@@ -13,8 +13,8 @@ from connectors.base import (
     PriceQuantityUpdate,
     SubmissionStatus,
 )
-from emulators.ebay import EbayEmulator
 from connectors.ebay.inventory import EbayInventoryClient
+from emulators.ebay import EbayEmulator
 from export_hub.errors import AuthorizationError, TransientError
 from tests.ebay.conftest import SELLER, MakeTransport, listing
 
