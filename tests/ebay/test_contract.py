@@ -37,7 +37,6 @@ APIS = {
 METHODS = ("get", "post", "put", "delete")
 
 
-
 @pytest.fixture(autouse=True)
 def _official_models() -> None:
     require_specs(*(SPECS / name for name in APIS.values()))
