@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from export_hub.consultations.availability import office_policy
+from export_hub.consultations.cli import load_offices_command
 from export_hub.consultations.models import Office
 from export_hub.consultations.offices import (
     ClosedDaySpec,
@@ -115,3 +116,12 @@ async def test_one_off_days_from_configuration_stay_closed(sessions, offices) ->
     dates, slots = await _local_dates(sessions, fra, now, 14)
     assert D(2026, 12, 22) not in {local_date(s.start, SEOUL) for s in slots}
     assert D(2026, 12, 23) in dates
+
+
+async def test_loading_adds_the_agency_closures_once(settings, tmp_path) -> None:
+    closures = tmp_path / "closures.toml"
+    closures.write_text('closures = [{ date = "2027-12-31", name = "종무식" }]\n')
+    section = settings.consultations.model_copy(update={"closures_file": closures})
+    settings = settings.model_copy(update={"consultations": section})
+    assert await load_offices_command(settings, replace=False) == (6, 1)
+    assert await load_offices_command(settings, replace=False) == (0, 0)
