@@ -8,7 +8,7 @@
    one office. Exactly one request per slot may win, so ``succeeded`` must
    equal ``distinct_slots``; the run exits non-zero otherwise.
    ``p99_ms`` is the 99th percentile of one request's latency. SQLite by
-   default; ``--database-url postgresql+asyncpg://...`` for PostgreSQL.
+   default; ``--database-url postgresql+psycopg://...`` for PostgreSQL.
 
 Prints one JSON line last: offices, days, bookings, slots, seconds, and
 ``contention`` with attempts, distinct_slots, succeeded, conflicts, p99_ms.

@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from export_hub.settings import async_url
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -71,7 +73,8 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine; SQLite gets foreign keys, WAL and a busy timeout."""
+    """An async engine; SQLite gets foreign keys, WAL and a busy timeout;
+    PostgreSQL goes through psycopg 3 (see :func:`async_url`)."""
     if is_sqlite(url):
         engine = create_async_engine(
             url,
@@ -80,7 +83,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         )
         _configure_sqlite(engine.sync_engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True)
+    return create_async_engine(async_url(url), echo=echo, pool_pre_ping=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -10,10 +10,18 @@ Nothing else in the code base reads ``os.environ``: pass :class:`Settings` down.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,15 +33,35 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "export_hub.toml"
 
 
+_POSTGRES_SCHEME = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://")
+
+
+def async_url(url: str) -> str:
+    """``url`` with PostgreSQL spelt for psycopg 3's async driver.
+
+    One driver family serves both SQLAlchemy and the job queue (procrastinate
+    needs psycopg), so ``postgres://``, ``postgresql://`` and other drivers'
+    URLs (``+asyncpg``, ``+psycopg2``) all become ``postgresql+psycopg://``.
+    Other URLs are returned unchanged.
+    """
+    return _POSTGRES_SCHEME.sub("postgresql+psycopg://", url, count=1)
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class DatabaseSettings(_Section):
-    """Where the data lives. SQLite (embedded) by default, PostgreSQL by URL."""
+    """Where the data lives. SQLite (embedded) by default, PostgreSQL by URL
+    (``postgresql+psycopg://user@host/db``; ``postgresql://`` is read the same)."""
 
     url: str = "sqlite+aiosqlite:///var/export_hub.sqlite3"
     echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _one_postgres_driver(cls, value: str) -> str:
+        return async_url(value)
 
 
 class WebSettings(_Section):
@@ -163,8 +191,9 @@ class MailSettings(_Section):
 
 class ConsultationSettings(_Section):
     offices_file: Path = Path("config/offices.toml")
-    #: Korean public holidays: agency-wide blackout days (Seoul dates).
-    holidays_file: Path = Path("config/holidays_kr.toml")
+    #: The agency's one-off closures (Seoul dates). Public holidays, Korea's
+    #: and each office's country's, come from the ``holidays`` library.
+    closures_file: Path = Path("config/closures.toml")
     pending_expiry_hours: int = 48
     #: Secret signing self-hosted Jitsi room JWTs (HS256).
     jitsi_app_secret: SecretStr = SecretStr("")

@@ -43,7 +43,7 @@ class JobFailed(ExportHubError):
 
 
 def conninfo(database_url: str) -> str:
-    """libpq connection string from a SQLAlchemy URL (drops ``+asyncpg``)."""
+    """libpq connection string from a SQLAlchemy URL (drops ``+psycopg``)."""
     if is_sqlite(database_url):
         raise WorkerError(
             "the procrastinate worker needs PostgreSQL (database.url); with SQLite "

@@ -4,6 +4,12 @@ application and a logged-in client.
 
 Each backend is migrated once per session into a template (a file for SQLite,
 a template database for PostgreSQL) and cloned per test, as procrastinate does.
+
+A test that holds on one backend only says so with
+``@pytest.mark.backend("postgresql")`` (or ``"sqlite"``): it is parametrized
+with that backend alone, so it is never collected for the other one just to
+skip itself. Without ``EXPORT_HUB_TEST_DATABASE_URL`` every PostgreSQL test
+is deselected (CI sets the variable, so there they run).
 """
 
 from __future__ import annotations
@@ -24,21 +30,64 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from export_hub.db import create_engine, session_factory
 from export_hub.migrations import upgrade
-from export_hub.settings import Settings, load_settings
+from export_hub.settings import Settings, async_url, load_settings
 
 PG_URL = os.environ.get("EXPORT_HUB_TEST_DATABASE_URL", "")
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+BACKEND_PARAMS = {
+    "sqlite": pytest.param("sqlite"),
+    "postgresql": pytest.param("postgresql", marks=pytest.mark.postgres),
+}
+BACKENDS = list(BACKEND_PARAMS.values())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("backend")
+    if marker is None:
+        return
+    unknown = set(marker.args) - set(BACKEND_PARAMS)
+    if unknown or not marker.args or "database_url" not in metafunc.fixturenames:
+        raise pytest.UsageError(
+            f"{metafunc.definition.nodeid}: @pytest.mark.backend takes "
+            f"{sorted(BACKEND_PARAMS)} and needs the database_url fixture"
+        )
+    # A parametrize mark on the test takes precedence over the fixture's params.
+    metafunc.definition.add_marker(
+        pytest.mark.parametrize(
+            "database_url",
+            [BACKEND_PARAMS[name] for name in marker.args],
+            indirect=True,
+        )
+    )
+
+
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if PG_URL:
+        return
+    postgres = [item for item in items if item.get_closest_marker("postgres")]
+    if postgres:
+        config.hook.pytest_deselected(items=postgres)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if PG_URL:
+        return "backends: sqlite, postgresql"
+    return (
+        "backends: sqlite (PostgreSQL tests deselected: set "
+        "EXPORT_HUB_TEST_DATABASE_URL to run them)"
+    )
 
 
 def _pg_admin_url(url: str) -> str:
-    """The same server, database ``postgres``, sync psycopg driver."""
-    base = re.sub(r"^postgresql(\+\w+)?://", "postgresql+psycopg://", url)
-    return base.rsplit("/", 1)[0] + "/postgres"
+    """The same server, database ``postgres`` (psycopg, used synchronously)."""
+    return async_url(url).rsplit("/", 1)[0] + "/postgres"
 
 
 def _pg_async_url(url: str, database: str) -> str:
-    base = re.sub(r"^postgresql(\+\w+)?://", "postgresql+asyncpg://", url)
-    return base.rsplit("/", 1)[0] + "/" + database
+    return async_url(url).rsplit("/", 1)[0] + "/" + database
 
 
 @pytest.fixture(scope="session")

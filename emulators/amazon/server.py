@@ -16,7 +16,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import trustme
 from aiohttp import web
 
 from emulators.amazon.app import create_app
@@ -29,6 +28,10 @@ class EmulatorTLS:
     """A throwaway certificate authority and a certificate for loopback."""
 
     def __init__(self) -> None:
+        # trustme is in the ``demo`` extra; importing this module (for
+        # ``amazon_settings_overrides``) must not need it.
+        import trustme
+
         self._ca = trustme.CA()
         self._cert = self._ca.issue_cert("127.0.0.1", "localhost")
 

@@ -21,6 +21,7 @@ from export_hub.consultations.models import (
     Office,
     OverrideKind,
 )
+from export_hub.consultations.public_holidays import KOREA, DaysOff
 from export_hub.consultations.slots import (
     SEOUL,
     Policy,
@@ -39,7 +40,9 @@ _MARGIN = dt.timedelta(days=1)
 
 
 async def office_policy(db: AsyncSession, office: Office) -> Policy:
-    """The office's rules, overrides and blackout days as a :class:`Policy`."""
+    """The office's rules, overrides and days off as a :class:`Policy`: its
+    country's public holidays and extra closed dates (office-local), Korea's
+    public holidays and the agency's closures (Seoul dates)."""
     rules = await db.scalars(
         select(AvailabilityRule).where(AvailabilityRule.office_id == office.id)
     )
@@ -73,8 +76,8 @@ async def office_policy(db: AsyncSession, office: Office) -> Policy:
         horizon=dt.timedelta(days=office.horizon_days),
         max_per_day=office.max_per_day,
         extra=extra,
-        closed=frozenset(closed),
-        seoul_blackouts=frozenset(seoul),
+        closed=DaysOff(office.country, frozenset(closed)),
+        seoul_blackouts=DaysOff(KOREA, frozenset(seoul)),
     )
 
 

@@ -23,11 +23,9 @@ race into a :class:`BookingConflict` with fresh slots.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import json
-import random
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -37,6 +35,12 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
 
 from export_hub.accounts.models import Role, User
 from export_hub.catalog.models import Product
@@ -188,33 +192,45 @@ async def run_booking_change(
 ) -> T:
     """Run ``work`` in its own transaction. A claim it loses becomes a
     :class:`BookingConflict` with fresh slots; a PostgreSQL deadlock or
-    serialization failure is retried after a short random pause (the retry
-    then meets the winner's committed claims and answers 409)."""
-    for attempt in range(attempts):
-        try:
-            async with sessions() as db, db.begin():
-                return await work(db)
-        except IntegrityError:
-            raise await conflict_with_slots(
-                sessions, office_id, near, now, TAKEN
-            ) from None
-        except BookingConflict as exc:
-            if exc.slots:
-                raise
-            # Every 409 offers other times, whatever the reason.
-            raise await conflict_with_slots(
-                sessions, office_id, near, now, exc.message
-            ) from None
-        except DBAPIError as exc:
-            if not _retryable(exc) or attempt == attempts - 1:
-                raise
-            await asyncio.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311
+    serialization failure is retried up to ``attempts`` times in all, after a
+    short jittered pause (the retry then meets the winner's committed claims
+    and answers 409). Any other database error is raised at once."""
+    async for attempt in _race_retrying(attempts):
+        with attempt:
+            try:
+                async with sessions() as db, db.begin():
+                    return await work(db)
+            except IntegrityError:
+                raise await conflict_with_slots(
+                    sessions, office_id, near, now, TAKEN
+                ) from None
+            except BookingConflict as exc:
+                if exc.slots:
+                    raise
+                # Every 409 offers other times, whatever the reason.
+                raise await conflict_with_slots(
+                    sessions, office_id, near, now, exc.message
+                ) from None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _retryable(exc: DBAPIError) -> bool:
-    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    return code in ("40001", "40P01")
+def _race_retrying(attempts: int) -> AsyncRetrying:
+    return AsyncRetrying(
+        retry=retry_if_exception(is_lost_race),
+        # Full jitter, so transactions that deadlocked together do not meet
+        # again at the same instant.
+        wait=wait_random_exponential(multiplier=0.02, max=0.5),
+        stop=stop_after_attempt(attempts),
+        reraise=True,
+    )
+
+
+def is_lost_race(exc: BaseException) -> bool:
+    """A PostgreSQL deadlock (40P01) or serialization failure (40001): the
+    transaction lost a race and may simply be run again."""
+    if not isinstance(exc, DBAPIError) or isinstance(exc, IntegrityError):
+        return False
+    return getattr(exc.orig, "sqlstate", None) in ("40001", "40P01")
 
 
 async def conflict_with_slots(

@@ -1,4 +1,4 @@
-"""``export-hub offices``: load the offices and Korean holidays from config."""
+"""``export-hub offices``: load the offices and the agency's closures from config."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 import click
 
 from export_hub.consultations.offices import (
-    add_holidays,
+    add_closed_days,
     load_offices,
-    read_holidays,
+    read_closures,
     read_offices,
 )
 from export_hub.db import create_engine, session_factory
@@ -18,18 +18,18 @@ from export_hub.settings import Settings
 
 
 async def load_offices_command(settings: Settings, *, replace: bool) -> tuple[int, int]:
-    """Load ``consultations.offices_file`` and ``holidays_file``; returns
-    (offices created or replaced, holidays added)."""
+    """Load ``consultations.offices_file`` and ``closures_file``; returns
+    (offices created or replaced, agency closures added)."""
     engine = create_engine(settings.database.url)
     try:
         async with session_factory(engine).begin() as db:
             offices = await load_offices(
                 db, read_offices(settings.consultations.offices_file), replace=replace
             )
-            holidays = await add_holidays(
-                db, read_holidays(settings.consultations.holidays_file)
+            closures = await add_closed_days(
+                db, read_closures(settings.consultations.closures_file)
             )
-        return len(offices), holidays
+        return len(offices), closures
     finally:
         await engine.dispose()
 
@@ -47,6 +47,9 @@ def offices_group() -> None:
 )
 @click.pass_obj
 def load_command(obj: Any, replace: bool) -> None:
-    """Load config/offices.toml and config/holidays_kr.toml (idempotent)."""
-    offices, holidays = asyncio.run(load_offices_command(obj.settings, replace=replace))
-    click.echo(f"offices loaded: {offices}; holidays added: {holidays}")
+    """Load config/offices.toml and config/closures.toml (idempotent).
+
+    Public holidays (Korea's and each office's country's) need no loading:
+    they come from the ``holidays`` library."""
+    offices, closures = asyncio.run(load_offices_command(obj.settings, replace=replace))
+    click.echo(f"offices loaded: {offices}; agency closures added: {closures}")

@@ -145,11 +145,12 @@ class DateOverride(Base):
 
 
 class Blackout(Base):
-    """A day without meetings.
+    """A one-off day without meetings (public holidays are not stored: they
+    come from the ``holidays`` library, see :mod:`public_holidays`).
 
-    ``office_id`` NULL: an agency-wide day (a Korean public holiday), matched
-    against the meeting's date in Asia/Seoul. Otherwise an office holiday,
-    matched against the office-local date.
+    ``office_id`` NULL: an agency-wide closure, matched against the meeting's
+    date in Asia/Seoul. Otherwise an office's extra closed day, matched
+    against the office-local date.
     """
 
     __tablename__ = "blackouts"

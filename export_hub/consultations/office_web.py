@@ -29,7 +29,9 @@ from export_hub.consultations.models import (
     VideoMode,
 )
 from export_hub.consultations.pages import page
+from export_hub.consultations.public_holidays import public_holidays_between
 from export_hub.consultations.reports import bar_chart, build_report
+from export_hub.consultations.slots import local_date
 from export_hub.errors import FieldErrors, NotFound, PermissionDenied
 from export_hub.mail import OutboxMessage
 from export_hub.security import constant_time_equals, new_token, sha256_hex
@@ -157,11 +159,15 @@ async def settings_context(request: web.Request, office: Office) -> dict[str, An
         f"{WEEKDAY_NAMES[r.weekday].title()} {r.start_time:%H:%M}-{r.end_time:%H:%M}"
         for r in rules
     )
+    today = local_date(now(request), office.time_zone)
     return {
         "office": office,
         "rules_text": rules_text,
         "overrides": overrides,
         "holidays": holidays,
+        "public_holidays": public_holidays_between(
+            office.country, today, today + dt.timedelta(days=office.horizon_days)
+        ),
         "buyers": buyers,
         "errors": {},
         "feed_url": None,

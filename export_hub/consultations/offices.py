@@ -1,8 +1,13 @@
-"""Offices from ``config/offices.toml`` and holidays from ``config/holidays_kr.toml``.
+"""Offices from ``config/offices.toml`` and agency closures from
+``config/closures.toml``.
+
+Public holidays are not configured: they come from the ``holidays`` library
+(:mod:`public_holidays`). The files keep only one-off days: an office's extra
+closed dates and the agency's own closures.
 
 Loading is idempotent: offices are created when their code is new and left
 alone otherwise (admins own them once loaded), unless ``replace`` is asked
-for; holidays are added when missing.
+for; one-off days are added when missing.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from export_hub.consultations.models import (
     Office,
     VideoMode,
 )
+from export_hub.consultations.public_holidays import is_supported_country
 from export_hub.settings import PROJECT_ROOT
 
 
@@ -52,9 +58,11 @@ class RuleSpec(_Spec):
         return self
 
 
-class HolidaySpec(_Spec):
+class ClosedDaySpec(_Spec):
+    """A one-off day without meetings (public holidays need no entry)."""
+
     date: dt.date
-    name: str
+    name: str = Field(min_length=1, max_length=100)
 
 
 class OfficeSpec(_Spec):
@@ -80,7 +88,16 @@ class OfficeSpec(_Spec):
     video_mode: VideoMode = VideoMode.MEET_JIT_SI
     pasted_video_link: str = ""
     rules: list[RuleSpec] = Field(default_factory=list)
-    holidays: list[HolidaySpec] = Field(default_factory=list)
+    #: One-off office-local dates without meetings, besides the country's
+    #: public holidays.
+    closed_dates: list[ClosedDaySpec] = Field(default_factory=list)
+
+    @field_validator("country")
+    @classmethod
+    def _holidays_known(cls, value: str) -> str:
+        if not is_supported_country(value):
+            raise ValueError(f"no public holidays known for country {value!r}")
+        return value
 
     @field_validator("time_zone")
     @classmethod
@@ -102,8 +119,8 @@ class OfficesFile(_Spec):
     office: list[OfficeSpec]
 
 
-class HolidaysFile(_Spec):
-    holidays: list[HolidaySpec]
+class ClosuresFile(_Spec):
+    closures: list[ClosedDaySpec] = Field(default_factory=list)
 
 
 def _resolve(path: Path) -> Path:
@@ -116,9 +133,10 @@ def read_offices(path: Path) -> list[OfficeSpec]:
         return OfficesFile.model_validate(tomllib.load(fh)).office
 
 
-def read_holidays(path: Path) -> list[HolidaySpec]:
+def read_closures(path: Path) -> list[ClosedDaySpec]:
+    """The agency's one-off closures (Seoul dates) from ``path``."""
     with _resolve(path).open("rb") as fh:
-        return HolidaysFile.model_validate(tomllib.load(fh)).holidays
+        return ClosuresFile.model_validate(tomllib.load(fh)).closures
 
 
 _OFFICE_FIELDS = (
@@ -132,7 +150,7 @@ _OFFICE_FIELDS = (
 async def load_offices(
     db: AsyncSession, specs: list[OfficeSpec], *, replace: bool = False
 ) -> list[Office]:
-    """Create offices whose code is new (with rules and holidays); with
+    """Create offices whose code is new (with rules and closed dates); with
     ``replace``, overwrite existing ones too. Returns the offices touched."""
     touched: list[Office] = []
     for spec in specs:
@@ -158,16 +176,17 @@ async def load_offices(
                         end_time=rule.end,
                     )
                 )
-        await add_holidays(db, spec.holidays, office_id=office.id)
+        await add_closed_days(db, spec.closed_dates, office_id=office.id)
         touched.append(office)
     await db.flush()
     return touched
 
 
-async def add_holidays(
-    db: AsyncSession, holidays: list[HolidaySpec], *, office_id: int | None = None
+async def add_closed_days(
+    db: AsyncSession, days: list[ClosedDaySpec], *, office_id: int | None = None
 ) -> int:
-    """Add the blackout days not yet there (``office_id`` None: agency-wide)."""
+    """Add the one-off days not yet there (``office_id`` None: an agency-wide
+    closure, matched by Seoul date); returns how many were added."""
     rows = await db.execute(
         select(Blackout.date, Blackout.name).where(
             Blackout.office_id.is_(None)
@@ -177,9 +196,9 @@ async def add_holidays(
     )
     existing: set[tuple[dt.date, str]] = {(day, name) for day, name in rows}
     added = 0
-    for holiday in holidays:
-        if (holiday.date, holiday.name) not in existing:
-            db.add(Blackout(office_id=office_id, date=holiday.date, name=holiday.name))
-            existing.add((holiday.date, holiday.name))
+    for day in days:
+        if (day.date, day.name) not in existing:
+            db.add(Blackout(office_id=office_id, date=day.date, name=day.name))
+            existing.add((day.date, day.name))
             added += 1
     return added

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -71,10 +71,11 @@ class Policy:
     max_per_day: int = 0
     #: Extra hours on given office-local dates.
     extra: Mapping[dt.date, tuple[Window, ...]] = field(default_factory=dict)
-    #: Office-local dates without meetings (closed overrides, office holidays).
-    closed: frozenset[dt.date] = frozenset()
-    #: Seoul dates without meetings (Korean public holidays).
-    seoul_blackouts: frozenset[dt.date] = frozenset()
+    #: Office-local dates without meetings (closed overrides, the office's
+    #: country's public holidays and its extra closed dates).
+    closed: Container[dt.date] = frozenset()
+    #: Seoul dates without meetings (Korean public holidays, agency closures).
+    seoul_blackouts: Container[dt.date] = frozenset()
 
 
 @dataclass(frozen=True, order=True)

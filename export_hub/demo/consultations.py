@@ -31,9 +31,9 @@ from export_hub.consultations.models import (
     Office,
 )
 from export_hub.consultations.offices import (
-    add_holidays,
+    add_closed_days,
     load_offices,
-    read_holidays,
+    read_closures,
     read_offices,
 )
 from export_hub.db import utcnow
@@ -125,7 +125,7 @@ async def load_consultations_demo(
     now = utcnow()
     async with sessions.begin() as db:
         await load_offices(db, read_offices(settings.consultations.offices_file))
-        await add_holidays(db, read_holidays(settings.consultations.holidays_file))
+        await add_closed_days(db, read_closures(settings.consultations.closures_file))
         await _people(db)
     for key, code, login, topic, outcome in BOOKINGS:
         await _demo_booking(sessions, settings, now, key, code, login, topic, outcome)

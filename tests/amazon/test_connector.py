@@ -21,6 +21,7 @@ from tests.amazon.conftest import (
     OTHER_REFRESH,
     OTHER_SELLER,
     REFRESH,
+    SELLER,
     MakeClient,
     payload,
 )
@@ -40,9 +41,18 @@ def puts(emulator: AmazonEmulator) -> int:
     return sum(1 for op, _ in emulator.state.calls if op == "putListingsItem")
 
 
-async def test_client_implements_the_contract(client: AmazonListingsClient) -> None:
-    assert isinstance(client, MarketplaceConnector)
-    await client.check_connection()
+async def test_check_connection_is_one_search_and_tells_revoked_sellers(
+    client: AmazonListingsClient, emulator: AmazonEmulator
+) -> None:
+    connector: MarketplaceConnector = client
+    assert (connector.marketplace, connector.account.seller_id) == ("amazon", SELLER)
+    await connector.check_connection()
+    assert emulator.state.calls == [("searchListingsItems", SELLER)]
+    emulator.state.revoke(REFRESH)
+    emulator.state.access_tokens.clear()
+    with pytest.raises(AuthorizationError):
+        await connector.check_connection()
+    assert emulator.state.calls[0] == ("searchListingsItems", SELLER)
 
 
 async def test_put_is_accepted_then_becomes_buyable_with_an_asin(

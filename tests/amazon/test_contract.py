@@ -11,7 +11,6 @@ import gzip
 import hashlib
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,17 +30,20 @@ from tests.amazon.test_schema_keywords import (
     bracelet_attributes,
     require_bracelet,
 )
+from tests.specs import SPECS as ALL_SPECS
+from tests.specs import require_specs
 
-SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs" / "amazon"
+SPECS = ALL_SPECS / "amazon"
 LISTINGS = "listingsItems_2021-08-01.json"
 FEEDS = "feeds_2021-06-30.json"
 DEFINITIONS = "definitionsProductTypes_2020-09-01.json"
 ORDERS_V0 = "ordersV0.json"
 ORDERS = "orders_2026-01-01.json"
 
-pytestmark = pytest.mark.skipif(
-    not (SPECS / LISTINGS).exists(), reason=f"official SP-API models not at {SPECS}"
-)
+
+@pytest.fixture(autouse=True)
+def _official_models() -> None:
+    require_specs(*(SPECS / name for name in (LISTINGS, FEEDS, DEFINITIONS)))
 
 
 @cache

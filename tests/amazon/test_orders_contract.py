@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-import os
 import ssl
 from functools import cache
 from pathlib import Path
@@ -30,17 +29,19 @@ from emulators.amazon.orders import V0_STATUS
 from export_hub.errors import NeedsHumanError
 from tests.amazon.conftest import SELLER, US
 from tests.amazon.test_orders import EARLIER, MakeOrders, live_listing, make_orders
+from tests.specs import SPECS as ALL_SPECS
+from tests.specs import require_specs
 
 __all__ = ["make_orders"]  # the fixture, shared with test_orders
 
-SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs" / "amazon"
+SPECS = ALL_SPECS / "amazon"
 V0 = "ordersV0.json"
 V2026 = "orders_2026-01-01.json"
 
-if not (SPECS / V0).exists() or not (SPECS / V2026).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"Amazon's order models are missing from {SPECS}")
-    pytest.skip(f"Amazon's order models are not at {SPECS}", allow_module_level=True)
+
+@pytest.fixture(autouse=True)
+def _official_models() -> None:
+    require_specs(SPECS / V0, SPECS / V2026)
 
 
 @cache

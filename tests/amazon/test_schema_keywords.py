@@ -16,28 +16,25 @@ refuse nothing on their own; ``allOf``/``if``/``then`` are 2019-09's.
 from __future__ import annotations
 
 import json
-import os
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft201909Validator
 
 from connectors.amazon.schema import attribute_issues, compile_schema
+from tests.specs import SPECS as ALL_SPECS
+from tests.specs import require_specs
 
-SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "amazon"
+SPECS = ALL_SPECS / "amazon"
 BRACELET = SPECS / "example-product-type-schema-BRACELET.json"
 US = "ATVPDKIKX0DER"
 
 
 def require_bracelet() -> None:
     """Skip without the schema locally; in CI its absence is a failure."""
-    if not BRACELET.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"the real BRACELET schema is missing: {BRACELET}")
-        pytest.skip(f"example BRACELET schema absent at {BRACELET}")
+    require_specs(BRACELET)
 
 
 @cache

@@ -13,7 +13,6 @@ from export_hub.catalog.models import Condition, Product, ProductImage, ReviewSt
 from export_hub.marketplaces.models import SellerAccount
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared"
 BASE_URL = "https://hub.example.org"
 
 

@@ -1,5 +1,6 @@
 """Rendered bodies validate against the marketplaces' own published schemas
-(read from ../shared/specs; skipped when absent)."""
+(read from ../shared/specs through :mod:`tests.specs`; skipped when absent,
+failed when absent in CI)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import pytest
 from jsonschema import Draft201909Validator
 
 from export_hub.brand.render import render_listing
-from tests.brand.factories import BASE_URL, SHARED, brand_config, listing_input
+from tests.brand.factories import BASE_URL, brand_config, listing_input
+from tests.specs import SPECS, require_specs
 
-EBAY_SPEC = SHARED / "specs" / "ebay" / "sell_inventory_v1_oas3.json"
-BRACELET = SHARED / "specs" / "amazon" / "example-product-type-schema-BRACELET.json"
+EBAY_SPEC = SPECS / "ebay" / "sell_inventory_v1_oas3.json"
+BRACELET = SPECS / "amazon" / "example-product-type-schema-BRACELET.json"
 
 
 def _errors(schema: dict[str, Any], instance: Any) -> list[str]:
@@ -28,8 +30,7 @@ def _errors(schema: dict[str, Any], instance: Any) -> list[str]:
 
 @pytest.fixture(scope="module")
 def ebay_components() -> dict[str, Any]:
-    if not EBAY_SPEC.exists():
-        pytest.skip(f"{EBAY_SPEC} absent")
+    require_specs(EBAY_SPEC)
     components = copy.deepcopy(json.loads(EBAY_SPEC.read_text("utf-8"))["components"])
     # The published OAS types Product.aspects as "string" although the API
     # takes (and its own example shows) an object of name -> [values].
@@ -97,8 +98,7 @@ BRACELET_FACTS: dict[str, list[dict[str, Any]]] = {
 def test_amazon_attributes_match_the_bracelet_schema(
     mode: str, identifier: str
 ) -> None:
-    if not BRACELET.exists():
-        pytest.skip(f"{BRACELET} absent")
+    require_specs(BRACELET)
     schema = json.loads(BRACELET.read_text("utf-8"))
     product_kw = {} if identifier == "gtin" else {"gtin": None, "gtin_exempt": True}
     listing = dataclasses.replace(
@@ -117,8 +117,7 @@ def test_amazon_attributes_match_the_bracelet_schema(
 def test_preflight_with_the_amazon_connectors_validator() -> None:
     """The brand-level pre-flight calls the Amazon connector's schema validator."""
     schema_module = pytest.importorskip("connectors.amazon.schema")
-    if not BRACELET.exists():
-        pytest.skip(f"{BRACELET} absent")
+    require_specs(BRACELET)
     from export_hub.brand.preflight import preflight
 
     schema = json.loads(BRACELET.read_text("utf-8"))

@@ -17,9 +17,9 @@ from export_hub.consultations.booking import BookingRequest, request_booking
 from export_hub.consultations.models import Buyer, Interpreter, Office
 from export_hub.consultations.offices import (
     OfficeSpec,
-    add_holidays,
+    add_closed_days,
     load_offices,
-    read_holidays,
+    read_closures,
     read_offices,
 )
 from export_hub.settings import Settings
@@ -74,7 +74,7 @@ async def world(
         offices = await load_offices(
             db, read_offices(settings.consultations.offices_file)
         )
-        await add_holidays(db, read_holidays(settings.consultations.holidays_file))
+        await add_closed_days(db, read_closures(settings.consultations.closures_file))
         company = Company(
             name_ko="한빛식품",
             name_en="Hanbit Foods",

@@ -75,8 +75,9 @@ async def test_korean_holidays_black_out_by_seoul_date(web_client, world, sessio
         headers=headers,
     )
     seoul_dates = {s["seoul"]["date"] for s in (await resp.json())["slots"]}
-    # Thursday 12-24 afternoon in Los Angeles is Christmas morning in Seoul.
-    assert "2026-12-25" not in seoul_dates
+    # Thursday 12-24 afternoon in Los Angeles is Christmas morning in Seoul;
+    # Wednesday 12-23 afternoon there is 12-24 in Seoul, an ordinary day.
+    assert seoul_dates == {"2026-12-24"}
 
 
 async def test_idempotency_key_returns_the_same_booking(web_client, world, sessions):

@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from export_hub.consultations.models import VideoMode
-from export_hub.consultations.offices import OfficeSpec, read_holidays, read_offices
+from export_hub.consultations.offices import OfficeSpec, read_closures, read_offices
 from export_hub.consultations.video import make_video_link
 from export_hub.errors import Conflict
 from export_hub.settings import ConsultationSettings
@@ -87,7 +87,7 @@ def test_pasted_links_are_used_as_they_are() -> None:
         make_video_link(VideoMode.PASTED, ConsultationSettings(), START, END, "")
 
 
-def test_the_shipped_offices_and_holidays_are_valid() -> None:
+def test_the_shipped_offices_and_closures_are_valid() -> None:
     offices = read_offices(Path("config/offices.toml"))
     assert [o.code for o in offices] == ["LAX", "FRA", "SGN", "SHA", "JKT", "TYO"]
     assert {o.time_zone for o in offices} == {
@@ -98,14 +98,12 @@ def test_the_shipped_offices_and_holidays_are_valid() -> None:
         "Asia/Jakarta",
         "Asia/Tokyo",
     }
-    holidays = {h.date for h in read_holidays(Path("config/holidays_kr.toml"))}
-    assert {
-        dt.date(2026, 2, 17),
-        dt.date(2026, 9, 25),
-        dt.date(2027, 2, 9),
-        dt.date(2027, 10, 11),
-    } <= holidays
-    assert {h.year for h in holidays} == {2026, 2027}
+    assert {o.country for o in offices} == {"US", "DE", "VN", "CN", "ID", "JP"}
+    # Only one-off days are configured; public holidays come from the library.
+    assert {o.code: [d.date for d in o.closed_dates] for o in offices}["FRA"] == [
+        dt.date(2026, 12, 24)
+    ]
+    assert read_closures(Path("config/closures.toml")) == []
 
 
 def test_a_bad_office_is_refused_with_the_reason() -> None:

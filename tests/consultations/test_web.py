@@ -125,6 +125,9 @@ async def test_office_edits_rules_and_overrides(web_client, world, sessions):
     csrf = await logged_in(web_client, "fra@office.example")
     settings_page = await (await web_client.get("/office/settings")).text()
     assert "Mon 08:00-12:00" in settings_page
+    # Germany's coming public holidays, and the office's own extra closed day.
+    assert "공휴일 (DE): 2026-12-25 Christmas Day" in settings_page
+    assert "2026-12-24 Heiligabend" in settings_page
     bad = await web_client.post(
         "/office/rules",
         data={"csrf_token": csrf, "rules": "Mon 09:00-12:00\nFun 25:00-1"},

@@ -71,13 +71,12 @@ def test_quota_resets_at_utc_midnight() -> None:
     assert seconds_until_quota_reset(NOON) == 12 * 3600
 
 
+@pytest.mark.backend("postgresql")
 async def test_workers_on_postgresql_share_one_daily_budget(
     database_url: str, tmp_path
 ) -> None:
     """Two sync processes (each with its own connector registry) spend one
     seller's eBay quota together on PostgreSQL, never twice over."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("embedded SQLite runs one process: its budget is in memory")
     from export_hub.marketplaces.registry import ConnectorRegistry, SharedState
     from tests.conftest import make_settings
 

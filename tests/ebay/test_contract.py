@@ -1,5 +1,6 @@
 """Contract: the connector and the emulator against eBay's own OpenAPI
-documents in ``<repo>/../shared/specs/ebay`` (skipped when absent).
+documents in ``<repo>/../shared/specs/ebay`` (found by :mod:`tests.specs`;
+skipped when absent, failed when absent in CI).
 
 Every REST path and method the emulator serves and the connector calls must
 exist in ``sell_inventory_v1_oas3.json`` / ``sell_account_v1_oas3.json``; the
@@ -14,7 +15,6 @@ import json
 import re
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -26,8 +26,10 @@ from connectors.ebay.legacy import MIGRATE_BATCH
 from emulators.ebay import EbayEmulator, EmulatorConfig, create_emulator_app
 from emulators.ebay.state import EmulatorState
 from tests.ebay.conftest import SELLER, MakeTransport, listing
+from tests.specs import SPECS as ALL_SPECS
+from tests.specs import require_specs
 
-SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs" / "ebay"
+SPECS = ALL_SPECS / "ebay"
 APIS = {
     "/sell/inventory/v1": "sell_inventory_v1_oas3.json",
     "/sell/account/v1": "sell_account_v1_oas3.json",
@@ -35,10 +37,10 @@ APIS = {
 }
 METHODS = ("get", "post", "put", "delete")
 
-pytestmark = pytest.mark.skipif(
-    not all((SPECS / f).exists() for f in APIS.values()),
-    reason=f"eBay's OpenAPI documents are not in {SPECS}",
-)
+
+@pytest.fixture(autouse=True)
+def _official_models() -> None:
+    require_specs(*(SPECS / name for name in APIS.values()))
 
 
 @cache

@@ -11,10 +11,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-import os
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -30,22 +28,15 @@ from emulators.ebay import EbayEmulator
 from export_hub.errors import NeedsHumanError
 from tests.ebay.conftest import SELLER, MakeTransport
 from tests.ebay.test_fulfillment import AFTER, BEFORE, EARLIER, SKU, live_offer
+from tests.specs import SPECS, require_specs
 
-SPEC = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "specs"
-    / "ebay"
-    / "sell_fulfillment_v1_oas3.json"
-)
+SPEC = SPECS / "ebay" / "sell_fulfillment_v1_oas3.json"
 BASE = "/sell/fulfillment/v1"
 
-if not SPEC.exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"eBay's Fulfillment API document is missing: {SPEC}")
-    pytest.skip(
-        f"eBay's Fulfillment API document is not at {SPEC}", allow_module_level=True
-    )
+
+@pytest.fixture(autouse=True)
+def _official_model() -> None:
+    require_specs(SPEC)
 
 
 @cache

@@ -26,9 +26,18 @@ def offers_of(emulator: EbayEmulator, sku: str) -> list[str]:
     return [o.offer_id for o in emulator.state.sellers[SELLER].offers_for(sku)]
 
 
-async def test_client_implements_the_contract(client: EbayInventoryClient) -> None:
-    assert isinstance(client, MarketplaceConnector)
-    await client.check_connection()
+async def test_check_connection_is_one_read_and_tells_revoked_sellers(
+    client: EbayInventoryClient, emulator: EbayEmulator
+) -> None:
+    connector: MarketplaceConnector = client
+    assert (connector.marketplace, connector.account.seller_id) == ("ebay", SELLER)
+    await connector.check_connection()
+    assert [(m, p, u) for m, p, u, _ in emulator.state.log] == [
+        ("GET", "/sell/inventory/v1/inventory_item", SELLER)
+    ]
+    emulator.state.revoke_refresh_tokens(SELLER)
+    with pytest.raises(AuthorizationError):
+        await connector.check_connection()
 
 
 async def test_put_listing_sets_up_the_seller_once_and_publishes(

@@ -83,11 +83,10 @@ async def test_anonymous_users_may_not_see_jobs(client, sessions) -> None:
     assert resp.status == 401
 
 
+@pytest.mark.backend("postgresql")
 async def test_scaled_out_mode_enqueues_through_procrastinate(
     aiohttp_client, database_url: str, tmp_path
 ) -> None:
-    if database_url.startswith("sqlite"):
-        pytest.skip("procrastinate runs on PostgreSQL only")
     from export_hub.db import create_engine, session_factory
     from export_hub.web.app import create_app
     from export_hub.web.keys import QUEUE

@@ -22,17 +22,10 @@ from jobs.worker import (
 )
 
 
-@pytest.fixture
-def pg_settings(settings: Settings) -> Settings:
-    if settings.database.url.startswith("sqlite"):
-        pytest.skip("procrastinate runs on PostgreSQL only")
-    return settings
-
-
 def test_sqlite_is_refused_with_a_clear_error() -> None:
     with pytest.raises(WorkerError, match="PostgreSQL"):
         conninfo("sqlite+aiosqlite:///x.sqlite3")
-    assert conninfo("postgresql+asyncpg://u@h:5/db") == "postgresql://u@h:5/db"
+    assert conninfo("postgresql+psycopg://u@h:5/db") == "postgresql://u@h:5/db"
 
 
 async def _runs_finished(sessions, kind: str, n: int) -> None:
@@ -48,18 +41,20 @@ async def _runs_finished(sessions, kind: str, n: int) -> None:
         await asyncio.sleep(0.05)
 
 
-async def test_schema_is_applied_once(pg_settings: Settings, sessions) -> None:
+@pytest.mark.backend("postgresql")
+async def test_schema_is_applied_once(settings: Settings, sessions) -> None:
     results = await asyncio.gather(
-        ensure_schema(pg_settings.database.url), ensure_schema(pg_settings.database.url)
+        ensure_schema(settings.database.url), ensure_schema(settings.database.url)
     )
     assert sorted(results) == [False, True]
-    assert await ensure_schema(pg_settings.database.url) is False
+    assert await ensure_schema(settings.database.url) is False
     async with sessions() as db:
         assert await db.scalar(text("SELECT to_regclass('procrastinate_jobs')::text"))
 
 
+@pytest.mark.backend("postgresql")
 async def test_same_lock_never_runs_concurrently_across_two_workers(
-    pg_settings: Settings, sessions
+    settings: Settings, sessions
 ) -> None:
     running: dict[str, int] = defaultdict(int)
     peak: dict[str, int] = defaultdict(int)
@@ -84,9 +79,9 @@ async def test_same_lock_never_runs_concurrently_across_two_workers(
             lock=lambda kw: f"seller:{kw['seller']}",
         )
     )
-    await ensure_schema(pg_settings.database.url)
-    runtime = WorkerRuntime(pg_settings, sessions)
-    app = build_app(pg_settings, registry, runtime)
+    await ensure_schema(settings.database.url)
+    runtime = WorkerRuntime(settings, sessions)
+    app = build_app(settings, registry, runtime)
     async with app.open_async():
         for item in range(4):
             for seller in ("s1", "s2"):
@@ -128,16 +123,17 @@ async def test_same_lock_never_runs_concurrently_across_two_workers(
     assert all(r.duration_seconds is not None for r in runs)
 
 
+@pytest.mark.backend("postgresql")
 async def test_a_failing_job_is_recorded_and_failed_in_procrastinate(
-    pg_settings: Settings, sessions
+    settings: Settings, sessions
 ) -> None:
     async def broken(sessions, settings, *, now):
         raise RuntimeError("marketplace unreachable")
 
     registry = JobRegistry()
     spec = registry.register(JobSpec(name="test.broken", run=broken))
-    await ensure_schema(pg_settings.database.url)
-    app = build_app(pg_settings, registry, WorkerRuntime(pg_settings, sessions))
+    await ensure_schema(settings.database.url)
+    app = build_app(settings, registry, WorkerRuntime(settings, sessions))
     async with app.open_async():
         job_id = await defer(app, spec)
         await app.run_worker_async(
@@ -155,8 +151,9 @@ async def test_a_failing_job_is_recorded_and_failed_in_procrastinate(
     assert "marketplace unreachable" in run.error
 
 
+@pytest.mark.backend("postgresql")
 async def test_periodic_jobs_are_scheduled_by_procrastinate(
-    pg_settings: Settings, sessions
+    settings: Settings, sessions
 ) -> None:
     ran = asyncio.Event()
     calls: list[dt.datetime] = []
@@ -169,8 +166,8 @@ async def test_periodic_jobs_are_scheduled_by_procrastinate(
 
     registry = JobRegistry()
     registry.register(JobSpec(name="test.heartbeat", run=heartbeat, interval_seconds=1))
-    await ensure_schema(pg_settings.database.url)
-    app = build_app(pg_settings, registry, WorkerRuntime(pg_settings, sessions))
+    await ensure_schema(settings.database.url)
+    app = build_app(settings, registry, WorkerRuntime(settings, sessions))
     async with app.open_async():
         worker = asyncio.create_task(
             app.run_worker_async(

@@ -35,11 +35,10 @@ async def _poll(sessions, sql: str, at_least: int) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.backend("postgresql")
 async def test_two_worker_processes_respect_seller_locks(
     settings: Settings, sessions, tmp_path: Path
 ) -> None:
-    if settings.database.url.startswith("sqlite"):
-        pytest.skip("procrastinate runs on PostgreSQL only")
     await ensure_schema(settings.database.url)
     async with sessions() as db, db.begin():
         await db.execute(text(lockprobe.CREATE))

@@ -25,11 +25,10 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.backend("sqlite")
 async def test_demo_listings_go_live_on_both_and_some_need_action(
     database_url: str, tmp_path: Path, sessions
 ) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the demo runs on the default SQLite database")
     amazon, ebay = free_port(), free_port()
     a, e = f"http://127.0.0.1:{amazon}", f"http://127.0.0.1:{ebay}"
     settings = make_settings(

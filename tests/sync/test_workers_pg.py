@@ -50,6 +50,7 @@ async def _wait_workers(sessions, n: int) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.backend("postgresql")
 async def test_two_workers_sync_with_per_seller_locks(
     settings: Settings,
     sessions,
@@ -57,8 +58,6 @@ async def test_two_workers_sync_with_per_seller_locks(
     amazon: AmazonEmulator,
     ebay: EbayEmulator,
 ) -> None:
-    if settings.database.url.startswith("sqlite"):
-        pytest.skip("procrastinate runs on PostgreSQL only")
     settings = settings.model_copy(
         update={"jobs": settings.jobs.model_copy(update={"embedded": False})}
     )
