@@ -9,7 +9,7 @@ from pathlib import Path
 from export_hub.accounts.models import Role
 from export_hub.accounts.service import create_user
 from export_hub.brand.config import load_brand
-from export_hub.brand.prepare import load_product, prepare_listing
+from export_hub.brand.prepare import load_product, load_rates, prepare_listing
 from export_hub.catalog.models import ReviewState
 from export_hub.db import transaction
 from export_hub.marketplaces.models import SellerAccount
@@ -55,16 +55,18 @@ async def _prepare(sessions, product_id: int, seller_id: int):
     async with sessions() as db:
         p = await load_product(db, product_id)
         account = await db.get_one(SellerAccount, seller_id)
-        return await prepare_listing(
-            db,
-            brand,
-            pricing,
-            product=p,
-            company=p.company,
-            seller=account,
-            public_base_url="https://hub.example.org",
-            on=DAY,
-        )
+        rates = await load_rates(db, pricing, DAY)
+    return prepare_listing(
+        brand,
+        pricing,
+        product=p,
+        company=p.company,
+        seller=account,
+        images=p.images,
+        quantity=p.quantity,
+        rates=rates,
+        public_base_url="https://hub.example.org",
+    )
 
 
 async def test_stored_product_is_ready_for_both_marketplaces(sessions) -> None:
