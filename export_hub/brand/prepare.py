@@ -16,7 +16,7 @@ not an exception.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -175,17 +175,28 @@ def price_for(
 
 
 async def load_rates(
-    session: AsyncSession, pricing: PricingConfig, on: dt.date
+    session: AsyncSession, currencies: Iterable[str], on: dt.date
 ) -> ExchangeRates:
-    """The KRW rates in force ``on`` for every currency the pricing file sells
-    in (a few small queries). Reads only."""
+    """The KRW rates in force ``on`` for ``currencies`` (two small queries
+    each). Reads only."""
     found: dict[str, RateInForce] = {}
-    for currency in sorted(set(pricing.currencies.values())):
+    for currency in sorted(set(currencies)):
         try:
             found[currency] = await rate_on(session, "KRW", currency, on)
         except NoExchangeRate:
             continue
     return ExchangeRates(on, found)
+
+
+def currencies_of(
+    pricing: PricingConfig, accounts: Iterable[SellerAccount]
+) -> set[str]:
+    """The currencies ``accounts`` sell in (unconfigured sites have none)."""
+    return {
+        pricing.currencies[a.marketplace_id]
+        for a in accounts
+        if a.marketplace_id in pricing.currencies
+    }
 
 
 async def load_product(session: AsyncSession, product_id: int) -> Product | None:

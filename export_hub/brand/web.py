@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from export_hub.brand.config import BrandConfig, brand_from_settings
 from export_hub.brand.prepare import (
     PreparedListing,
+    currencies_of,
     load_product,
     load_rates,
     prepare_listing,
@@ -123,7 +124,7 @@ async def preview(
         )
         for m, mid in PREVIEW_ACCOUNTS
     ]
-    rates = await load_rates(db, pricing, on)
+    rates = await load_rates(db, currencies_of(pricing, accounts), on)
     return [
         prepare_listing(
             brand,

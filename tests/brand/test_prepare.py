@@ -11,6 +11,7 @@ from export_hub.accounts.service import create_user
 from export_hub.brand.config import load_brand
 from export_hub.brand.prepare import (
     ExchangeRates,
+    currencies_of,
     load_product,
     load_rates,
     prepare_listing,
@@ -60,7 +61,7 @@ async def _prepare(sessions, product_id: int, seller_id: int):
     async with sessions() as db:
         p = await load_product(db, product_id)
         account = await db.get_one(SellerAccount, seller_id)
-        rates = await load_rates(db, pricing, DAY)
+        rates = await load_rates(db, currencies_of(pricing, [account]), DAY)
     return prepare_listing(
         brand,
         pricing,

@@ -13,28 +13,35 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.accounts.models import Company
-from export_hub.brand.prepare import ExchangeRates, load_rates
+from export_hub.brand.prepare import ExchangeRates, currencies_of, load_rates
 from export_hub.catalog.models import Product, ProductImage, ReviewState
 from export_hub.listings.models import Listing
 from export_hub.listings.sync.plan import Candidate
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.pricing.config import PricingConfig
+from export_hub.pricing.rates import RateInForce
 
 
 class RateBook:
-    """The exchange rates in force on ``on``, looked up once for a whole run."""
+    """Exchange rates in force on ``on``, each looked up once for a whole run."""
 
     def __init__(self, config: PricingConfig, on: dt.date):
         self.config = config
         self.on = on
-        self._rates: ExchangeRates | None = None
+        self._rates: dict[str, RateInForce] = {}
+        self._looked_up: set[str] = set()
 
-    async def rates(self, db: AsyncSession) -> ExchangeRates:
-        """Every configured currency's rate (loaded on the first call; a
-        concurrent first call merely loads the same rates twice)."""
-        if self._rates is None:
-            self._rates = await load_rates(db, self.config, self.on)
-        return self._rates
+    async def rates(self, db: AsyncSession, account: SellerAccount) -> ExchangeRates:
+        """The rates ``account`` is priced with."""
+        wanted = currencies_of(self.config, [account])
+        missing = wanted - self._looked_up
+        if missing:
+            loaded = await load_rates(db, missing, self.on)
+            self._rates.update(loaded.krw_to)
+            self._looked_up |= missing
+        return ExchangeRates(
+            self.on, {c: self._rates[c] for c in wanted if c in self._rates}
+        )
 
 
 async def load_candidates(
@@ -68,7 +75,7 @@ async def load_candidates(
         )
     )
     images = await images_by_product(db, account.company_id)
-    rates = await rates_book.rates(db)
+    rates = await rates_book.rates(db, account)
     return [
         Candidate(
             product=product,
