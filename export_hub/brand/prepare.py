@@ -106,8 +106,10 @@ def prepare_listing(
     ``quantity`` is what is available to sell (the product's own count today);
     the brand's sync rules turn it into the listed quantity (0 unless the
     action is ``list``). ``images`` are the product's images, in any order:
-    they are listed by position, then id. Never raises for bad data: every
-    problem is a pre-flight issue in ``result``.
+    they are listed by position, then id. ``product``, ``company`` and
+    ``seller`` are read as records (columns only; no relationship is loaded).
+    Never raises for bad data: every problem is a pre-flight issue in
+    ``result``.
     """
     action = brand.sync.listing_action(str(product.state), quantity)
     priced = price_for(pricing, rates, product=product, company=company, seller=seller)
@@ -121,7 +123,7 @@ def prepare_listing(
         currency=quote.currency
         if quote
         else pricing.currencies.get(seller.marketplace_id, "USD"),
-        quantity=max(quantity, 0) if action == "list" else 0,
+        quantity=quantity if action == "list" else 0,
     )
     result = preflight(
         brand,
