@@ -182,6 +182,7 @@ async def mark_in_sync(
             work = plan(
                 candidates,
                 brand,
+                pricing,
                 rules,
                 now=now,
                 public_base_url=settings.web.public_base_url,

@@ -9,13 +9,19 @@ from pathlib import Path
 from export_hub.accounts.models import Role
 from export_hub.accounts.service import create_user
 from export_hub.brand.config import load_brand
-from export_hub.brand.prepare import load_product, prepare_listing
+from export_hub.brand.prepare import (
+    ExchangeRates,
+    currencies_of,
+    load_product,
+    load_rates,
+    prepare_listing,
+)
 from export_hub.catalog.models import ReviewState
 from export_hub.db import transaction
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.pricing.config import load_pricing
-from export_hub.pricing.rates import record_rate
-from tests.brand.factories import company, images, product, seller
+from export_hub.pricing.rates import RateInForce, record_rate
+from tests.brand.factories import brand_config, company, images, product, seller
 from tests.conftest import login
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,16 +61,18 @@ async def _prepare(sessions, product_id: int, seller_id: int):
     async with sessions() as db:
         p = await load_product(db, product_id)
         account = await db.get_one(SellerAccount, seller_id)
-        return await prepare_listing(
-            db,
-            brand,
-            pricing,
-            product=p,
-            company=p.company,
-            seller=account,
-            public_base_url="https://hub.example.org",
-            on=DAY,
-        )
+        rates = await load_rates(db, currencies_of(pricing, [account]), DAY)
+    return prepare_listing(
+        brand,
+        pricing,
+        product=p,
+        company=p.company,
+        seller=account,
+        images=p.images,
+        quantity=p.quantity,
+        rates=rates,
+        public_base_url="https://hub.example.org",
+    )
 
 
 async def test_stored_product_is_ready_for_both_marketplaces(sessions) -> None:
@@ -113,3 +121,56 @@ async def test_staff_preview_page(client, sessions) -> None:
     assert "영문 내용에 한글이 들어 있습니다" in body
     assert (await client.get("/staff/brand?product_id=999999")).status == 404
     assert (await client.get("/staff/brand?product_id=x")).status == 404
+
+
+def _pure(available: int, seller_kw: dict | None = None, pricing=None, **product_kw):
+    """``prepare_listing`` on unsaved records (the product counts 12 units,
+    ``available`` says how many may be sold): no database, no clock."""
+    usd = RateInForce("KRW", "USD", Decimal("0.00072"), DAY, "test")
+    eur = RateInForce("KRW", "EUR", Decimal("0.00066"), DAY, "test")
+    seller_kw = {"marketplace": "amazon", **(seller_kw or {})}
+    return prepare_listing(
+        brand_config(),
+        pricing or load_pricing(ROOT / "config" / "pricing.toml"),
+        product=product(**product_kw),
+        company=company(),
+        seller=seller(approved_brands=["Hanbit"], **seller_kw),
+        images=list(reversed(images(2))),
+        quantity=available,
+        rates=ExchangeRates(DAY, {"USD": usd, "EUR": eur}),
+        public_base_url="https://hub.example.org",
+    )
+
+
+def test_the_available_quantity_is_what_is_listed() -> None:
+    five = _pure(5)
+    assert five.ok, five.result.issues
+    assert (five.action, five.payload.quantity) == ("list", 5)
+    attrs = five.payload.content["attributes"]
+    assert attrs["fulfillment_availability"][0]["quantity"] == 5
+    # Images go by position whatever order they come in.
+    locators = attrs["main_product_image_locator"][0]["media_location"]
+    assert locators.endswith("0.jpg")
+    empty = _pure(0)
+    assert empty.ok, empty.result.issues
+    assert (empty.action, empty.payload.quantity) == ("zero", 0)
+    assert _pure(-3).payload.quantity == 0
+    withdrawn = _pure(5, state=ReviewState.WITHDRAWN)
+    assert (withdrawn.action, withdrawn.payload.quantity) == ("end", 0)
+
+
+def test_a_site_fee_and_a_site_without_currency() -> None:
+    base = load_pricing(ROOT / "config" / "pricing.toml")
+    pricing = base.model_copy(update={"fees": {**base.fees, "EBAY_DE": Decimal(11)}})
+    germany = _pure(5, {"marketplace": "ebay", "marketplace_id": "EBAY_DE"}, pricing)
+    assert germany.ok, germany.result.issues
+    assert germany.quote.breakdown["fee_percent"] == Decimal(11)
+    assert germany.payload.currency == "EUR"
+    assert germany.payload.price == germany.quote.price
+    nowhere = _pure(5, {"marketplace": "ebay", "marketplace_id": "EBAY_XX"})
+    assert nowhere.quote is None
+    assert nowhere.result.codes == ["PREFLIGHT_PRICE_MISSING"]
+    assert "EBAY_XX" in nowhere.result.issues[0].message
+    no_gbp = _pure(5, {"marketplace": "ebay", "marketplace_id": "EBAY_GB"})
+    assert no_gbp.result.codes == ["PREFLIGHT_PRICE_MISSING"]
+    assert "KRW→GBP" in no_gbp.result.issues[0].message

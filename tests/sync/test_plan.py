@@ -10,26 +10,35 @@ import pytest
 
 from export_hub.accounts.models import Company
 from export_hub.brand.config import BrandConfig, load_brand
+from export_hub.brand.prepare import ExchangeRates
 from export_hub.catalog.models import Product, ProductImage, ReviewState
 from export_hub.listings.models import Listing
 from export_hub.listings.sync.plan import (
     Action,
     Candidate,
     PlanRules,
-    Quote,
     plan,
     plan_one,
 )
 from export_hub.marketplaces.models import SellerAccount
+from export_hub.pricing.config import PricingConfig, load_pricing
+from export_hub.pricing.rates import RateInForce
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 URL = "https://hub.example"
+USD = RateInForce("KRW", "USD", Decimal("0.00075"), NOW.date(), "test")
+RATES = ExchangeRates(NOW.date(), {"USD": USD})
 
 
 @pytest.fixture(scope="module")
 def brand() -> BrandConfig:
     return load_brand(ROOT / "config" / "brand.toml")
+
+
+@pytest.fixture(scope="module")
+def pricing() -> PricingConfig:
+    return load_pricing(ROOT / "config" / "pricing.toml")
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +54,10 @@ def candidate(
     price: str = "19.99",
     listing: Listing | None = None,
     marketplace: str = "amazon",
+    rates: ExchangeRates = RATES,
 ) -> Candidate:
+    """``price`` is the company's explicit USD target price, so it is listed
+    as it is (the floor, from ``cost_krw``, stays well below)."""
     company = Company(
         id=1,
         name_ko="한빛",
@@ -70,6 +82,9 @@ def candidate(
         gtin=None,
         gtin_exempt=True,
         country_of_origin="KR",
+        price_krw=20000,
+        cost_krw=8000,
+        target_price_usd=Decimal(price),
         quantity=quantity,
         state=state,
         condition="new",
@@ -96,15 +111,25 @@ def candidate(
     )
     image = ProductImage(id=n, product_id=n, stored_name=f"{n}.jpg", position=0)
     return Candidate(
-        product, company, account, [image], listing, Quote(Decimal(price), "USD")
+        product=product,
+        company=company,
+        account=account,
+        images=[image],
+        listing=listing,
+        quantity=quantity,
+        rates=rates,
     )
 
 
 def sent(
-    c: Candidate, brand: BrandConfig, rules: PlanRules, **changes: object
+    c: Candidate,
+    brand: BrandConfig,
+    pricing: PricingConfig,
+    rules: PlanRules,
+    **changes: object,
 ) -> Listing:
     """The listing as a successful create would have left it."""
-    (work,) = plan_one(c, brand, rules, now=NOW, public_base_url=URL)  # type: ignore[misc]
+    (work,) = plan_one(c, brand, pricing, rules, now=NOW, public_base_url=URL)  # type: ignore[misc]
     values: dict[str, object] = {
         "id": c.product.id,
         "sku": work.sku,
@@ -132,127 +157,156 @@ def only(result: object) -> Action:
     return result[0].action
 
 
-def test_new_product_is_created_with_every_part_hash(brand, rules) -> None:
-    (work,) = plan_one(candidate(), brand, rules, now=NOW, public_base_url=URL)
+def test_new_product_is_created_with_every_part_hash(brand, pricing, rules) -> None:
+    (work,) = plan_one(candidate(), brand, pricing, rules, now=NOW, public_base_url=URL)
     assert work.action is Action.CREATE
     assert set(work.hashes) == {"content", "price", "quantity", "images"}
     assert work.payload is not None
     assert "IT's Daejeon" in work.payload.content["attributes"]["item_name"][0]["value"]
 
 
-def test_in_sync_listing_needs_nothing(brand, rules) -> None:
+def test_in_sync_listing_needs_nothing(brand, pricing, rules) -> None:
     c = candidate()
-    listed = candidate(listing=sent(c, brand, rules))
-    assert plan_one(listed, brand, rules, now=NOW, public_base_url=URL) == "in_sync"
+    listed = candidate(listing=sent(c, brand, pricing, rules))
+    assert (
+        plan_one(listed, brand, pricing, rules, now=NOW, public_base_url=URL)
+        == "in_sync"
+    )
 
 
-def test_price_threshold(brand, rules) -> None:
-    listing = sent(candidate(price="20.00"), brand, rules)
+def test_price_threshold(brand, pricing, rules) -> None:
+    listing = sent(candidate(price="20.00"), brand, pricing, rules)
     small = candidate(price="20.10", listing=listing)  # 0.5 %
-    assert plan_one(small, brand, rules, now=NOW, public_base_url=URL) == "in_sync"
+    assert (
+        plan_one(small, brand, pricing, rules, now=NOW, public_base_url=URL)
+        == "in_sync"
+    )
     big = candidate(price="20.50", listing=listing)  # 2.5 %
-    (work,) = plan_one(big, brand, rules, now=NOW, public_base_url=URL)
+    (work,) = plan_one(big, brand, pricing, rules, now=NOW, public_base_url=URL)
     assert work.action is Action.UPDATE_PRICE
     assert work.price == Decimal("20.50")
     assert work.quantity is None
     assert set(work.hashes) == {"price"}
 
 
-def test_quantity_change_and_periodic_reassert(brand, rules) -> None:
-    listing = sent(candidate(), brand, rules)
+def test_quantity_change_and_periodic_reassert(brand, pricing, rules) -> None:
+    listing = sent(candidate(), brand, pricing, rules)
     changed = candidate(quantity=3, listing=listing)
-    assert only(plan_one(changed, brand, rules, now=NOW, public_base_url=URL)) is (
-        Action.UPDATE_QUANTITY
-    )
+    assert only(
+        plan_one(changed, brand, pricing, rules, now=NOW, public_base_url=URL)
+    ) is (Action.UPDATE_QUANTITY)
     later = NOW + rules.quantity_reassert + dt.timedelta(minutes=1)
     same = candidate(listing=listing)
-    (work,) = plan_one(same, brand, rules, now=later, public_base_url=URL)
+    (work,) = plan_one(same, brand, pricing, rules, now=later, public_base_url=URL)
     assert work.action is Action.UPDATE_QUANTITY
     assert work.quantity == 10
 
 
-def test_content_change_is_a_full_update(brand, rules) -> None:
-    listing = sent(candidate(), brand, rules)
+def test_content_change_is_a_full_update(brand, pricing, rules) -> None:
+    listing = sent(candidate(), brand, pricing, rules)
     c = candidate(listing=listing)
     c.product.name_en = "Green Tea, Organic"
-    (work,) = plan_one(c, brand, rules, now=NOW, public_base_url=URL)
+    (work,) = plan_one(c, brand, pricing, rules, now=NOW, public_base_url=URL)
     assert work.action is Action.UPDATE_CONTENT
 
 
-def test_withdrawn_rejected_and_out_of_stock(brand, rules) -> None:
-    listing = sent(candidate(), brand, rules)
+def test_withdrawn_rejected_and_out_of_stock(brand, pricing, rules) -> None:
+    listing = sent(candidate(), brand, pricing, rules)
     for state in (ReviewState.WITHDRAWN, ReviewState.REJECTED):
         gone = candidate(state=state, listing=listing)
-        assert only(plan_one(gone, brand, rules, now=NOW, public_base_url=URL)) is (
-            Action.END
-        )
+        assert only(
+            plan_one(gone, brand, pricing, rules, now=NOW, public_base_url=URL)
+        ) is (Action.END)
     never_listed = candidate(state=ReviewState.WITHDRAWN)
-    assert plan_one(never_listed, brand, rules, now=NOW, public_base_url=URL) == "ended"
+    assert (
+        plan_one(never_listed, brand, pricing, rules, now=NOW, public_base_url=URL)
+        == "ended"
+    )
     # The shipped rules zero an out-of-stock listing rather than end it.
     empty = candidate(quantity=0, listing=listing)
-    (work,) = plan_one(empty, brand, rules, now=NOW, public_base_url=URL)
+    (work,) = plan_one(empty, brand, pricing, rules, now=NOW, public_base_url=URL)
     assert (work.action, work.quantity) == (Action.UPDATE_QUANTITY, 0)
     ending = PlanRules(
         rules.end_states, True, rules.price_threshold, rules.quantity_reassert
     )
-    assert only(plan_one(empty, brand, ending, now=NOW, public_base_url=URL)) is (
-        Action.END
-    )
+    assert only(
+        plan_one(empty, brand, pricing, ending, now=NOW, public_base_url=URL)
+    ) is (Action.END)
 
 
-def test_paused_in_doubt_and_not_approved(brand, rules) -> None:
+def test_paused_in_doubt_and_not_approved(brand, pricing, rules) -> None:
     paused = sent(
         candidate(),
         brand,
+        pricing,
         rules,
         status="needs_action",
         paused_until=NOW + dt.timedelta(hours=1),
     )
     assert (
-        plan_one(candidate(listing=paused), brand, rules, now=NOW, public_base_url=URL)
+        plan_one(
+            candidate(listing=paused),
+            brand,
+            pricing,
+            rules,
+            now=NOW,
+            public_base_url=URL,
+        )
         == "paused"
     )
-    doubt = sent(candidate(), brand, rules, in_doubt_operation="create")
+    doubt = sent(candidate(), brand, pricing, rules, in_doubt_operation="create")
     assert (
         only(
             plan_one(
-                candidate(listing=doubt), brand, rules, now=NOW, public_base_url=URL
+                candidate(listing=doubt),
+                brand,
+                pricing,
+                rules,
+                now=NOW,
+                public_base_url=URL,
             )
         )
         is Action.CHECK
     )
     draft = candidate(state=ReviewState.SUBMITTED)
-    assert plan_one(draft, brand, rules, now=NOW, public_base_url=URL) == "not_approved"
+    assert (
+        plan_one(draft, brand, pricing, rules, now=NOW, public_base_url=URL)
+        == "not_approved"
+    )
 
 
-def test_preflight_failure_is_planned_without_a_call(brand, rules) -> None:
+def test_preflight_failure_is_planned_without_a_call(brand, pricing, rules) -> None:
     c = candidate()
     c.account.approved_brands = ["Another Brand"]
-    (work,) = plan_one(c, brand, rules, now=NOW, public_base_url=URL)
+    (work,) = plan_one(c, brand, pricing, rules, now=NOW, public_base_url=URL)
     assert work.action is Action.PREFLIGHT
     assert [i.code for i in work.issues] == ["PREFLIGHT_BRAND_NOT_APPROVED"]
-    no_price = Candidate(
-        c.product,
-        c.company,
-        c.account,
-        c.images,
-        None,
-        Quote(None, "USD", problem="No KRW→USD rate"),
-    )
-    (work,) = plan_one(no_price, brand, rules, now=NOW, public_base_url=URL)
-    assert work.issues[0].code == "PREFLIGHT_PRICE_MISSING"
+    no_rate = candidate(rates=ExchangeRates(NOW.date(), {}))
+    (work,) = plan_one(no_rate, brand, pricing, rules, now=NOW, public_base_url=URL)
+    assert work.action is Action.PREFLIGHT
+    assert [i.code for i in work.issues] == ["PREFLIGHT_PRICE_MISSING"]
+    assert "KRW→USD" in work.issues[0].message
 
 
-def test_priorities_and_aging(brand, rules) -> None:
-    base = sent(candidate(1), brand, rules)
+def test_priorities_and_aging(brand, pricing, rules) -> None:
+    base = sent(candidate(1), brand, pricing, rules)
     new = candidate(2)
-    price = candidate(3, price="30.00", listing=sent(candidate(3), brand, rules))
-    quantity = candidate(4, quantity=1, listing=sent(candidate(4), brand, rules))
+    price = candidate(
+        3, price="30.00", listing=sent(candidate(3), brand, pricing, rules)
+    )
+    quantity = candidate(
+        4, quantity=1, listing=sent(candidate(4), brand, pricing, rules)
+    )
     ended = candidate(5, state=ReviewState.WITHDRAWN, listing=base)
     order = [
         w.action
         for w in plan(
-            [new, price, quantity, ended], brand, rules, now=NOW, public_base_url=URL
+            [new, price, quantity, ended],
+            brand,
+            pricing,
+            rules,
+            now=NOW,
+            public_base_url=URL,
         ).work
     ]
     assert order == [
@@ -265,6 +319,7 @@ def test_priorities_and_aging(brand, rules) -> None:
     waited = sent(
         candidate(6),
         brand,
+        pricing,
         rules,
         sent_hashes={},
         status="pending",
@@ -274,7 +329,7 @@ def test_priorities_and_aging(brand, rules) -> None:
     order = [
         w.action
         for w in plan(
-            [price, quantity, old], brand, rules, now=NOW, public_base_url=URL
+            [price, quantity, old], brand, pricing, rules, now=NOW, public_base_url=URL
         ).work
     ]
     assert order[0] is Action.CREATE

@@ -8,78 +8,48 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from decimal import Decimal
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.accounts.models import Company
-from export_hub.brand.preflight import PriceBounds
+from export_hub.brand.prepare import ExchangeRates, currencies_of, load_rates
 from export_hub.catalog.models import Product, ProductImage, ReviewState
 from export_hub.listings.models import Listing
-from export_hub.listings.sync.plan import Candidate, Quote
+from export_hub.listings.sync.plan import Candidate
 from export_hub.marketplaces.models import SellerAccount
-from export_hub.pricing.config import PricingConfig, PricingConfigError
-from export_hub.pricing.engine import PricingError, quote_price
-from export_hub.pricing.rates import NoExchangeRate, RateInForce, rate_on
+from export_hub.pricing.config import PricingConfig
+from export_hub.pricing.rates import RateInForce
 
 
 class RateBook:
-    """Exchange rates looked up once per currency for a whole run."""
+    """Exchange rates in force on ``on``, each looked up once for a whole run."""
 
     def __init__(self, config: PricingConfig, on: dt.date):
         self.config = config
         self.on = on
-        self._rates: dict[str, RateInForce | str] = {}
+        self._rates: dict[str, RateInForce] = {}
+        self._looked_up: set[str] = set()
 
-    async def rate(self, db: AsyncSession, currency: str) -> RateInForce | str:
-        found = self._rates.get(currency)
-        if found is None:
-            try:
-                found = await rate_on(db, "KRW", currency, self.on)
-            except NoExchangeRate as exc:
-                found = exc.text.en
-            self._rates[currency] = found
-        return found
-
-    async def quote(
-        self,
-        db: AsyncSession,
-        product: Product,
-        company: Company,
-        account: SellerAccount,
-    ) -> Quote:
-        try:
-            currency = self.config.currency_for(account.marketplace_id)
-        except PricingConfigError as exc:
-            return Quote(None, "USD", problem=str(exc))
-        rate = await self.rate(db, currency)
-        if isinstance(rate, str):
-            return Quote(None, currency, problem=rate)
-        target = product.target_price_usd if currency == "USD" else None
-        try:
-            quote = quote_price(
-                self.config,
-                marketplace=account.marketplace,
-                currency=currency,
-                rate=rate.rate,
-                rate_date=rate.effective_on,
-                price_krw=product.price_krw,
-                cost_krw=product.cost_krw,
-                weight_g=product.weight_g,
-                margin_floor_percent=Decimal(str(company.margin_floor_percent)),
-                target_price=Decimal(target) if target is not None else None,
-            )
-        except PricingError as exc:
-            return Quote(None, currency, problem=str(exc))
-        return Quote(quote.price, currency, PriceBounds(quote.floor, quote.cap))
+    async def rates(self, db: AsyncSession, account: SellerAccount) -> ExchangeRates:
+        """The rates ``account`` is priced with."""
+        wanted = currencies_of(self.config, [account])
+        missing = wanted - self._looked_up
+        if missing:
+            loaded = await load_rates(db, missing, self.on)
+            self._rates.update(loaded.krw_to)
+            self._looked_up |= missing
+        return ExchangeRates(
+            self.on, {c: self._rates[c] for c in wanted if c in self._rates}
+        )
 
 
 async def load_candidates(
-    db: AsyncSession, account: SellerAccount, rates: RateBook
+    db: AsyncSession, account: SellerAccount, rates_book: RateBook
 ) -> list[Candidate]:
     """Every product of the account's company that is approved or already has
-    a listing on this account, with its images, listing and price."""
+    a listing on this account, with its images, listing, available quantity
+    and the exchange rates in force."""
     company = await db.get_one(Company, account.company_id)
     listings = {
         row.product_id: row
@@ -105,6 +75,7 @@ async def load_candidates(
         )
     )
     images = await images_by_product(db, account.company_id)
+    rates = await rates_book.rates(db, account)
     return [
         Candidate(
             product=product,
@@ -112,7 +83,8 @@ async def load_candidates(
             account=account,
             images=images.get(product.id, ()),
             listing=listings.get(product.id),
-            quote=await rates.quote(db, product, company, account),
+            quantity=product.quantity,
+            rates=rates,
         )
         for product in products
     ]

@@ -1,9 +1,11 @@
 """The sync planner: what to send for each (product, seller account), and in
 which order. Pure: no I/O, no clock (``now`` is passed in).
 
-For each candidate the planner renders the listing under the shared brand
-(with the pre-flight check), compares the rendered part hashes with what was
-last sent (``Listing.sent_hashes``) and plans only the difference:
+For each candidate the planner prepares the listing with
+:func:`export_hub.brand.prepare.prepare_listing` (price, quantity, rendering
+and pre-flight: the very function behind the staff's preview), compares the
+rendered part hashes with what was last sent (``Listing.sent_hashes``) and
+plans only the difference:
 
 * ``end``: the product was withdrawn or rejected, or is out of stock and the
   brand's sync rules say ``end`` (``zero`` keeps the listing at quantity 0);
@@ -33,13 +35,13 @@ from decimal import Decimal
 
 from connectors.base import ListingPayload
 from export_hub.accounts.models import Company
-from export_hub.brand.base import ListingInput, preflight_issue
 from export_hub.brand.config import BrandConfig
-from export_hub.brand.preflight import PriceBounds, preflight
+from export_hub.brand.prepare import ExchangeRates, prepare_listing
 from export_hub.catalog.models import Product, ProductImage
 from export_hub.errors import MarketplaceIssue
 from export_hub.listings.models import Listing
 from export_hub.marketplaces.models import SellerAccount
+from export_hub.pricing.config import PricingConfig
 from export_hub.pricing.engine import should_resend
 
 
@@ -69,17 +71,6 @@ OFFER = frozenset({Action.UPDATE_PRICE, Action.UPDATE_QUANTITY})
 
 
 @dataclass(frozen=True)
-class Quote:
-    """The price to list at, and its acceptable bounds (from the pricing engine),
-    or why there is none."""
-
-    price: Decimal | None
-    currency: str
-    bounds: PriceBounds | None = None
-    problem: str = ""
-
-
-@dataclass(frozen=True)
 class Candidate:
     """One product on one seller account, as loaded from the database."""
 
@@ -88,7 +79,9 @@ class Candidate:
     account: SellerAccount
     images: Sequence[ProductImage]
     listing: Listing | None
-    quote: Quote
+    #: Units available to sell (today the product's own count).
+    quantity: int
+    rates: ExchangeRates
 
 
 @dataclass(frozen=True)
@@ -163,6 +156,7 @@ class PlanRules:
 def plan(
     candidates: Iterable[Candidate],
     config: BrandConfig,
+    pricing: PricingConfig,
     rules: PlanRules,
     *,
     now: dt.datetime,
@@ -179,6 +173,7 @@ def plan(
         work = plan_one(
             candidate,
             config,
+            pricing,
             rules,
             now=now,
             public_base_url=public_base_url,
@@ -201,6 +196,7 @@ def plan(
 def plan_one(
     candidate: Candidate,
     config: BrandConfig,
+    pricing: PricingConfig,
     rules: PlanRules,
     *,
     now: dt.datetime,
@@ -218,7 +214,7 @@ def plan_one(
         product.state.value if hasattr(product.state, "value") else product.state
     )
     ends = state in rules.end_states or (
-        product.quantity <= 0 and rules.out_of_stock_ends
+        candidate.quantity <= 0 and rules.out_of_stock_ends
     )
     if ends:
         if listing is None or listing.status == "ended" or not _was_sent(listing):
@@ -226,26 +222,18 @@ def plan_one(
         return [replace(base, action=Action.END)]
     if state != "approved":
         return "not_approved"
-    quote = candidate.quote
-    if quote.price is None:
-        issue = preflight_issue(
-            "PREFLIGHT_PRICE_MISSING", quote.problem or "no price", "purchasable_offer"
-        )
-        return [replace(base, action=Action.PREFLIGHT, issues=(issue,))]
-    checked = preflight(
+    prepared = prepare_listing(
         config,
-        ListingInput(
-            product=product,
-            company=candidate.company,
-            seller=account,
-            images=candidate.images,
-            price=quote.price,
-            currency=quote.currency,
-            quantity=max(product.quantity, 0),
-        ),
+        pricing,
+        product=product,
+        company=candidate.company,
+        seller=account,
+        images=candidate.images,
+        quantity=candidate.quantity,
+        rates=candidate.rates,
         public_base_url=public_base_url,
-        bounds=quote.bounds,
     )
+    checked = prepared.result
     errors = tuple(i for i in checked.issues if i.severity == "ERROR")
     if errors or checked.rendered is None:
         issues = errors or checked.issues

@@ -268,6 +268,7 @@ class SyncEngine:
         result = plan(
             candidates,
             self.brand,
+            self.pricing,
             self.rules,
             now=self.now,
             public_base_url=self.settings.web.public_base_url,
