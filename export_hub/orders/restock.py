@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
-from sqlalchemy import distinct, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.listings.models import Listing
@@ -66,7 +66,8 @@ async def products_with_stock_changes_since(
     """Products whose on hand or reserved units moved at or after ``since``
     (any cause: orders, cancellations, shipments, edits, stock files)."""
     rows = await db.scalars(
-        select(distinct(StockMovement.product_id))
+        select(StockMovement.product_id)
+        .distinct()
         .where(StockMovement.at >= since)
         .order_by(StockMovement.product_id)
     )
