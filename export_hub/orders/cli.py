@@ -86,7 +86,9 @@ async def _pull(settings: Settings, company: str | None) -> int:
                 progress.advance(bar)
         console.print(table)
         if not accounts:
-            console.print("연결된 판매자 계정이 없습니다 / no connected seller accounts")
+            console.print(
+                "연결된 판매자 계정이 없습니다 / no connected seller accounts"
+            )
         return failed
     finally:
         await engine.dispose()
