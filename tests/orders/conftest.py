@@ -87,33 +87,50 @@ async def world(
         db.add_all([company, other])
         await db.flush()
         user = await create_user(
-            db, email="kim@hanbit.example", password=PASSWORD, role=Role.COMPANY,
+            db,
+            email="kim@hanbit.example",
+            password=PASSWORD,
+            role=Role.COMPANY,
             company=company,
-        )  # fmt: skip
+        )
         english = await create_user(
-            db, email="jo@hanbit.example", password=PASSWORD, role=Role.COMPANY,
+            db,
+            email="jo@hanbit.example",
+            password=PASSWORD,
+            role=Role.COMPANY,
             company=company,
-        )  # fmt: skip
+        )
         english.language = "en"
         other_user = await create_user(
-            db, email="lee@daedeok.example", password=PASSWORD, role=Role.COMPANY,
+            db,
+            email="lee@daedeok.example",
+            password=PASSWORD,
+            role=Role.COMPANY,
             company=other,
-        )  # fmt: skip
+        )
         staff = await create_user(
             db, email="staff@agency.example", password=PASSWORD, role=Role.STAFF
         )
         amazon = SellerAccount(
-            company_id=company.id, marketplace="amazon",
-            marketplace_id="ATVPDKIKX0DER", region="na", seller_id="A1HANBIT",
-        )  # fmt: skip
+            company_id=company.id,
+            marketplace="amazon",
+            marketplace_id="ATVPDKIKX0DER",
+            region="na",
+            seller_id="A1HANBIT",
+        )
         ebay = SellerAccount(
-            company_id=company.id, marketplace="ebay", marketplace_id="EBAY_US",
+            company_id=company.id,
+            marketplace="ebay",
+            marketplace_id="EBAY_US",
             seller_id="hanbit_ebay",
-        )  # fmt: skip
+        )
         other_amazon = SellerAccount(
-            company_id=other.id, marketplace="amazon",
-            marketplace_id="ATVPDKIKX0DER", region="na", seller_id="A2DAEDEOK",
-        )  # fmt: skip
+            company_id=other.id,
+            marketplace="amazon",
+            marketplace_id="ATVPDKIKX0DER",
+            region="na",
+            seller_id="A2DAEDEOK",
+        )
         db.add_all([amazon, ebay, other_amazon])
         await db.flush()
         mug = await _product(db, company, "MUG-1", 10)
@@ -128,17 +145,30 @@ async def world(
             (other_product, other_amazon, "VASE-1"),
         ):
             listing = Listing(
-                product_id=product.id, seller_account_id=account.id,
-                marketplace=account.marketplace, sku=sku, status="live",
+                product_id=product.id,
+                seller_account_id=account.id,
+                marketplace=account.marketplace,
+                sku=sku,
+                status="live",
                 last_quantity_assert_at=NOW - dt.timedelta(hours=1),
-            )  # fmt: skip
+            )
             db.add(listing)
             listings[(product.id, account.id)] = listing
         await db.flush()
     return World(
-        company, other, user, other_user, staff, amazon, ebay, other_amazon,
-        mug, cup, other_product, listings,
-    )  # fmt: skip
+        company,
+        other,
+        user,
+        other_user,
+        staff,
+        amazon,
+        ebay,
+        other_amazon,
+        mug,
+        cup,
+        other_product,
+        listings,
+    )
 
 
 async def pull(

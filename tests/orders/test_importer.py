@@ -19,7 +19,7 @@ from export_hub.orders.importer import UnreadableOrders
 from export_hub.orders.models import ImportCursor, Order, OrderEvent, OrderLine
 from export_hub.stock.models import StockMovement
 from tests.orders.conftest import NOW, pull, stock
-from tests.orders.fakes import T0, line, order
+from tests.orders.fakes import line, order
 
 SELLER = "A1HANBIT"
 
@@ -42,10 +42,18 @@ async def snapshot(sessions):
             for o in await db.scalars(select(Order).order_by(Order.id))
         ]
         lines = [
-            (l.line_id, l.product_id, l.quantity, l.shipped, l.cancelled,
-             l.stock_reserved, l.stock_consumed, l.stock_revision)
-            for l in await db.scalars(select(OrderLine).order_by(OrderLine.id))
-        ]  # fmt: skip
+            (
+                ln.line_id,
+                ln.product_id,
+                ln.quantity,
+                ln.shipped,
+                ln.cancelled,
+                ln.stock_reserved,
+                ln.stock_consumed,
+                ln.stock_revision,
+            )
+            for ln in await db.scalars(select(OrderLine).order_by(OrderLine.id))
+        ]
         events = await db.scalar(select(func.count(OrderEvent.id)))
         moves = [
             (m.product_id, m.delta_on_hand, m.delta_reserved, m.cause, m.cause_key)
@@ -70,13 +78,16 @@ async def test_import_twice_changes_nothing(sessions, settings, world, market):
     # Updated inside the next read's overlap window, so it is read twice.
     late = NOW - dt.timedelta(minutes=10)
     market.put(SELLER, order("111-1", line("L1", "AMZ-MUG-1", 2), updated=late))
-    market.put(SELLER, order("111-2", line("L1", "CUP-1", 1), line("L2", "ZZZ", 4),
-                             updated=late))  # fmt: skip
+    market.put(
+        SELLER,
+        order("111-2", line("L1", "CUP-1", 1), line("L2", "ZZZ", 4), updated=late),
+    )
     first = await pull(sessions, settings, world.amazon, market)
     assert (first.orders_new, first.stock_moves, first.lines_unmanaged) == (2, 2, 1)
     before = await snapshot(sessions)
-    again = await pull(sessions, settings, world.amazon, market,
-                       NOW + dt.timedelta(minutes=1))  # fmt: skip
+    again = await pull(
+        sessions, settings, world.amazon, market, NOW + dt.timedelta(minutes=1)
+    )
     assert (again.orders_read, again.orders_new, again.orders_changed) == (2, 0, 0)
     assert again.stock_moves == 0
     assert await snapshot(sessions) == before
@@ -87,8 +98,9 @@ async def test_import_twice_changes_nothing(sessions, settings, world, market):
 async def test_every_transition_is_recorded_with_its_stock_effect(
     sessions, settings, world, market
 ):
-    market.put(SELLER, order("111-9", line("L1", "AMZ-MUG-1", 3),
-                             status=OrderStatus.PENDING))  # fmt: skip
+    market.put(
+        SELLER, order("111-9", line("L1", "AMZ-MUG-1", 3), status=OrderStatus.PENDING)
+    )
     await pull(sessions, settings, world.amazon, market)
     # Amazon's Pending reserves the units too.
     assert (await stock(sessions, world.mug)).reserved == 3
@@ -99,10 +111,12 @@ async def test_every_transition_is_recorded_with_its_stock_effect(
     ]
     for i, (status, shipped, (on_hand, reserved)) in enumerate(steps, start=1):
         market.update(
-            SELLER, "111-9", status=status,
+            SELLER,
+            "111-9",
+            status=status,
             updated=seen_by(10 * i),
             lines=(line("L1", "AMZ-MUG-1", 3, shipped=shipped),),
-        )  # fmt: skip
+        )
         await pull(sessions, settings, world.amazon, market, at(10 * i))
         level = await stock(sessions, world.mug)
         assert (level.on_hand, level.reserved) == (on_hand, reserved), status
@@ -116,8 +130,13 @@ async def test_every_transition_is_recorded_with_its_stock_effect(
         ("shipped", "1", "3"),
     ]
     # A refund after shipping puts nothing back on the shelf.
-    market.update(SELLER, "111-9", status=OrderStatus.REFUNDED,
-                  updated=seen_by(40), refunded=Decimal("37.50"))  # fmt: skip
+    market.update(
+        SELLER,
+        "111-9",
+        status=OrderStatus.REFUNDED,
+        updated=seen_by(40),
+        refunded=Decimal("37.50"),
+    )
     await pull(sessions, settings, world.amazon, market, at(40))
     level = await stock(sessions, world.mug)
     assert (level.on_hand, level.reserved) == (7, 0)
@@ -129,20 +148,26 @@ async def test_cancellation_releases_and_line_cancel_releases_part(
 ):
     market.put(SELLER, order("111-3", line("L1", "AMZ-MUG-1", 4)))
     await pull(sessions, settings, world.amazon, market)
-    market.update(SELLER, "111-3", updated=seen_by(5),
-                  lines=(line("L1", "AMZ-MUG-1", 4, cancelled=1),))  # fmt: skip
+    market.update(
+        SELLER,
+        "111-3",
+        updated=seen_by(5),
+        lines=(line("L1", "AMZ-MUG-1", 4, cancelled=1),),
+    )
     await pull(sessions, settings, world.amazon, market, at(5))
     assert (await stock(sessions, world.mug)).reserved == 3
-    market.update(SELLER, "111-3", status=OrderStatus.CANCELLED,
-                  updated=seen_by(10))  # fmt: skip
+    market.update(SELLER, "111-3", status=OrderStatus.CANCELLED, updated=seen_by(10))
     await pull(sessions, settings, world.amazon, market, at(10))
     level = await stock(sessions, world.mug)
     assert (level.on_hand, level.reserved, level.available) == (10, 0, 10)
     async with sessions() as db:
-        causes = list(await db.scalars(
-            select(StockMovement.cause).where(StockMovement.product_id == world.mug.id)
-            .order_by(StockMovement.id)
-        ))  # fmt: skip
+        causes = list(
+            await db.scalars(
+                select(StockMovement.cause)
+                .where(StockMovement.product_id == world.mug.id)
+                .order_by(StockMovement.id)
+            )
+        )
     assert causes == ["edit", "order", "cancellation", "cancellation"]
 
 
@@ -151,15 +176,17 @@ async def test_unmanaged_sku_is_kept_and_moves_no_stock(
 ):
     market.put(SELLER, order("111-4", line("L1", "NOT-OURS", 2), line("L2", None, 1)))
     report = await pull(sessions, settings, world.amazon, market)
-    assert report.lines_unmanaged == 2 and report.stock_moves == 0
+    assert report.lines_unmanaged == 2
+    assert report.stock_moves == 0
     async with sessions() as db:
         lines = list(await db.scalars(select(OrderLine).order_by(OrderLine.id)))
         moves = await db.scalar(
             select(func.count(StockMovement.id)).where(StockMovement.cause != "edit")
         )
-    assert [(l.sku, l.product_id, l.quantity) for l in lines] == [
-        ("NOT-OURS", None, 2), (None, None, 1)
-    ]  # fmt: skip
+    assert [(ln.sku, ln.product_id, ln.quantity) for ln in lines] == [
+        ("NOT-OURS", None, 2),
+        (None, None, 1),
+    ]
     assert moves == 0
 
 
@@ -183,10 +210,17 @@ async def test_cursor_overlap_and_lag(sessions, settings, world, market):
     await pull(sessions, settings, world.ebay, market)
     assert market.windows[-1][1] == NOW - dt.timedelta(seconds=60)
     # An order updated late inside the overlap is still read.
-    market.put(SELLER, order("111-6", line("L1", "CUP-1", 1),
-                             updated=first_before - dt.timedelta(minutes=1)))  # fmt: skip
-    report = await pull(sessions, settings, world.amazon, market,
-                        later + dt.timedelta(minutes=5))  # fmt: skip
+    market.put(
+        SELLER,
+        order(
+            "111-6",
+            line("L1", "CUP-1", 1),
+            updated=first_before - dt.timedelta(minutes=1),
+        ),
+    )
+    report = await pull(
+        sessions, settings, world.amazon, market, later + dt.timedelta(minutes=5)
+    )
     assert report.orders_new == 1
 
 
@@ -199,10 +233,13 @@ async def test_unreadable_answer_writes_nothing(
     async with sessions() as db:
         cursor_before = (await db.get_one(ImportCursor, world.amazon.id)).imported_until
     before = await snapshot(sessions)
-    market.put(SELLER, order("111-8", line("L1", "CUP-1", 2),
-                             updated=seen_by(60)))  # fmt: skip
-    market.update(SELLER, "111-7", status=OrderStatus.CANCELLED,
-                  updated=seen_by(60) - dt.timedelta(minutes=1))  # fmt: skip
+    market.put(SELLER, order("111-8", line("L1", "CUP-1", 2), updated=seen_by(60)))
+    market.update(
+        SELLER,
+        "111-7",
+        status=OrderStatus.CANCELLED,
+        updated=seen_by(60) - dt.timedelta(minutes=1),
+    )
     market.read_error = TransientError(
         "page 2 unreadable", marketplace="amazon", operation="getOrders"
     )
@@ -226,13 +263,23 @@ async def test_unreadable_answer_writes_nothing(
 
 
 async def test_stale_answer_does_not_roll_back(sessions, settings, world, market):
-    market.put(SELLER, order("111-10", line("L1", "AMZ-MUG-1", 2),
-                             updated=seen_by(0),
-                             status=OrderStatus.CANCELLED))  # fmt: skip
+    market.put(
+        SELLER,
+        order(
+            "111-10",
+            line("L1", "AMZ-MUG-1", 2),
+            updated=seen_by(0),
+            status=OrderStatus.CANCELLED,
+        ),
+    )
     await pull(sessions, settings, world.amazon, market)
     # A slower read that started earlier delivers an older version.
-    market.update(SELLER, "111-10", status=OrderStatus.UNSHIPPED,
-                  updated=seen_by(0) - dt.timedelta(minutes=2))  # fmt: skip
+    market.update(
+        SELLER,
+        "111-10",
+        status=OrderStatus.UNSHIPPED,
+        updated=seen_by(0) - dt.timedelta(minutes=2),
+    )
     report = await pull(sessions, settings, world.amazon, market)
     assert report.orders_stale == 1
     assert (await stock(sessions, world.mug)).reserved == 0
@@ -248,8 +295,8 @@ async def test_sale_marks_other_channels_for_a_quantity_push(
     assert report.listings_marked == 1
     async with sessions() as db:
         rows = {
-            (l.product_id, l.seller_account_id): l
-            for l in await db.scalars(select(Listing))
+            (ln.product_id, ln.seller_account_id): ln
+            for ln in await db.scalars(select(Listing))
         }
         accounts = await restock.accounts_to_push(db)
         changed = await restock.products_with_stock_changes_since(db, since)
@@ -272,17 +319,22 @@ async def test_new_open_orders_mail_the_company_once_in_each_language(
     sessions, settings, world, market
 ):
     market.put(SELLER, order("111-12", line("L1", "AMZ-MUG-1", 1)))
-    market.put(SELLER, order("111-13", line("L1", "AMZ-MUG-1", 1),
-                             status=OrderStatus.CANCELLED))  # fmt: skip
+    market.put(
+        SELLER,
+        order("111-13", line("L1", "AMZ-MUG-1", 1), status=OrderStatus.CANCELLED),
+    )
     report = await pull(sessions, settings, world.amazon, market)
     await pull(sessions, settings, world.amazon, market, NOW + dt.timedelta(hours=1))
     assert report.mails == 2
     async with sessions() as db:
         mails = list(await db.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
     assert [(m.to_address, m.language) for m in mails] == [
-        ("kim@hanbit.example", "ko"), ("jo@hanbit.example", "en")
-    ]  # fmt: skip
-    assert "새 주문" in mails[0].subject and "111-12" in mails[0].subject
+        ("kim@hanbit.example", "ko"),
+        ("jo@hanbit.example", "en"),
+    ]
+    assert "새 주문" in mails[0].subject
+    assert "111-12" in mails[0].subject
     assert "New order" in mails[1].subject
     body = mails[1].parsed().get_content()
-    assert "KST" in body and "/company/orders/" in body
+    assert "KST" in body
+    assert "/company/orders/" in body

@@ -37,8 +37,10 @@ def package(**changes) -> ShipmentInput:
 async def imported(
     sessions, settings, world, market, *lines, status=OrderStatus.UNSHIPPED
 ):
-    market.put(SELLER, order("114-1", *lines, status=status,
-                             updated=NOW - dt.timedelta(minutes=10)))  # fmt: skip
+    market.put(
+        SELLER,
+        order("114-1", *lines, status=status, updated=NOW - dt.timedelta(minutes=10)),
+    )
     await pull(sessions, settings, world.amazon, market)
     async with sessions() as db:
         return await db.scalar(
@@ -48,22 +50,41 @@ async def imported(
 
 async def ship(sessions, world, market, order_id, data=None, user=None, now=NOW):
     return await confirm_shipment(
-        sessions, user or world.user, order_id, data or package(),
-        factory=connectors_for(market), now=now,
-    )  # fmt: skip
+        sessions,
+        user or world.user,
+        order_id,
+        data or package(),
+        factory=connectors_for(market),
+        now=now,
+    )
 
 
 async def test_partial_then_full_shipment_consumes_stock(
     sessions, settings, world, market
 ):
-    order_id = await imported(sessions, settings, world, market,
-                              line("L1", "AMZ-MUG-1", 3), line("L2", "ZZZ", 1))  # fmt: skip
-    first = await ship(sessions, world, market, order_id,
-                       package(lines={"L1": 1}, shipping_method="EMS"))  # fmt: skip
-    assert first.status == "confirmed" and first.marketplace_shipment_id == "F-1"
+    order_id = await imported(
+        sessions,
+        settings,
+        world,
+        market,
+        line("L1", "AMZ-MUG-1", 3),
+        line("L2", "ZZZ", 1),
+    )
+    first = await ship(
+        sessions,
+        world,
+        market,
+        order_id,
+        package(lines={"L1": 1}, shipping_method="EMS"),
+    )
+    assert first.status == "confirmed"
+    assert first.marketplace_shipment_id == "F-1"
     sent = market.confirmed[-1]
     assert (sent.order_id, sent.carrier_code, sent.tracking_number) == (
-        "114-1", "USPS", "EZ1000000001")  # fmt: skip
+        "114-1",
+        "USPS",
+        "EZ1000000001",
+    )
     assert [(x.line_id, x.quantity) for x in sent.lines] == [("L1", 1)]
     level = await stock(sessions, world.mug)
     assert (level.on_hand, level.reserved) == (9, 2)
@@ -77,10 +98,13 @@ async def test_partial_then_full_shipment_consumes_stock(
     async with sessions() as db:
         assert (await db.get_one(Order, order_id)).status == "shipped"
     # The marketplace then reports the same shipped units: nothing moves again.
-    market.update(SELLER, "114-1", status=OrderStatus.SHIPPED,
-                  updated=NOW + dt.timedelta(minutes=5),
-                  lines=(line("L1", "AMZ-MUG-1", 3, shipped=3),
-                         line("L2", "ZZZ", 1, shipped=1)))  # fmt: skip
+    market.update(
+        SELLER,
+        "114-1",
+        status=OrderStatus.SHIPPED,
+        updated=NOW + dt.timedelta(minutes=5),
+        lines=(line("L1", "AMZ-MUG-1", 3, shipped=3), line("L2", "ZZZ", 1, shipped=1)),
+    )
     await pull(sessions, settings, world.amazon, market, NOW + dt.timedelta(minutes=10))
     level = await stock(sessions, world.mug)
     assert (level.on_hand, level.reserved) == (7, 0)
@@ -96,20 +120,30 @@ async def test_partial_then_full_shipment_consumes_stock(
         (OrderStatus.UNSHIPPED, {"lines": {"L1": 4}}, ValidationFailed),
         (OrderStatus.UNSHIPPED, {"lines": {"NOPE": 1}}, ValidationFailed),
         (OrderStatus.UNSHIPPED, {"lines": {"L1": 0}}, ValidationFailed),
-        (OrderStatus.UNSHIPPED, {"shipped_at": NOW + dt.timedelta(days=5)},
-         ValidationFailed),
+        (
+            OrderStatus.UNSHIPPED,
+            {"shipped_at": NOW + dt.timedelta(days=5)},
+            ValidationFailed,
+        ),
     ],
-)  # fmt: skip
+)
 async def test_refusals_send_nothing(
     sessions, settings, world, market, status, data, error
 ):
     shipped = 3 if status is OrderStatus.SHIPPED else 0
-    order_id = await imported(sessions, settings, world, market,
-                              line("L1", "AMZ-MUG-1", 3, shipped=shipped), status=status)  # fmt: skip
+    order_id = await imported(
+        sessions,
+        settings,
+        world,
+        market,
+        line("L1", "AMZ-MUG-1", 3, shipped=shipped),
+        status=status,
+    )
     before = await stock(sessions, world.mug)
     with pytest.raises(error) as caught:
         await ship(sessions, world, market, order_id, package(**data))
-    assert caught.value.message.ko and caught.value.message.en
+    assert caught.value.message.ko
+    assert caught.value.message.en
     assert market.confirmed == []
     async with sessions() as db:
         assert list(await db.scalars(select(Shipment))) == []
@@ -142,7 +176,8 @@ async def test_marketplace_refusal_is_recorded_and_can_be_retried(
     assert failed.status == "failed"
     assert (await stock(sessions, world.mug)).reserved == 1
     retried = await ship(sessions, world, market, order_id)
-    assert retried.id == failed.id and retried.status == "confirmed"
+    assert retried.id == failed.id
+    assert retried.status == "confirmed"
 
 
 async def test_in_doubt_shipment_is_not_sent_twice_and_is_settled_by_import(
@@ -161,9 +196,13 @@ async def test_in_doubt_shipment_is_not_sent_twice_and_is_settled_by_import(
     assert "outcome" in caught.value.message.en
     assert market.confirmed == []
     # The marketplace did take it: the next import (10+ minutes on) sees it.
-    market.update(SELLER, "114-1", status=OrderStatus.SHIPPED,
-                  updated=NOW + dt.timedelta(minutes=12),
-                  lines=(line("L1", "AMZ-MUG-1", 2, shipped=2),))  # fmt: skip
+    market.update(
+        SELLER,
+        "114-1",
+        status=OrderStatus.SHIPPED,
+        updated=NOW + dt.timedelta(minutes=12),
+        lines=(line("L1", "AMZ-MUG-1", 2, shipped=2),),
+    )
     await pull(sessions, settings, world.amazon, market, NOW + dt.timedelta(minutes=20))
     async with sessions() as db:
         [settled] = list(await db.scalars(select(Shipment)))

@@ -66,20 +66,34 @@ class Example:
             self.staff = User(
                 email=f"s{n}@agency.example", password_hash="x", role=Role.STAFF
             )
-            product = Product(company_id=company.id, sku=f"P-{n}", name_ko="제품",
-                              state=ReviewState.APPROVED)  # fmt: skip
+            product = Product(
+                company_id=company.id,
+                sku=f"P-{n}",
+                name_ko="제품",
+                state=ReviewState.APPROVED,
+            )
             db.add_all([self.staff, product])
             self.accounts = {
-                m: SellerAccount(company_id=company.id, marketplace=m,
-                                 marketplace_id=f"{m}-{n}", seller_id=f"{m}-seller-{n}")
+                m: SellerAccount(
+                    company_id=company.id,
+                    marketplace=m,
+                    marketplace_id=f"{m}-{n}",
+                    seller_id=f"{m}-seller-{n}",
+                )
                 for m in ("amazon", "ebay")
-            }  # fmt: skip
+            }
             db.add_all(self.accounts.values())
             await db.flush()
             for account in self.accounts.values():
-                db.add(Listing(product_id=product.id, seller_account_id=account.id,
-                               marketplace=account.marketplace, sku=product.sku,
-                               status="live"))  # fmt: skip
+                db.add(
+                    Listing(
+                        product_id=product.id,
+                        seller_account_id=account.id,
+                        marketplace=account.marketplace,
+                        sku=product.sku,
+                        status="live",
+                    )
+                )
             self.product_id, self.sku = product.id, product.sku
             await ledger.set_on_hand(db, product.id, 5)
 
@@ -90,16 +104,23 @@ class Example:
     def publish(self, entry: list[object]) -> None:
         market, order_id, qty, shipped, cancelled = entry
         status = (
-            OrderStatus.CANCELLED if cancelled
-            else OrderStatus.SHIPPED if shipped == qty
-            else OrderStatus.PARTIALLY_SHIPPED if shipped
+            OrderStatus.CANCELLED
+            if cancelled
+            else OrderStatus.SHIPPED
+            if shipped == qty
+            else OrderStatus.PARTIALLY_SHIPPED
+            if shipped
             else OrderStatus.UNSHIPPED
-        )  # fmt: skip
+        )
         self.market.put(
             self.accounts[str(market)].seller_id,
-            order(str(order_id), line("L1", self.sku, int(qty), shipped=int(shipped)),
-                  status=status, updated=self.tick()),
-        )  # fmt: skip
+            order(
+                str(order_id),
+                line("L1", self.sku, int(qty), shipped=int(shipped)),
+                status=status,
+                updated=self.tick(),
+            ),
+        )
 
     async def run(self, op: tuple[object, ...]) -> None:
         kind = op[0]
@@ -134,18 +155,26 @@ class Example:
             return
         try:
             await confirm_shipment(
-                self.sessions, self.staff, order_id,
+                self.sessions,
+                self.staff,
+                order_id,
                 ShipmentInput("USPS", f"TRK{next(COUNTER)}", self.clock, {"L1": units}),
-                factory=self.factory, now=self.clock,
-            )  # fmt: skip
+                factory=self.factory,
+                now=self.clock,
+            )
         except RequestError:
             return  # refused (more than open, stale view): nothing was sent
         entry[3] = int(entry[3]) + units
         self.publish(entry)
 
     async def pull(self, market: str) -> None:
-        await import_orders(self.sessions, self.settings, self.accounts[market].id,
-                            factory=self.factory, now=self.clock + dt.timedelta(minutes=5))  # fmt: skip
+        await import_orders(
+            self.sessions,
+            self.settings,
+            self.accounts[market].id,
+            factory=self.factory,
+            now=self.clock + dt.timedelta(minutes=5),
+        )
 
     async def check(self) -> None:
         async with self.sessions() as db:
@@ -155,7 +184,8 @@ class Example:
                     OrderLine.product_id == self.product_id
                 )
             )
-        assert reserved >= 0 and on_hand >= 0
+        assert reserved >= 0
+        assert on_hand >= 0
         assert ledger.available(on_hand, reserved, 1) >= 0
         assert reserved == held
 
