@@ -19,6 +19,14 @@ from tests.orders.conftest import NOW
 from tests.orders.fakes import line, order
 
 
+@pytest.fixture
+def embedded(settings):
+    """Settings whose ``orders.pull_all`` pulls in this process (scaled out
+    on PostgreSQL it would enqueue procrastinate jobs instead)."""
+    jobs = settings.jobs.model_copy(update={"embedded": True})
+    return settings.model_copy(update={"jobs": jobs})
+
+
 def test_jobs_are_registered_with_the_sellers_lock(settings):
     registry = default_registry(settings)
     pull = registry["orders.pull"]
@@ -30,24 +38,24 @@ def test_jobs_are_registered_with_the_sellers_lock(settings):
     assert registry["orders.ship_by_reminders"].periodic
 
 
-async def test_pull_all_uses_the_configured_factory(sessions, settings, world, market):
+async def test_pull_all_uses_the_configured_factory(sessions, embedded, world, market):
     market.put(
         "A1HANBIT",
         order(
             "115-1", line("L1", "AMZ-MUG-1", 1), updated=NOW - dt.timedelta(minutes=10)
         ),
     )
-    counts = await order_jobs.pull_all(sessions, settings, now=NOW)
+    counts = await order_jobs.pull_all(sessions, embedded, now=NOW)
     assert counts["orders.pull"] == {"ok": 3, "failed": 0}
     assert counts["orders"]["new"] == 1
     async with sessions() as db:
         assert await db.scalar(select(func.count(ImportCursor.seller_account_id))) == 3
 
 
-async def test_unwired_factory_fails_clearly(sessions, settings, world):
-    unwired = settings.model_copy(
+async def test_unwired_factory_fails_clearly(sessions, embedded, world):
+    unwired = embedded.model_copy(
         update={
-            "orders": settings.orders.model_copy(
+            "orders": embedded.orders.model_copy(
                 update={
                     "connector_factory": "export_hub.orders.connect:unwired_factory"
                 }
@@ -60,7 +68,8 @@ async def test_unwired_factory_fails_clearly(sessions, settings, world):
     assert counts["orders.pull"] == {"ok": 0, "failed": 3}
 
 
-async def test_ship_by_reminders_go_out_once(sessions, settings, world, market):
+async def test_ship_by_reminders_go_out_once(sessions, embedded, world, market):
+    settings = embedded
     soon = NOW + dt.timedelta(hours=20)
     updated = NOW - dt.timedelta(minutes=10)
     market.put(
