@@ -220,3 +220,12 @@ def _add_sync_commands() -> None:
 
 
 _add_sync_commands()
+
+
+def _add_order_commands() -> None:
+    from export_hub.orders.cli import orders_group
+
+    main.add_command(orders_group)
+
+
+_add_order_commands()

@@ -11,6 +11,7 @@ from export_hub.consultations import models as consultations_models
 from export_hub.db import Base
 from export_hub.listings import models as listings_models
 from export_hub.marketplaces import models as marketplaces_models
+from export_hub.orders import models as orders_models
 from export_hub.pricing import models as pricing_models
 from export_hub.stock import models as stock_models
 from jobs import models as jobs_models
@@ -24,6 +25,7 @@ __all__ = [
     "listings_models",
     "mail_models",
     "marketplaces_models",
+    "orders_models",
     "pricing_models",
     "stock_models",
 ]

@@ -218,6 +218,29 @@ class JobSettings(_Section):
     extra_modules: list[str] = Field(default_factory=list)
 
 
+class OrderSettings(_Section):
+    """Order import, ship-by warnings and the connector seam."""
+
+    #: How often ``orders.pull_all`` reads every seller's orders.
+    pull_interval_seconds: int = Field(default=300, gt=0)
+    #: Each read starts this long before the last one ended: marketplaces
+    #: show updates late, and the import is idempotent.
+    overlap_minutes: int = Field(default=15, ge=0)
+    #: The first read of a seller goes this far back.
+    initial_lookback_days: int = Field(default=30, ge=1, le=730)
+    #: Reads end this long before now (Amazon: ``LastUpdatedBefore`` at least
+    #: two minutes before the request).
+    amazon_lag_seconds: int = Field(default=180, ge=120)
+    ebay_lag_seconds: int = Field(default=60, ge=0)
+    #: An open order whose ship-by date is this close is at risk (flagged,
+    #: and the company gets one e-mail).
+    at_risk_hours: int = Field(default=24, gt=0)
+    reminder_interval_seconds: int = Field(default=600, gt=0)
+    #: ``module:function(settings) -> OrdersConnectorFactory`` building the
+    #: marketplaces' order connectors (see :mod:`export_hub.orders.connect`).
+    connector_factory: str = "export_hub.orders.connect:unwired_factory"
+
+
 class Settings(BaseSettings):
     """The whole configuration. Frozen: build a new one rather than mutate."""
 
@@ -240,6 +263,7 @@ class Settings(BaseSettings):
     consultations: ConsultationSettings = ConsultationSettings()
     brand: BrandSettings = BrandSettings()
     jobs: JobSettings = JobSettings()
+    orders: OrderSettings = OrderSettings()
 
     @classmethod
     def settings_customise_sources(

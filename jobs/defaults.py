@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 #: Job modules of features built alongside; each exposes ``job_specs(settings)``
 #: (a list of :class:`JobSpec`) or ``PERIODIC_JOBS`` (name, run, interval_seconds).
-FEATURE_JOB_MODULES = ("jobs.consultations", "jobs.sync")
+FEATURE_JOB_MODULES = ("jobs.consultations", "jobs.sync", "jobs.orders")
 
 
 def default_registry(settings: Settings) -> JobRegistry:

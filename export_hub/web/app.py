@@ -46,6 +46,7 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
     from export_hub.listings import web as listings_web
     from export_hub.marketplaces import ebay_web
     from export_hub.marketplaces import web as marketplaces_web
+    from export_hub.orders import web as orders_web
     from export_hub.pricing import web as pricing_web
     from export_hub.web import jobs_pages
     from export_hub.web import routes as core_routes
@@ -64,6 +65,7 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
         brand_web.setup,
         jobs_pages.setup,
         listings_web.setup,
+        orders_web.setup,
     ]
 
 

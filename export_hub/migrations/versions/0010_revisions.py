@@ -1,7 +1,7 @@
 """revisions: pending content revisions of approved products and their images
 
 Revision ID: 0010_revisions
-Revises: 0008_stock
+Revises: 0009_orders
 Create Date: 2026-12-02 13:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import export_hub.db
 
 revision: str = "0010_revisions"
-down_revision: str | Sequence[str] | None = "0008_stock"
+down_revision: str | Sequence[str] | None = "0009_orders"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
