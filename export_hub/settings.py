@@ -238,7 +238,7 @@ class OrderSettings(_Section):
     reminder_interval_seconds: int = Field(default=600, gt=0)
     #: ``module:function(settings) -> OrdersConnectorFactory`` building the
     #: marketplaces' order connectors (see :mod:`export_hub.orders.connect`).
-    connector_factory: str = "export_hub.orders.connect:unwired_factory"
+    connector_factory: str = "export_hub.marketplaces.registry:orders_factory"
 
 
 class Settings(BaseSettings):

@@ -23,12 +23,13 @@ only here, at the moment a connector is built; it is never logged.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from connectors.base import Marketplace, MarketplaceConnector
+from connectors.base import Marketplace, MarketplaceConnector, OrdersConnector
 from connectors.base import SellerAccount as AccountRef
 from connectors.ratelimit import RateLimiterRegistry
 from export_hub.marketplaces.endpoints import (
@@ -62,6 +63,12 @@ class ConnectorBuilder(Protocol):
 
     def build(self, account: SellerAccount, refresh_token: str) -> MarketplaceConnector:
         """A connector acting for ``account`` (caller closes it)."""
+        ...
+
+    def build_orders(
+        self, account: SellerAccount, refresh_token: str
+    ) -> OrdersConnector:
+        """The orders connector acting for ``account`` (caller closes it)."""
         ...
 
     async def prepare(
@@ -127,6 +134,7 @@ class ConnectorRegistry:
         self._targets = dict(builders or BUILDERS)
         self._builders: dict[str, ConnectorBuilder] = {}
         self._open: list[MarketplaceConnector] = []
+        self._open_orders: list[Any] = []
 
     def builder(self, marketplace: str) -> ConnectorBuilder:
         found = self._builders.get(marketplace)
@@ -140,14 +148,27 @@ class ConnectorRegistry:
 
     def connector_for(self, account: SellerAccount) -> MarketplaceConnector:
         """The connector for ``account``; raises :class:`NotConnected`."""
+        refresh_token = self._refresh_token(account)
+        connector = self.builder(account.marketplace).build(account, refresh_token)
+        self._open.append(connector)
+        return connector
+
+    def orders_connector_for(self, account: SellerAccount) -> OrdersConnector:
+        """The orders connector for ``account``; raises :class:`NotConnected`.
+        Closed with the registry."""
+        refresh_token = self._refresh_token(account)
+        connector = self.builder(account.marketplace).build_orders(
+            account, refresh_token
+        )
+        self._open_orders.append(connector)
+        return connector
+
+    def _refresh_token(self, account: SellerAccount) -> str:
         if account.status != "connected" or not account.refresh_token_encrypted:
             raise NotConnected(
                 f"seller account {account.id} is {account.status}: reconnect it"
             )
-        refresh_token = self.box.decrypt(account.refresh_token_encrypted)
-        connector = self.builder(account.marketplace).build(account, refresh_token)
-        self._open.append(connector)
-        return connector
+        return self.box.decrypt(account.refresh_token_encrypted)
 
     async def prepare(
         self, account: SellerAccount, connector: MarketplaceConnector
@@ -158,6 +179,13 @@ class ConnectorRegistry:
         for connector in self._open:
             await connector.aclose()
         self._open.clear()
+        for orders in self._open_orders:
+            # eBay's orders client borrows the pool's transport (closed with
+            # the builder below); Amazon's owns an HTTP session.
+            close = getattr(orders, "aclose", None)
+            if close is not None:
+                await close()
+        self._open_orders.clear()
         for builder in self._builders.values():
             await builder.aclose()
         self._builders.clear()
@@ -206,6 +234,13 @@ class _AmazonBuilder:
         return AmazonListingsClient(
             self.transport, account_ref(account), refresh_token, self._cache
         )
+
+    def build_orders(
+        self, account: SellerAccount, refresh_token: str
+    ) -> OrdersConnector:
+        from connectors.amazon.orders import AmazonOrdersClient
+
+        return AmazonOrdersClient(self.transport, account_ref(account), refresh_token)
 
     async def prepare(self, connector: MarketplaceConnector) -> None:
         return None
@@ -282,6 +317,20 @@ class _EbayBuilder:
     def build(self, account: SellerAccount, refresh_token: str) -> MarketplaceConnector:
         from connectors.ebay.account import SellerSetup
         from connectors.ebay.inventory import EbayInventoryClient
+
+        return EbayInventoryClient(
+            self._transport(account, refresh_token),
+            known_setup=SellerSetup.from_dict(dict(account.setup or {})),
+        )
+
+    def build_orders(
+        self, account: SellerAccount, refresh_token: str
+    ) -> OrdersConnector:
+        from connectors.ebay.fulfillment import EbayFulfillmentClient
+
+        return EbayFulfillmentClient(self._transport(account, refresh_token))
+
+    def _transport(self, account: SellerAccount, refresh_token: str) -> Any:
         from connectors.ebay.oauth import EbayOAuthClient, EbayTokenSource
 
         ref = account_ref(account)
@@ -299,10 +348,7 @@ class _EbayBuilder:
                 skew_seconds=self.settings.token_refresh_skew_seconds,
             )
 
-        transport = self.pool.get(ref, tokens)
-        return EbayInventoryClient(
-            transport, known_setup=SellerSetup.from_dict(dict(account.setup or {}))
-        )
+        return self.pool.get(ref, tokens)
 
     async def prepare(self, connector: MarketplaceConnector) -> Mapping[str, Any]:
         setup = await connector.setup.ensure()  # type: ignore[attr-defined]
@@ -316,3 +362,20 @@ class _EbayBuilder:
 
 def ebay_builder(settings: Settings, shared: SharedState) -> ConnectorBuilder:
     return _EbayBuilder(settings, shared)
+
+
+# -- Orders -----------------------------------------------------------------------
+
+
+def orders_factory(settings: Settings) -> Any:
+    """The orders connector factory for :mod:`export_hub.orders` (named by
+    ``orders.connector_factory``): each use opens a registry for one seller
+    account and closes it afterwards. Rate limits and tokens stay shared
+    through the process-wide :class:`SharedState`."""
+
+    @contextlib.asynccontextmanager
+    async def factory(account: SellerAccount) -> AsyncIterator[OrdersConnector]:
+        async with ConnectorRegistry(settings) as registry:
+            yield registry.orders_connector_for(account)
+
+    return factory
