@@ -232,6 +232,12 @@ class AmazonOrderBook:
         )
         self._last_tick = None
 
+    def number_from(self, first: int) -> None:
+        """Number the next orders from serial ``first`` (ids derive from it): a
+        demo restarted against a database that holds the orders of an earlier
+        run keeps new order ids apart from those."""
+        self._ids = itertools.count(max(1, first))
+
     def tick(self, now: dt.datetime | None = None) -> list[AmazonOrder]:
         """Advance to ``now``: pending orders become unshipped when due, due
         buyer cancellations happen, and buyers place orders for the time since

@@ -5,6 +5,9 @@ step that connects the demo companies' seller accounts to it.
 
 The demo refresh tokens are fixed demo-only values (like the demo passwords),
 known to the emulator only; they are encrypted at rest like real ones.
+Hanbit Foods' seller also has a listing it made in Seller Central before
+Export Hub (:data:`UNMANAGED_SKU`, not in its catalogue): its orders are shown
+and touch no stock.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from emulators.amazon.config import EmulatorConfig, SellerConfig
 from emulators.amazon.server import AmazonEmulator
+from emulators.amazon.state import ListingRecord
 from export_hub.accounts.models import Company
 from export_hub.db import utcnow
 from export_hub.demo.base import DemoLogin
@@ -36,6 +40,10 @@ DEMO_SELLERS: dict[str, tuple[str, list[str]]] = {
     "3148620457": ("A3DAEDEOKDEMO2", ["DDK Steel"]),
     "3068127814": ("A1YUSEONGDEMO3", []),
 }
+#: Hanbit Foods' own Amazon listing, not managed by Export Hub.
+UNMANAGED_SKU = "HB-OLD-900"
+#: The emulators serving now, by port (the demo's order history reaches them).
+SERVING: dict[int, AmazonEmulator] = {}
 
 
 def demo_refresh_token(seller_id: str) -> str:
@@ -69,12 +77,42 @@ async def serve_for_settings(settings: Settings) -> AsyncIterator[AmazonEmulator
     emulator = AmazonEmulator(
         demo_config(settings), port=settings.emulators.amazon_port
     )
+    add_unmanaged_listing(emulator)
     await emulator.start()
     log.info("Amazon SP-API emulator at %s", emulator.base_url)
+    SERVING[settings.emulators.amazon_port] = emulator
     try:
         yield emulator
     finally:
+        SERVING.pop(settings.emulators.amazon_port, None)
         await emulator.aclose()
+
+
+def add_unmanaged_listing(emulator: AmazonEmulator) -> None:
+    """Hanbit Foods' barley tea, listed in Seller Central (buyable, 30 units)."""
+    seller_id = DEMO_SELLERS["3058112341"][0]
+    marketplace_id = "ATVPDKIKX0DER"
+    emulator.state.listings[(seller_id, marketplace_id, UNMANAGED_SKU)] = ListingRecord(
+        seller_id=seller_id,
+        marketplace_id=marketplace_id,
+        sku=UNMANAGED_SKU,
+        product_type="TEA",
+        requirements="LISTING",
+        attributes={
+            "item_name": [{"value": "Korean Barley Tea, Roasted, 300 g"}],
+            "purchasable_offer": [
+                {
+                    "currency": "USD",
+                    "our_price": [{"schedule": [{"value_with_tax": 9.5}]}],
+                }
+            ],
+            "fulfillment_availability": [
+                {"fulfillment_channel_code": "DEFAULT", "quantity": 30}
+            ],
+        },
+        asin="B0HBOLD900",
+        status=["BUYABLE", "DISCOVERABLE"],
+    )
 
 
 async def connect_demo_sellers(

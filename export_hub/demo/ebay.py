@@ -48,6 +48,8 @@ LEGACY_ITEMS = [
     ),
     ("120000000002", "HB-OLD-900", "Korean Barley Tea, Roasted, 300 g", "9.50", 30),
 ]
+#: The emulators serving now, by port (the demo's order history reaches them).
+SERVING: dict[int, EbayEmulator] = {}
 
 
 def demo_refresh_token(username: str) -> str:
@@ -92,9 +94,11 @@ async def serve_for_settings(settings: Settings) -> AsyncIterator[EbayEmulator]:
     emulator = demo_emulator(settings)
     await emulator.start()
     log.info("eBay emulator at %s", emulator.url)
+    SERVING[settings.emulators.ebay_port] = emulator
     try:
         yield emulator
     finally:
+        SERVING.pop(settings.emulators.ebay_port, None)
         await emulator.aclose()
 
 

@@ -15,7 +15,9 @@ The emulators keep their state in memory and start empty with the web app, so
 :func:`~export_hub.demo.command.create_demo_app` adds to the web app; it acts
 only with ``emulators.enabled`` and the embedded job runner) starts a full sync
 (``force``: every listing sent again) once the app is up, then follows the
-submitted listings until Amazon's (emulated) review has decided.
+submitted listings until Amazon's (emulated) review has decided; then the
+demo orders (:func:`~export_hub.demo.orders.run_demo_orders`: the history,
+then buyers who keep ordering until the app stops).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from export_hub.catalog.review import ReviewAction
 from export_hub.catalog.service import review_product, submit_product
 from export_hub.demo.base import DemoLogin
 from export_hub.demo.catalog import add_demo_product
+from export_hub.demo.orders import run_demo_orders
 from export_hub.listings.models import Listing
 from export_hub.pricing.models import ExchangeRate
 from export_hub.pricing.rates import record_rate
@@ -148,7 +151,8 @@ async def _approve(db: AsyncSession, brn: str, sku: str, staff: User) -> None:
 
 
 async def demo_sync_ctx(app: web.Application) -> AsyncIterator[None]:
-    """With the emulators and the embedded runner: sync once the app is up."""
+    """With the emulators and the embedded runner: sync once the app is up,
+    then the demo orders."""
     settings = app[SETTINGS]
     task: asyncio.Task[None] | None = None
     if settings.emulators.enabled and settings.jobs.embedded:
@@ -162,6 +166,11 @@ async def demo_sync_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _demo_sync(app: web.Application) -> None:
+    await _first_sync(app)
+    await run_demo_orders(app)
+
+
+async def _first_sync(app: web.Application) -> None:
     await asyncio.sleep(0.5)  # let the emulators and the scheduler finish starting
     scheduler = app.get(SCHEDULER)
     if scheduler is None:
