@@ -178,13 +178,34 @@ async def staff_order(request: web.Request) -> web.Response:
     return await _detail(request, user)
 
 
-def shipped_instant(value: str) -> dt.datetime | None:
-    """A ``YYYY-MM-DD`` shipping date (Korean date) as noon KST, in UTC."""
+def shipped_instant(
+    value: str,
+    *,
+    not_before: dt.datetime | None = None,
+    not_after: dt.datetime | None = None,
+) -> dt.datetime | None:
+    """A ``YYYY-MM-DD`` shipping date (Korean date) as noon KST, in UTC, moved
+    into ``[not_before, not_after]`` when given: an order placed and shipped
+    the same afternoon did not ship before it was placed (marketplaces refuse
+    that), nor does a shipment today leave in the future."""
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
         return None
-    return dt.datetime.combine(day, dt.time(12), SEOUL).astimezone(dt.UTC)
+    instant = dt.datetime.combine(day, dt.time(12), SEOUL).astimezone(dt.UTC)
+    if (
+        not_before is not None
+        and instant < not_before
+        and day == (not_before.astimezone(SEOUL).date())
+    ):
+        instant = not_before
+    if (
+        not_after is not None
+        and instant > not_after
+        and day == (not_after.astimezone(SEOUL).date())
+    ):
+        instant = not_after
+    return instant
 
 
 async def company_ship(request: web.Request) -> web.Response:
@@ -202,7 +223,11 @@ async def company_ship(request: web.Request) -> web.Response:
             bad_quantity = True
             continue
         lines[line.line_id] = int(raw)
-    shipped_at = shipped_instant(values.get("shipped_date", ""))
+    shipped_at = shipped_instant(
+        values.get("shipped_date", ""),
+        not_before=order.purchased_at,
+        not_after=services(request).now(),
+    )
     try:
         if bad_quantity or shipped_at is None:
             problems: dict[str, Text] = {}
