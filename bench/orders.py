@@ -10,7 +10,8 @@ faster, and so do the app's intervals. Seeded buyers buy every live listing
 exceeds the stock of many products within the day. The app runs the real jobs
 against a real database (SQLite, or ``--database-url``): ``orders.pull_all``
 every ``orders.pull_interval_seconds`` (simulated) and the sync every
-``jobs.sync_interval_seconds``, with the safety buffer ``--buffer`` (each company's override).
+``jobs.sync_interval_seconds``, with the safety buffer ``--buffer`` (each
+company's override).
 
 Prints progress, then one JSON line: ``orders_placed`` (emulators),
 ``orders_imported`` (database; must be equal), ``units_oversold`` (units
@@ -269,8 +270,13 @@ async def _simulate(
                 if clock.seconds() >= next_sync:
                     report = await run_sync(sessions, settings, SyncOptions(),
                                             connectors=registry)  # fmt: skip
-                    failed += sum(n for a, o in report.counts.items() if a != "skip"
-                                  for k, n in o.items() if k not in ("ok", "planned"))  # fmt: skip
+                    failed += sum(
+                        n
+                        for a, o in report.counts.items()
+                        if a != "skip"
+                        for k, n in o.items()
+                        if k not in ("ok", "planned")
+                    )
                     next_sync += sync_every
                     hours = (clock.seconds() - start) / 3600
                     print(f"  {hours:5.1f} h simulated", flush=True)

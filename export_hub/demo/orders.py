@@ -182,12 +182,12 @@ def _place(
     amazon.state.orders.tick(now - SETTLED_BEFORE)
     cancel_at = now - SETTLED_BEFORE + dt.timedelta(seconds=30)
     for item in placed:
-        if item.spec.outcome == "cancel":
-            book = amazon.state.orders if item.spec.marketplace == "amazon" else None
-            if book is None:
-                ebay.state.orders.cancel(item.order_id, at=cancel_at)
-            else:
-                book.cancel(item.order_id, at=cancel_at)
+        if item.spec.outcome != "cancel":
+            continue
+        if item.spec.marketplace == "amazon":
+            amazon.state.orders.cancel(item.order_id, at=cancel_at)
+        else:
+            ebay.state.orders.cancel(item.order_id, at=cancel_at)
     return placed
 
 
