@@ -24,6 +24,7 @@ only here, at the moment a connector is built; it is never logged.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
@@ -66,9 +67,14 @@ class ConnectorBuilder(Protocol):
         ...
 
     def build_orders(
-        self, account: SellerAccount, refresh_token: str
+        self,
+        account: SellerAccount,
+        refresh_token: str,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> OrdersConnector:
-        """The orders connector acting for ``account`` (caller closes it)."""
+        """The orders connector acting for ``account`` (caller closes it);
+        ``clock`` is the UTC "now" the connector checks windows against."""
         ...
 
     async def prepare(
@@ -153,12 +159,17 @@ class ConnectorRegistry:
         self._open.append(connector)
         return connector
 
-    def orders_connector_for(self, account: SellerAccount) -> OrdersConnector:
+    def orders_connector_for(
+        self,
+        account: SellerAccount,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> OrdersConnector:
         """The orders connector for ``account``; raises :class:`NotConnected`.
         Closed with the registry."""
         refresh_token = self._refresh_token(account)
         connector = self.builder(account.marketplace).build_orders(
-            account, refresh_token
+            account, refresh_token, clock=clock
         )
         self._open_orders.append(connector)
         return connector
@@ -236,11 +247,17 @@ class _AmazonBuilder:
         )
 
     def build_orders(
-        self, account: SellerAccount, refresh_token: str
+        self,
+        account: SellerAccount,
+        refresh_token: str,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> OrdersConnector:
         from connectors.amazon.orders import AmazonOrdersClient
 
-        return AmazonOrdersClient(self.transport, account_ref(account), refresh_token)
+        return AmazonOrdersClient(
+            self.transport, account_ref(account), refresh_token, clock=clock
+        )
 
     async def prepare(self, connector: MarketplaceConnector) -> None:
         return None
@@ -324,8 +341,13 @@ class _EbayBuilder:
         )
 
     def build_orders(
-        self, account: SellerAccount, refresh_token: str
+        self,
+        account: SellerAccount,
+        refresh_token: str,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> OrdersConnector:
+        # eBay accepts any window up to now: nothing to check against a clock.
         from connectors.ebay.fulfillment import EbayFulfillmentClient
 
         return EbayFulfillmentClient(self._transport(account, refresh_token))
@@ -367,15 +389,19 @@ def ebay_builder(settings: Settings, shared: SharedState) -> ConnectorBuilder:
 # -- Orders -----------------------------------------------------------------------
 
 
-def orders_factory(settings: Settings) -> Any:
+def orders_factory(
+    settings: Settings, *, clock: Callable[[], dt.datetime] | None = None
+) -> Any:
     """The orders connector factory for :mod:`export_hub.orders` (named by
     ``orders.connector_factory``): each use opens a registry for one seller
     account and closes it afterwards. Rate limits and tokens stay shared
-    through the process-wide :class:`SharedState`."""
+    through the process-wide :class:`SharedState`. ``clock`` (UTC) is what
+    Amazon's two-minute rule is checked against (a benchmark on a compressed
+    clock passes its own)."""
 
     @contextlib.asynccontextmanager
     async def factory(account: SellerAccount) -> AsyncIterator[OrdersConnector]:
         async with ConnectorRegistry(settings) as registry:
-            yield registry.orders_connector_for(account)
+            yield registry.orders_connector_for(account, clock=clock)
 
     return factory
