@@ -42,7 +42,8 @@ async def test_a_gb_offer_with_a_us_only_category_is_refused_and_the_gb_one_take
     taken = await client.put_listing(pan("PAN-1", "36027"))
     assert taken.status is SubmissionStatus.DONE, taken.issues
     state = await client.get_listing("PAN-1")
-    assert state is not None and state.status is ListingStatus.LIVE
+    assert state is not None
+    assert state.status is ListingStatus.LIVE
     assert emulator.state.categories["EBAY_US"]["20636"].name == "Cookware"
     assert "20636" not in emulator.state.categories["EBAY_GB"]
 
