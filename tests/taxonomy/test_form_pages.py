@@ -9,8 +9,10 @@ import json
 from sqlalchemy import func, select
 
 from export_hub.catalog.models import Product
+from tests.catalog_ops.helpers import approved_product
 from tests.conftest import login
 from tests.foundation.helpers import PASSWORD, make_company_user, product_values
+from tests.foundation.test_api import token_for
 
 
 def _posted(values: dict, csrf: str, action: str) -> dict:
@@ -121,3 +123,37 @@ async def test_the_search_needs_a_signed_in_user(client) -> None:
         "/company/taxonomy/search.json", params={"q": "tea"}, allow_redirects=False
     )
     assert resp.status in (302, 303, 401)
+
+
+async def test_the_api_takes_attributes_as_objects_and_they_wait_for_review(
+    client, sessions
+) -> None:
+    _, user, _, product = await approved_product(sessions, category="cookware")
+    headers = await token_for(sessions, user)
+    refused = await client.patch(
+        f"/api/v1/products/{product.id}",
+        json={
+            "version": product.version,
+            "marketplace_attributes": {"ebay": {"Material": "Wood"}},
+        },
+        headers=headers,
+    )
+    assert refused.status == 400, await refused.text()
+    assert "ebay_attr-material" in await refused.text()
+    resp = await client.patch(
+        f"/api/v1/products/{product.id}",
+        json={
+            "version": product.version,
+            "marketplace_attributes": {"ebay": {"Material": "Copper"}},
+            "ebay_categories": {"EBAY_DE": "36029"},
+        },
+        headers=headers,
+    )
+    assert resp.status == 200, await resp.text()
+    body = await resp.json()
+    assert body["marketplace_attributes"] == {}  # live content unchanged
+    assert body["revision"]["content"]["marketplace_attributes"] == {
+        "ebay": {"Material": "Copper"}
+    }
+    # A field given replaces the whole object, like every other field.
+    assert body["revision"]["content"]["ebay_categories"] == {"EBAY_DE": "36029"}
