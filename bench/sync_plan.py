@@ -106,7 +106,7 @@ async def seed_catalog(
                     "bullets_en": ["Made in Daejeon"],
                     "category": "bench",
                     "amazon_product_type": "TEA",
-                    "ebay_category_id": "38180",
+                    "ebay_categories": {"EBAY_US": "38180"},
                     "brand": f"Bench Brand {c}",
                     "gtin": None,
                     "gtin_exempt": True,

@@ -3,8 +3,9 @@
 It follows eBay's published documents: OAuth consent and token endpoint, the
 Sell Inventory and Account APIs (JSON, eBay's error bodies, 200/207 bulk
 answers), the Commerce Identity ``user`` call and the Trading API's XML on
-``/ws/api.dll``. It validates like eBay (title length, required aspects of a
-small category tree, policies before publish, sane price and quantity),
+``/ws/api.dll``. It validates like eBay (title length, required aspects and
+closed value lists of a small category tree per site, policies before
+publish, sane price and quantity),
 enforces rate limits and daily quotas, and injects faults on request.
 
 ``EbayEmulator`` runs it on a real 127.0.0.1 socket in the current event loop;

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-CATEGORIES_FILE = Path(__file__).resolve().parent / "categories.toml"
+HERE = Path(__file__).resolve().parent
+#: eBay's category trees differ per marketplace: one file per site.
+SITES = ("EBAY_US", "EBAY_GB", "EBAY_DE", "EBAY_AU")
 
 
 @dataclass
@@ -52,15 +54,28 @@ class Category:
     name: str
     parent: str | None
     required_aspects: tuple[str, ...]
+    recommended_aspects: tuple[str, ...] = ()
+    #: Aspects eBay offers as a closed list (SELECTION_ONLY): allowed values.
+    aspect_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     leaf: bool = True
 
 
-def load_categories(path: Path = CATEGORIES_FILE) -> dict[str, Category]:
+def categories_file(site: str) -> Path:
+    return HERE / f"categories.{site}.toml"
+
+
+def load_categories(path: Path) -> dict[str, Category]:
+    """One site's category tree, by id."""
     with path.open("rb") as fh:
         raw = tomllib.load(fh)["category"]
     cats = {
         c["id"]: Category(
-            c["id"], c["name"], c.get("parent"), tuple(c.get("required_aspects", ()))
+            c["id"],
+            c["name"],
+            c.get("parent"),
+            tuple(c.get("required_aspects", ())),
+            tuple(c.get("recommended_aspects", ())),
+            {k: tuple(v) for k, v in c.get("aspect_values", {}).items()},
         )
         for c in raw
     }
@@ -68,6 +83,11 @@ def load_categories(path: Path = CATEGORIES_FILE) -> dict[str, Category]:
         if cat.parent in cats:
             cats[cat.parent].leaf = False
     return cats
+
+
+def load_trees() -> dict[str, dict[str, Category]]:
+    """Every site's category tree: site -> id -> category."""
+    return {site: load_categories(categories_file(site)) for site in SITES}
 
 
 @dataclass
@@ -164,7 +184,8 @@ class EmulatorState:
 
     def __init__(self, config: EmulatorConfig):
         self.config = config
-        self.categories = load_categories()
+        #: marketplaceId -> category id -> category (trees differ per site).
+        self.categories = load_trees()
         self.sellers: dict[str, Seller] = {}
         self.codes: dict[
             str, tuple[str, float, str]

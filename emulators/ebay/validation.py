@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from emulators.ebay.common import error
-from emulators.ebay.state import EmulatorState, Offer, Seller
+from emulators.ebay.state import Category, EmulatorState, Offer, Seller
 
 SKU_RE = re.compile(r"^[A-Za-z0-9_\-.]{1,50}$")
 CONDITIONS = {
@@ -112,7 +112,12 @@ def check_publish(state: EmulatorState, seller: Seller, offer: Offer) -> list[Er
             )
         ]
     product = item.get("product") or {}
-    errors = _content_errors(state, product, offer.body.get("categoryId"))
+    errors = _content_errors(
+        state.categories.get(offer.marketplace_id, {}),
+        product,
+        offer.body.get("categoryId"),
+        offer.marketplace_id,
+    )
     errors += _policy_errors(seller, offer)
     key = offer.body.get("merchantLocationKey")
     if not key or key not in seller.locations:
@@ -140,7 +145,7 @@ def check_publish(state: EmulatorState, seller: Seller, offer: Offer) -> list[Er
 
 
 def _content_errors(
-    state: EmulatorState, product: dict[str, Any], category_id: Any
+    tree: dict[str, Category], product: dict[str, Any], category_id: Any, site: str
 ) -> list[Err]:
     errors: list[Err] = []
     title = str(product.get("title") or "")
@@ -173,17 +178,18 @@ def _content_errors(
                 parameters={"fieldName": "description"},
             )
         )
-    category = state.categories.get(str(category_id or ""))
+    category = tree.get(str(category_id or ""))
     if category is None or not category.leaf:
         errors.append(
             error(
                 25005,
-                f"Invalid category. {category_id} is not a leaf category.",
+                f"Invalid category. {category_id} is not a leaf category on {site}.",
                 parameters={"categoryId": str(category_id)},
             )
         )
         return errors
     aspects = product.get("aspects") or {}
+    errors += _aspect_value_errors(category, aspects)
     for name in category.required_aspects:
         values = [str(v).strip() for v in aspects.get(name) or [] if str(v).strip()]
         if not values:
@@ -196,6 +202,24 @@ def _content_errors(
                     parameters={"aspectName": name},
                 )
             )
+    return errors
+
+
+def _aspect_value_errors(category: Category, aspects: dict[str, Any]) -> list[Err]:
+    """Values outside a closed list (eBay's SELECTION_ONLY aspects)."""
+    errors = []
+    for name, allowed in category.aspect_values.items():
+        for value in aspects.get(name) or []:
+            if str(value).strip() and str(value).strip() not in allowed:
+                errors.append(
+                    error(
+                        25002,
+                        f"A user error has occurred. The value {value} is not "
+                        f"allowed for the item specific {name}. Choose one of "
+                        f"{', '.join(allowed)}.",
+                        parameters={"aspectName": name},
+                    )
+                )
     return errors
 
 

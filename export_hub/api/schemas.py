@@ -131,6 +131,22 @@ _PRODUCT_INPUT_PROPS: dict[str, Any] = {name: STR for name in PRODUCT_INPUTS} | 
     "height_mm": INT,
     "quantity": INT,
     "condition": {"type": "string", "enum": [c.value for c in Condition]},
+    "ebay_categories": {
+        "type": "object",
+        "additionalProperties": STR,
+        "description": "eBay category id per site overriding the category's "
+        'mapping, e.g. {"EBAY_GB": "36027"}',
+    },
+    "marketplace_attributes": {
+        "type": "object",
+        "properties": {
+            "ebay": {"type": "object", "additionalProperties": STR},
+            "amazon": {"type": "object", "additionalProperties": STR},
+        },
+        "additionalProperties": False,
+        "description": "eBay item specifics and Amazon attributes by their "
+        'marketplace names, e.g. {"ebay": {"Material": "Stainless Steel"}}',
+    },
     "stock_buffer": {
         "type": "integer",
         "nullable": True,

@@ -18,7 +18,8 @@ from export_hub.brand.base import (
     public_image_url,
 )
 from export_hub.brand.config import BrandConfig
-from export_hub.catalog.models import Condition
+from export_hub.catalog.models import Condition, Product
+from export_hub.catalog.taxonomy import load_taxonomy
 
 #: Content language per Amazon marketplace. Content is English for now; DE
 #: and JP accept British / US English as an alternate listing language.
@@ -65,6 +66,7 @@ def render_amazon(
         attributes[name] = [{**v, "marketplace_id": marketplace_id} for v in values]
     for name, extra in listing.extra_attributes.items():
         attributes[name] = [{**v, "marketplace_id": marketplace_id} for v in extra]
+    attributes.update(_company_attributes(product, marketplace_id, lang))
     attributes.update(
         {
             "item_name": localized(text.title),
@@ -114,6 +116,25 @@ def render_amazon(
         "attributes": attributes,
     }
     return finish_listing("amazon", listing, body, content, text, image_urls)
+
+
+def _company_attributes(
+    product: Product, marketplace_id: str, lang: str
+) -> dict[str, Any]:
+    """The attributes the company filled in (product form); text attributes
+    of the product type carry the language tag."""
+    given = (product.marketplace_attributes or {}).get("amazon") or {}
+    product_type = load_taxonomy().product_type(product.amazon_product_type)
+    localized = product_type.localized if product_type else frozenset()
+    out: dict[str, Any] = {}
+    for name, value in given.items():
+        if not value:
+            continue
+        entry: dict[str, Any] = {"value": value, "marketplace_id": marketplace_id}
+        if name in localized:
+            entry["language_tag"] = lang
+        out[name] = [entry]
+    return out
 
 
 def _identifier(gtin: str | None, exempt: bool, marketplace_id: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from export_hub.brand.base import (
 from export_hub.brand.config import BrandConfig, Limits
 from export_hub.brand.text import TooLongWithoutBoundary, truncate_words
 from export_hub.catalog.models import Condition, Product
+from export_hub.catalog.taxonomy import Taxonomy, ebay_category_id, load_taxonomy
 
 CONDITIONS = {
     Condition.NEW: "NEW",
@@ -54,9 +55,17 @@ DOES_NOT_APPLY = "Does not apply"
 
 
 def render_ebay(
-    config: BrandConfig, listing: ListingInput, *, public_base_url: str
+    config: BrandConfig,
+    listing: ListingInput,
+    *,
+    public_base_url: str,
+    taxonomy: Taxonomy | None = None,
 ) -> RenderedListing:
-    """Render one eBay listing's inventory item and offer. Raises ``RenderError``."""
+    """Render one eBay listing's inventory item and offer. Raises ``RenderError``.
+
+    The category is the one for the seller's site (the product's override,
+    else the agency mapping of ``taxonomy``, by default the shipped one).
+    """
     product, seller = listing.product, listing.seller
     limits = config.limits["ebay"]
     text = brand_text(config, "ebay", product, listing.company)
@@ -89,7 +98,7 @@ def render_ebay(
         "marketplaceId": seller.marketplace_id,
         "format": "FIXED_PRICE",
         "listingDuration": "GTC",
-        "categoryId": product.ebay_category_id,
+        "categoryId": listing_category_id(product, seller.marketplace_id, taxonomy),
         "listingDescription": description,
         "listingPolicies": {
             field: str(setup[key])
@@ -117,6 +126,18 @@ def render_ebay(
     offer["availableQuantity"] = quantity
     body = {"inventory_item": inventory_item, "offer": offer}
     return finish_listing("ebay", listing, body, content, text, image_urls)
+
+
+def listing_category_id(
+    product: Product, site: str, taxonomy: Taxonomy | None = None
+) -> str:
+    """The eBay category id ``product`` is listed under on ``site`` (``""``: none)."""
+    return ebay_category_id(
+        taxonomy or load_taxonomy(),
+        product.category,
+        product.ebay_categories or {},
+        site,
+    )
 
 
 def money_string(value: Decimal) -> str:
@@ -165,6 +186,9 @@ def _aspects(
         for name, values in extra.items()
         if values
     }
+    # The company's item specifics (product form), then what the brand decides.
+    given = (product.marketplace_attributes or {}).get("ebay") or {}
+    aspects.update({name[:40]: [value(v)] for name, v in given.items() if v})
     aspects.update({"Brand": [value(brand)], "MPN": [DOES_NOT_APPLY]})
     country = COUNTRY_NAMES.get(product.country_of_origin)
     if country:

@@ -27,8 +27,9 @@ from export_hub.brand.base import (
     preflight_issue,
 )
 from export_hub.brand.config import BrandConfig, BrandingMode
-from export_hub.brand.ebay import LOCATION_KEY, SETUP_KEYS
+from export_hub.brand.ebay import LOCATION_KEY, SETUP_KEYS, listing_category_id
 from export_hub.brand.render import render_listing
+from export_hub.catalog.taxonomy import FILLED_ASPECTS, load_taxonomy
 from export_hub.errors import MarketplaceIssue
 
 #: ``validator(schema, attributes)`` -> issues; e.g. the Amazon connector's
@@ -260,12 +261,17 @@ def _amazon_issues(
 
 def _ebay_issues(listing: ListingInput) -> list[MarketplaceIssue]:
     issues = []
-    if not listing.product.ebay_category_id:
+    site = listing.seller.marketplace_id
+    category_id = listing_category_id(listing.product, site)
+    if not category_id:
         issues.append(
             preflight_issue(
-                "PREFLIGHT_ATTRIBUTE_MISSING", "no eBay category", "categoryId"
+                "PREFLIGHT_ATTRIBUTE_MISSING",
+                f"no eBay category for {site}",
+                "categoryId",
             )
         )
+    issues.extend(_aspect_issues(listing, site, category_id))
     setup = listing.seller.setup or {}
     missing = [
         key for key in (*SETUP_KEYS.values(), LOCATION_KEY) if not setup.get(key)
@@ -279,3 +285,28 @@ def _ebay_issues(listing: ListingInput) -> list[MarketplaceIssue]:
             )
         )
     return issues
+
+
+def _aspect_issues(
+    listing: ListingInput, site: str, category_id: str
+) -> list[MarketplaceIssue]:
+    """Item specifics the site's category requires (as the agency's mapping
+    knows it) and the company has not filled in: eBay 25002 otherwise."""
+    category = load_taxonomy().ebay_category(site, category_id) if category_id else None
+    if category is None:
+        return []
+    given = (listing.product.marketplace_attributes or {}).get("ebay") or {}
+    missing = [
+        name
+        for name in category.required
+        if name not in FILLED_ASPECTS and not str(given.get(name) or "").strip()
+    ]
+    if not missing:
+        return []
+    return [
+        preflight_issue(
+            "PREFLIGHT_EBAY_ASPECT_MISSING",
+            f"eBay category {category_id} on {site} requires: " + ", ".join(missing),
+            *missing,
+        )
+    ]

@@ -65,9 +65,19 @@ class Product(Base):
     #: Up to five English bullet points.
     bullets_en: Mapped[list[str]] = mapped_column(JSON, default=list)
     category: Mapped[str] = mapped_column(String(100), default="")
-    #: Amazon product type (e.g. ``HOME_BED_AND_BATH``); eBay category id.
+    #: Amazon product type (e.g. ``HOME_BED_AND_BATH``).
     amazon_product_type: Mapped[str] = mapped_column(String(100), default="")
-    ebay_category_id: Mapped[str] = mapped_column(String(20), default="")
+    #: eBay category id per site (``{"EBAY_GB": "36027"}``): overrides of the
+    #: mapping of ``category`` (:mod:`export_hub.catalog.taxonomy`).
+    ebay_categories: Mapped[dict[str, str]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
+    #: Values the marketplaces ask for, by marketplace and their own names:
+    #: ``{"ebay": {"Material": "Stainless Steel"}, "amazon": {"material": ...}}``
+    #: (eBay item specifics, Amazon attributes).
+    marketplace_attributes: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
     brand: Mapped[str] = mapped_column(String(100), default="")
     gtin: Mapped[str | None] = mapped_column(String(14))
     gtin_exempt: Mapped[bool] = mapped_column(default=False)

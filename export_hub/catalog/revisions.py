@@ -62,7 +62,11 @@ FIELD_LABELS: dict[str, Text] = {
     "bullets_en": Text("영문 특징", "English bullet points"),
     "category": Text("카테고리", "Category"),
     "amazon_product_type": Text("아마존 상품 유형", "Amazon product type"),
-    "ebay_category_id": Text("eBay 카테고리 ID", "eBay category id"),
+    "ebay_categories": Text("사이트별 eBay 카테고리", "eBay category per site"),
+    "marketplace_attributes": Text(
+        "마켓플레이스 항목 (item specifics·속성)",
+        "Marketplace fields (item specifics, attributes)",
+    ),
     "brand": Text("브랜드", "Brand"),
     "gtin": Text("GTIN", "GTIN"),
     "gtin_exempt": Text("GTIN 면제", "GTIN exemption"),

@@ -7,13 +7,21 @@ naming every bad field, in Korean and English.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from export_hub.catalog.attributes import (
+    JSON_INPUTS,
+    clean_category,
+    clean_ebay_categories,
+    clean_marketplace_attributes,
+)
 from export_hub.catalog.models import Condition, Product
+from export_hub.catalog.taxonomy import load_taxonomy
 from export_hub.errors import FieldErrors
 from export_hub.validation import (
     validate_english,
@@ -39,7 +47,8 @@ PRODUCT_INPUTS = (
     "bullets_en",
     "category",
     "amazon_product_type",
-    "ebay_category_id",
+    "ebay_categories",
+    "marketplace_attributes",
     "brand",
     "gtin",
     "gtin_exempt",
@@ -78,7 +87,10 @@ class ProductFields:
     bullets_en: list[str]
     category: str
     amazon_product_type: str
-    ebay_category_id: str
+    #: Per-site eBay category overrides (site -> category id).
+    ebay_categories: dict[str, str]
+    #: ``{"ebay": {aspect: value}, "amazon": {attribute: value}}``.
+    marketplace_attributes: dict[str, dict[str, str]]
     brand: str
     gtin: str | None
     gtin_exempt: bool
@@ -116,6 +128,8 @@ def content_json(name: str, value: Any) -> Any:
         return value.value
     if isinstance(value, list):
         return list(value)
+    if isinstance(value, dict):
+        return {k: dict(v) if isinstance(v, dict) else v for k, v in value.items()}
     return value
 
 
@@ -125,8 +139,11 @@ def content_of(product: Product) -> dict[str, Any]:
 
 
 def set_content(product: Product, content: Mapping[str, Any]) -> None:
-    """Write a revision's content (JSON values) onto the product."""
+    """Write a revision's content (JSON values) onto the product. A field the
+    revision predates (proposed before the field existed) keeps its value."""
     for name in CONTENT_FIELDS:
+        if name not in content:
+            continue
         value = content[name]
         setattr(product, name, Condition(value) if name == "condition" else value)
 
@@ -161,6 +178,10 @@ def _clean(data: Mapping[str, Any], errors: FieldErrors) -> ProductFields:
         )
     cost = clean_integer(data.get("cost_krw"), errors, "cost_krw", minimum=1)
     price = clean_integer(data.get("price_krw"), errors, "price_krw", minimum=1)
+    taxonomy = load_taxonomy()
+    category = clean_category(s("category"), errors, taxonomy)
+    product_type = _product_type(s("amazon_product_type"), errors)
+    overrides = clean_ebay_categories(data.get("ebay_categories"), errors, taxonomy)
     return ProductFields(
         sku=sku,
         name_ko=validate_text(s("name_ko"), errors, "name_ko", max_len=200),
@@ -172,9 +193,17 @@ def _clean(data: Mapping[str, Any], errors: FieldErrors) -> ProductFields:
             s("description_en"), errors, "description_en", max_len=2000
         ),
         bullets_en=_bullets(data.get("bullets_en"), errors),
-        category=validate_text(s("category"), errors, "category", max_len=100),
-        amazon_product_type=_product_type(s("amazon_product_type"), errors),
-        ebay_category_id=_ebay_category(s("ebay_category_id"), errors),
+        category=category,
+        amazon_product_type=product_type,
+        ebay_categories=overrides,
+        marketplace_attributes=clean_marketplace_attributes(
+            data.get("marketplace_attributes"),
+            errors,
+            taxonomy,
+            category=category,
+            overrides=overrides,
+            product_type=product_type,
+        ),
         brand=validate_english(s("brand"), errors, "brand", max_len=100),
         gtin=gtin,
         gtin_exempt=gtin_exempt,
@@ -272,16 +301,6 @@ def _product_type(value: str, errors: FieldErrors) -> str:
     return value
 
 
-def _ebay_category(value: str, errors: FieldErrors) -> str:
-    if value and not re.fullmatch(r"\d{1,10}", value):
-        errors.add(
-            "ebay_category_id",
-            "eBay 카테고리 ID는 숫자입니다.",
-            "The eBay category id is a number.",
-        )
-    return value
-
-
 def _country(value: str, errors: FieldErrors) -> str:
     value = (value or "KR").upper()
     if not re.fullmatch(r"[A-Z]{2}", value):
@@ -319,6 +338,8 @@ def product_form_values(
             value = content[name]
         if name == "bullets_en":
             values[name] = "\n".join(value or [])
+        elif name in JSON_INPUTS:
+            values[name] = json.dumps(value or {}, ensure_ascii=False)
         elif isinstance(value, bool):
             values[name] = "on" if value else ""
         elif value is None:

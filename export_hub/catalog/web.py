@@ -10,6 +10,7 @@ from sqlalchemy import select
 from export_hub.accounts.models import Company, Role, User
 from export_hub.accounts.web import form_values
 from export_hub.catalog import stock_web
+from export_hub.catalog.attributes import collect_form_inputs, marketplace_form
 from export_hub.catalog.images import (
     STORED_NAME_PATTERN,
     CheckedImage,
@@ -52,6 +53,7 @@ from export_hub.catalog.service import (
     withdraw_product,
 )
 from export_hub.catalog.stock_web import default_buffer
+from export_hub.catalog.taxonomy import SearchHit, load_taxonomy
 from export_hub.catalog.validation import clean_product, product_form_values
 from export_hub.errors import Conflict, NotFound, Text, ValidationFailed
 from export_hub.web.auth import load_user, require_user
@@ -87,6 +89,8 @@ def setup(app: web.Application) -> None:
         "/company/products/{product_id:\\d+}/revision/images/{image_id:\\d+}/delete",
         revision_image_delete,
     )
+    r.add_get("/company/taxonomy/search", taxonomy_search_page)
+    r.add_get("/company/taxonomy/search.json", taxonomy_search_json)
     r.add_get(f"/media/{{name:{STORED_NAME_PATTERN}}}", media)
     stock_web.setup(app)
 
@@ -136,6 +140,8 @@ def _form_context(
         "message": message,
         "conditions": CONDITIONS,
         "labels": STATE_LABELS,
+        "taxonomy": load_taxonomy(),
+        "marketplace": marketplace_form(load_taxonomy(), values),
     }
 
 
@@ -187,6 +193,7 @@ def _merge_errors(
 async def _fields_and_images(request: web.Request) -> tuple[dict[str, str], Any, Any]:
     form = await request.post()
     values = form_values(form)
+    collect_form_inputs(values, load_taxonomy())
     images: list[CheckedImage] | ValidationFailed
     try:
         images = await read_uploads(request, form)
@@ -198,6 +205,12 @@ async def _fields_and_images(request: web.Request) -> tuple[dict[str, str], Any,
 async def create_product_submit(request: web.Request) -> web.StreamResponse:
     user = await require_user(request, Role.COMPANY)
     values, _, images = await _fields_and_images(request)
+    if values.get("action") == "refresh":
+        # No JavaScript: show the fields the chosen category and product
+        # type ask for, without saving.
+        return await render(
+            request, "company/product_form.html", _form_context(None, values, {})
+        )
     store = image_store(request)
     names: list[str] = []
     try:
@@ -260,6 +273,12 @@ def _form_operations(values: dict[str, str]) -> dict[str, Any]:
 async def update_product_submit(request: web.Request) -> web.StreamResponse:
     user = await require_user(request, Role.COMPANY)
     values, _, images = await _fields_and_images(request)
+    if values.get("action") == "refresh":
+        async with request.app[SESSIONS]() as db:
+            shown = await get_product_for(db, user, _product_id(request))
+            revision, stock = await _edit_state(request, db, shown)
+        context = _form_context(shown, values, {}, revision=revision, stock=stock)
+        return await render(request, "company/product_form.html", context)
     store = image_store(request)
     names: list[str] = []
     product: Product | None = None
@@ -404,6 +423,43 @@ async def revision_image_delete(request: web.Request) -> web.StreamResponse:
         )
     image_store(request).discard([name])
     raise web.HTTPSeeOther(f"/company/products/{product.id}/edit")
+
+
+def _search(request: web.Request) -> tuple[str, str, list[SearchHit]]:
+    kind = request.query.get("kind", "category")
+    query = request.query.get("q", "")[:100]
+    taxonomy = load_taxonomy()
+    if kind == "product_type":
+        return kind, query, taxonomy.search_product_types(query)
+    return "category", query, taxonomy.search_categories(query)
+
+
+async def taxonomy_search_json(request: web.Request) -> web.StreamResponse:
+    """Categories (``kind=category``) or Amazon product types
+    (``kind=product_type``) matching every word of ``q``, Korean or English."""
+    await require_user(request, Role.COMPANY, Role.STAFF, Role.ADMIN)
+    kind, query, hits = _search(request)
+    return web.json_response(
+        {
+            "kind": kind,
+            "q": query,
+            "results": [
+                {"value": h.value, "label_ko": h.label.ko, "label_en": h.label.en}
+                for h in hits
+            ],
+        }
+    )
+
+
+async def taxonomy_search_page(request: web.Request) -> web.StreamResponse:
+    """The same search as a page, for browsers without JavaScript."""
+    await require_user(request, Role.COMPANY, Role.STAFF, Role.ADMIN)
+    kind, query, hits = _search(request)
+    return await render(
+        request,
+        "company/taxonomy_search.html",
+        {"kind": kind, "q": query, "hits": hits if query else []},
+    )
 
 
 async def media(request: web.Request) -> web.StreamResponse:

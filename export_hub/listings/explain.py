@@ -14,6 +14,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from export_hub.catalog.attributes import field_key
+from export_hub.catalog.taxonomy import load_taxonomy
 from export_hub.errors import Text
 
 Owner = Literal["company", "staff"]
@@ -429,6 +431,13 @@ PREFLIGHT: dict[str, tuple[Text, Text, Owner, bool]] = {
         "Fill in the fields named below in the product form.",
         "company",
     ),
+    "PREFLIGHT_EBAY_ASPECT_MISSING": _e(
+        "eBay 카테고리에 필요한 상품 세부 정보(item specifics)가 빠져 있습니다.",
+        "Item specifics the eBay category requires are missing.",
+        "제품 정보의 '이베이 상품 세부 정보'에서 표시된 항목을 골라 주세요.",
+        "Choose the fields named below under 'eBay item specifics' in the form.",
+        "company",
+    ),
     "PREFLIGHT_TEXT_TOO_LONG": _e(
         "한 단어가 너무 길어 제목·설명 한도 안에 넣을 수 없습니다.",
         "A single word is longer than the title or description limit.",
@@ -555,16 +564,74 @@ FIELD_LABELS: dict[str, Text] = {
 }
 
 
+#: Marketplace attribute names -> the product form's input that sets them.
+FORM_FIELDS: dict[str, str] = {
+    "item_name": "name_en",
+    "title": "name_en",
+    "brand": "brand",
+    "Brand": "brand",
+    "externally_assigned_product_identifier": "gtin",
+    "gtin": "gtin",
+    "supplier_declared_has_product_identifier_exemption": "gtin_exempt",
+    "bullet_point": "bullets_en",
+    "product_description": "description_en",
+    "description": "description_en",
+    "item_weight": "weight_g",
+    "item_package_weight": "weight_g",
+    "item_dimensions": "length_mm",
+    "item_package_dimensions": "length_mm",
+    "country_of_origin": "country_of_origin",
+    "main_product_image_locator": "images",
+    "imageUrls": "images",
+    "images": "images",
+    "price": "price_krw",
+    "purchasable_offer": "price_krw",
+    "categoryId": "category",
+    "productType": "amazon_product_type",
+}
+
+
+def _attribute(name: str) -> tuple[str, Text] | None:
+    """The form input and label of an eBay item specific or Amazon attribute
+    the company fills in (``None``: not one of those)."""
+    taxonomy = load_taxonomy()
+    label = taxonomy.aspect_labels.get(name)
+    if label is not None:
+        return field_key("ebay", name), Text(f"{label} ({name})", name)
+    for product_type in taxonomy.product_types:
+        for choice in product_type.attributes:
+            if choice.name == name:
+                return (
+                    field_key("amazon", name),
+                    Text(f"{choice.label.ko} ({choice.label.en})", choice.label.en),
+                )
+    return None
+
+
 def field_labels(names: list[str] | tuple[str, ...], lang: str) -> list[str]:
     """The product form's labels for marketplace attribute ``names`` (unknown
     names are shown as they are)."""
     seen: list[str] = []
     for name in names:
         label = FIELD_LABELS.get(name)
+        if label is None and (attribute := _attribute(name)) is not None:
+            label = attribute[1]
         text = label.get(lang) if label is not None else name
         if text not in seen:
             seen.append(text)
     return seen
+
+
+def form_field(names: list[str] | tuple[str, ...]) -> str | None:
+    """The product form input to fix first for ``names`` (an issue's
+    attribute names): its ``id`` is ``f-`` + this. ``None``: no such input."""
+    for name in names:
+        if name in FORM_FIELDS:
+            return FORM_FIELDS[name]
+        attribute = _attribute(name)
+        if attribute is not None:
+            return attribute[0]
+    return None
 
 
 def known_codes(marketplace: str) -> list[str]:

@@ -20,7 +20,7 @@ from export_hub.accounts.models import Company, Role
 from export_hub.db import transaction, utcnow
 from export_hub.errors import NotFound, Text, ValidationFailed
 from export_hub.listings import queries
-from export_hub.listings.explain import explain, field_labels
+from export_hub.listings.explain import explain, field_labels, form_field
 from export_hub.listings.models import Listing, SyncRun
 from export_hub.listings.report import programme_report, report_csv, report_svg
 from export_hub.web.auth import require_staff, require_user
@@ -76,6 +76,7 @@ def _common() -> dict[str, Any]:
         "status_labels": STATUS_LABELS,
         "explain": explain,
         "field_labels": field_labels,
+        "form_field": form_field,
     }
 
 

@@ -46,7 +46,7 @@ def product(**kw: Any) -> Product:
         "bullets_en": ["925 sterling silver", "Adjustable length 16-19 cm"],
         "category": "Jewelry",
         "amazon_product_type": "BRACELET",
-        "ebay_category_id": "137835",
+        "ebay_categories": {"EBAY_US": "137835"},
         "brand": "Hanbit",
         "gtin": "8801234567893",
         "gtin_exempt": False,

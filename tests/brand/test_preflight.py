@@ -89,7 +89,7 @@ def test_content_problems_are_issues_not_exceptions() -> None:
 
 
 def test_marketplace_setup() -> None:
-    assert check("ebay", product_kw={"ebay_category_id": ""}).codes == [
+    assert check("ebay", product_kw={"ebay_categories": {}}).codes == [
         "PREFLIGHT_ATTRIBUTE_MISSING"
     ]
     result = check("ebay", seller_kw={"setup": {"payment_policy_id": "1"}})

@@ -27,7 +27,7 @@ def product_values(**overrides: Any) -> dict[str, Any]:
         "bullets_en": "Caffeine free\n30 tea bags",
         "category": "식품/차",
         "amazon_product_type": "TEA",
-        "ebay_category_id": "38180",
+        "ebay_categories": '{"EBAY_US": "38180"}',
         "brand": "Hanbit Farm",
         "gtin": "8801234567893",
         "hs_code": "0902100000",

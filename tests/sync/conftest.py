@@ -218,7 +218,7 @@ async def seed(
                     bullets_en=["Made in Daejeon"],
                     category="test",
                     amazon_product_type="TEA",
-                    ebay_category_id=ebay_category,
+                    ebay_categories={"EBAY_US": ebay_category},
                     brand=c.brand,
                     gtin=None,
                     gtin_exempt=True,

@@ -77,7 +77,7 @@ def candidate(
         bullets_en=["Caffeine free"],
         category="tea",
         amazon_product_type="TEA",
-        ebay_category_id="38180",
+        ebay_categories={"EBAY_US": "38180"},
         brand="Hanbit Farm",
         gtin=None,
         gtin_exempt=True,
