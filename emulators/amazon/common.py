@@ -132,6 +132,14 @@ async def fault_middleware(
     roll -= faults.error_500_share
     if roll < faults.error_503_share:
         raise ApiError(503, "ServiceUnavailable", "Service temporarily unavailable.")
+    roll -= faults.error_503_share
+    if roll < faults.throttle_share:
+        # Amazon throttles below the documented rates too (DOMAIN.md): a 429
+        # a client cannot avoid by pacing itself.
+        request.app[STATE].throttled += 1
+        raise ApiError(
+            429, "QuotaExceeded", "You exceeded your quota for the requested resource."
+        )
     return await handler(request)
 
 

@@ -49,6 +49,8 @@ class FaultConfig:
     error_503_share: float = 0.0
     #: Share of SP-API requests whose connection is dropped without an answer.
     drop_share: float = 0.0
+    #: Share of SP-API requests answered 429 whatever the request rate.
+    throttle_share: float = 0.0
     seed: int = 0
 
 
