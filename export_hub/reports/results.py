@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    Date,
     Numeric,
     String,
     and_,
@@ -37,7 +37,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    values,
+    text,
 )
 from sqlalchemy import column as sa_column
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,11 +48,12 @@ from export_hub.accounts.models import Company
 from export_hub.catalog.models import Product
 from export_hub.orders.models import Order, OrderLine
 from export_hub.reports.buckets import day_of, month_of
-from export_hub.reports.rates import KRW, krw_rates
+from export_hub.reports.rates import KRW, DayRate, krw_rates
 
 CENT = Decimal("0.01")
 #: Orders that count nothing.
 VOID_STATUSES = (OrderStatus.CANCELLED.value, OrderStatus.REFUNDED.value)
+CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 class GroupBy(enum.StrEnum):
@@ -239,26 +240,12 @@ async def export_results(session: AsyncSession, query: ResultsQuery) -> Results:
         .group_by(key, line.currency, day_of(o.purchased_at))
         .subquery("daily")
     )
-    rate_rows = [
-        (r.currency, r.day.isoformat(), r.rate, r.effective_on)
-        for r in await krw_rates(session, query.start, query.end)
-    ]
+    rate_rows = await krw_rates(session, query.start, query.end)
     d = daily.c
     rate_value: ColumnElement[Any]
     source: Any
     if rate_rows:
-        rates = (
-            values(
-                sa_column("currency", String),
-                sa_column("day", String),
-                sa_column("rate", Numeric(24, 12)),
-                sa_column("effective_on", Date),
-                name="day_rates",
-                literal_binds=True,
-            )
-            .data(rate_rows)
-            .alias("day_rates")
-        )
+        rates = _rates_table(rate_rows)
         source = daily.outerjoin(
             rates, and_(rates.c.currency == d.currency, rates.c.day == d.day)
         )
@@ -267,7 +254,7 @@ async def export_results(session: AsyncSession, query: ResultsQuery) -> Results:
     else:
         source = daily
         rate_value = literal(None, Numeric(24, 12))
-        effective = literal(None, Date)
+        effective = literal(None, String)
     identity = d.currency == KRW
     rate = case((identity, literal(1)), else_=rate_value)
     statement = (
@@ -317,6 +304,33 @@ async def export_results(session: AsyncSession, query: ResultsQuery) -> Results:
             totals[r.key] = totals.get(r.key, Decimal(0)) + r.sales_krw
         rows.sort(key=lambda r: (-totals[r.key], r.label, r.currency))
     return Results(query=query, rows=rows)
+
+
+def _rates_table(rows: list[DayRate]) -> Any:
+    """The day rates as a ``VALUES`` table both backends read.
+
+    SQLite cannot name a ``VALUES`` table's columns in its alias, but both
+    backends call them ``column1``...; the values are dates, ISO currency
+    codes and decimals from the database, rendered as literals because a
+    five-year range would pass SQLite's bound-parameter limit.
+    """
+    literals = ", ".join(
+        f"('{r.currency}', '{r.day.isoformat()}', {r.rate}, "
+        f"'{r.effective_on.isoformat()}')"
+        for r in rows
+        if CURRENCY.fullmatch(r.currency)
+    )
+    names = (
+        "column1 AS currency, column2 AS day, column3 AS rate, column4 AS effective_on"
+    )
+    sql = f"SELECT {names} FROM (VALUES {literals}) AS v"  # noqa: S608
+    statement = text(sql).columns(
+        sa_column("currency", String),
+        sa_column("day", String),
+        sa_column("rate", Numeric(24, 12)),
+        sa_column("effective_on", String),
+    )
+    return statement.subquery("day_rates")
 
 
 def _money(value: Any) -> Decimal:
