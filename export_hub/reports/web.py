@@ -14,6 +14,7 @@ from export_hub.accounts.models import Company, Role, User
 from export_hub.db import utcnow
 from export_hub.errors import NotFound, Text, ValidationFailed
 from export_hub.reports.charts import ChartView, Series, chart
+from export_hub.reports.dashboards import company_dashboard, staff_dashboard
 from export_hub.reports.files import COLUMNS, results_csv, results_xlsx
 from export_hub.reports.params import parse_results_params
 from export_hub.reports.results import GroupBy, Results, ResultsQuery, export_results
@@ -132,3 +133,90 @@ def setup(app: web.Application) -> None:
     r.add_get("/reports/export-results", results_page, name="export_results")
     r.add_get("/reports/export-results.csv", results_csv_download)
     r.add_get("/reports/export-results.xlsx", results_xlsx_download)
+
+
+def _krw_by_key(results: Results) -> dict[str, tuple[str, float]]:
+    out: dict[str, tuple[str, float]] = {}
+    for row in results.rows:
+        label, total = out.get(row.key, (row.label, 0.0))
+        out[row.key] = (label, total + float(row.sales_krw))
+    return out
+
+
+def krw_chart(
+    results: Results, kind: str, title: Text, lang: str, limit: int = 10
+) -> ChartView:
+    """KRW sales per group of ``results`` as one chart (top ``limit`` groups)."""
+    totals = list(_krw_by_key(results).values())[:limit]
+    name = title.get(lang)
+    return chart(
+        kind,
+        title=name,
+        desc=", ".join(f"{label}: {value:,.0f} KRW" for label, value in totals) or "-",
+        categories=[label for label, _ in totals],
+        series=[
+            Series(Text("매출(원)", "Sales (KRW)").get(lang), [v for _, v in totals])
+        ],
+        unit=Text("원", "KRW").get(lang),
+    )
+
+
+SALES_KRW = Text("매출(원)", "Sales (KRW)")
+COMPANIES = Text("기업 수", "Companies")
+FUNNEL_LABELS = {
+    "signed_up": Text("가입", "Signed up"),
+    "approved": Text("제품 승인", "Product approved"),
+    "connected": Text("마켓 연결", "Connected"),
+    "live": Text("판매 중 리스팅", "Listing live"),
+    "first_sale": Text("첫 판매", "First sale"),
+}
+
+
+async def staff_home(request: web.Request) -> web.Response:
+    """The staff dashboard: KPIs, the funnel, sales charts and the to-do list."""
+    now = utcnow()
+    lang = await page_language(request)
+    async with request.app[SESSIONS]() as db:
+        board = await staff_dashboard(db, now.date(), now)
+    funnel = chart(
+        "bars",
+        title=Text("가입에서 첫 판매까지", "From sign-up to first sale").get(lang),
+        desc=", ".join(f"{FUNNEL_LABELS[k].get(lang)}: {v}" for k, v in board.funnel),
+        categories=[FUNNEL_LABELS[k].get(lang) for k, _ in board.funnel],
+        series=[
+            Series(Text("기업 수", "Companies").get(lang), [v for _, v in board.funnel])
+        ],
+        unit=Text("개사", "companies").get(lang),
+    )
+    charts = {
+        "funnel": funnel,
+        "monthly": krw_chart(board.monthly, "columns",
+                             Text("월별 수출 매출", "Export sales by month"), lang, 13),
+        "countries": krw_chart(board.countries, "bars",
+                               Text("상위 국가", "Top countries"), lang),
+        "products": krw_chart(board.products, "bars",
+                              Text("상위 제품", "Top products"), lang),
+    }  # fmt: skip
+    return await render(
+        request,
+        "dashboard/staff.html",
+        {"board": board, "charts": charts, "funnel_labels": FUNNEL_LABELS},
+    )
+
+
+async def company_home(request: web.Request, user: User) -> web.Response:
+    """A company's dashboard: its to-dos, sales, listings and outcomes."""
+    lang = await page_language(request)
+    if user.company_id is None:
+        raise NotFound()
+    async with request.app[SESSIONS]() as db:
+        board = await company_dashboard(db, user.company_id, utcnow().date())
+    charts = {
+        "monthly": krw_chart(board.monthly, "columns",
+                             Text("월별 매출", "Sales by month"), lang, 13),
+        "marketplaces": krw_chart(board.by_marketplace, "bars",
+                                  Text("마켓별 매출", "Sales by marketplace"), lang),
+    }  # fmt: skip
+    return await render(
+        request, "dashboard/company.html", {"board": board, "charts": charts}
+    )
