@@ -13,6 +13,7 @@ from export_hub.listings import models as listings_models
 from export_hub.marketplaces import models as marketplaces_models
 from export_hub.orders import models as orders_models
 from export_hub.pricing import models as pricing_models
+from export_hub.reports import models as reports_models
 from export_hub.stock import models as stock_models
 from jobs import models as jobs_models
 
@@ -27,5 +28,6 @@ __all__ = [
     "marketplaces_models",
     "orders_models",
     "pricing_models",
+    "reports_models",
     "stock_models",
 ]

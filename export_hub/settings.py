@@ -195,6 +195,9 @@ class ConsultationSettings(_Section):
     #: and each office's country's, come from the ``holidays`` library.
     closures_file: Path = Path("config/closures.toml")
     pending_expiry_hours: int = 48
+    #: Sales of the products discussed count towards a consultation this many
+    #: days after it (the programme report's attribution window).
+    attribution_days: int = Field(default=180, ge=1, le=730)
     #: Secret signing self-hosted Jitsi room JWTs (HS256).
     jitsi_app_secret: SecretStr = SecretStr("")
     jitsi_app_id: str = "export-hub"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
+    Numeric,
     String,
     Text,
     Time,
@@ -321,3 +323,73 @@ class BookingReminder(Base):
     #: The meeting start the reminder was for (a reschedule earns new ones).
     start_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class OutcomeKind(enum.StrEnum):
+    """What came of a consultation, as the office records it."""
+
+    NO_INTEREST = "no_interest"
+    FOLLOW_UP = "follow_up"
+    SAMPLE_REQUESTED = "sample_requested"
+    QUOTE_SENT = "quote_sent"
+    DEAL = "deal"
+
+
+class ConsultationOutcome(Base):
+    """The office's record of what a held consultation led to (one per booking).
+
+    A deal carries its expected value in USD and the date it is expected.
+    ``version`` rises on every edit; each change is kept in
+    :class:`OutcomeEvent`.
+    """
+
+    __tablename__ = "consultation_outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), unique=True
+    )
+    kind: Mapped[OutcomeKind] = mapped_column(_enum(OutcomeKind), index=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    #: What the company should do next, shown to it.
+    next_step: Mapped[str] = mapped_column(Text, default="")
+    deal_value_usd: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    deal_on: Mapped[dt.date | None] = mapped_column(Date)
+    recorded_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class OutcomeProduct(Base):
+    """A product of the company discussed in the consultation."""
+
+    __tablename__ = "consultation_outcome_products"
+
+    outcome_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation_outcomes.id", ondelete="CASCADE"), primary_key=True
+    )
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class OutcomeEvent(Base):
+    """One recording or edit of an outcome, with its content after. Append-only."""
+
+    __tablename__ = "consultation_outcome_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation_outcomes.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    #: ``recorded`` or ``edited``.
+    action: Mapped[str] = mapped_column(String(20))
+    #: The outcome's fields after the change (and ``changed``: their names).
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -48,6 +48,8 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
     from export_hub.marketplaces import web as marketplaces_web
     from export_hub.orders import web as orders_web
     from export_hub.pricing import web as pricing_web
+    from export_hub.reports import api as reports_api
+    from export_hub.reports import web as reports_web
     from export_hub.web import jobs_pages
     from export_hub.web import routes as core_routes
 
@@ -66,6 +68,8 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
         jobs_pages.setup,
         listings_web.setup,
         orders_web.setup,
+        reports_web.setup,
+        reports_api.setup,
     ]
 
 

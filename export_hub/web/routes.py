@@ -7,6 +7,7 @@ from aiohttp import web
 from export_hub.accounts.models import Role
 from export_hub.accounts.service import authenticate
 from export_hub.errors import Text
+from export_hub.reports.web import company_home, staff_home
 from export_hub.web.auth import load_user, log_in, log_out
 from export_hub.web.keys import SESSIONS, SETTINGS
 from export_hub.web.render import render
@@ -34,17 +35,26 @@ def safe_next(value: str | None, default: str = "/") -> str:
 
 def landing_path(role: Role) -> str:
     return {
-        Role.ADMIN: "/staff/review",
-        Role.STAFF: "/staff/review",
+        Role.ADMIN: "/",
+        Role.STAFF: "/",
         Role.OFFICE: "/office",
-        Role.COMPANY: "/company",
+        Role.COMPANY: "/",
     }[role]
 
 
 async def home(request: web.Request) -> web.StreamResponse:
+    """The public front page, or the signed-in user's dashboard.
+
+    Staff and companies get their dashboards here; an office's first page is
+    its week and waiting requests (``/office``).
+    """
     user = await load_user(request)
     if user is None:
         return await render(request, "home.html")
+    if user.is_staff:
+        return await staff_home(request)
+    if user.role is Role.COMPANY:
+        return await company_home(request, user)
     raise web.HTTPSeeOther(landing_path(user.role))
 
 

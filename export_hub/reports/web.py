@@ -1,0 +1,222 @@
+"""Report pages: export results (page, CSV, XLSX) for staff and companies.
+
+Staff see every company (and may pick one with ``?company_id=``); a company
+sees its own figures only: asking for another company's answers 404, as if
+it did not exist.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp_session import get_session
+
+from export_hub.accounts.models import Company, Role, User
+from export_hub.db import utcnow
+from export_hub.errors import NotFound, Text, ValidationFailed
+from export_hub.reports.charts import ChartView, Series, chart
+from export_hub.reports.dashboards import company_dashboard, staff_dashboard
+from export_hub.reports.files import COLUMNS, results_csv, results_xlsx
+from export_hub.reports.params import parse_results_params
+from export_hub.reports.results import GroupBy, Results, ResultsQuery, export_results
+from export_hub.web.auth import require_user
+from export_hub.web.keys import SESSIONS
+from export_hub.web.render import render
+
+READERS = (Role.ADMIN, Role.STAFF, Role.COMPANY)
+GROUP_LABELS = {
+    GroupBy.COMPANY: Text("기업별", "By company"),
+    GroupBy.MARKETPLACE: Text("마켓별", "By marketplace"),
+    GroupBy.COUNTRY: Text("배송 국가별", "By ship-to country"),
+    GroupBy.PRODUCT: Text("제품별", "By product"),
+    GroupBy.MONTH: Text("월별", "By month"),
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _company_scope(user: User, raw: str | None) -> int | None:
+    """The company whose figures ``user`` asked for; 404 for another's."""
+    if raw is not None and not raw.isdigit():
+        raise ValidationFailed(
+            {"company_id": Text("기업 번호는 숫자입니다.", "company_id is a number.")}
+        )
+    wanted = int(raw) if raw else None
+    if user.is_staff:
+        return wanted
+    if wanted is not None and wanted != user.company_id:
+        raise NotFound()
+    return user.company_id
+
+
+async def load_results(request: web.Request) -> Results:
+    """Authorise, read the parameters and run the query (API, page and files)."""
+    user = await require_user(request, *READERS)
+    start, end, group = parse_results_params(request.query, utcnow().date())
+    company_id = _company_scope(user, request.query.get("company_id"))
+    async with request.app[SESSIONS]() as db:
+        if company_id is not None and await db.get(Company, company_id) is None:
+            raise NotFound()
+        return await export_results(
+            db,
+            ResultsQuery(start=start, end=end, group_by=group, company_id=company_id),
+        )
+
+
+async def page_language(request: web.Request) -> str:
+    session = await get_session(request)
+    return "en" if session.get("lang") == "en" else "ko"
+
+
+def _attachment(results: Results, ext: str) -> dict[str, str]:
+    q = results.query
+    name = f"export-results_{q.group_by.value}_{q.start}_{q.last_day}.{ext}"
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+def results_chart(results: Results, lang: str) -> ChartView:
+    """KRW sales per group: columns by month, bars for the other groups."""
+    totals: dict[str, float] = {}
+    labels: dict[str, str] = {}
+    for row in results.rows:
+        totals[row.key] = totals.get(row.key, 0.0) + float(row.sales_krw)
+        labels[row.key] = row.label
+    keys = list(totals)[:15]
+    title = Text("원화 환산 매출", "Sales in KRW").get(lang)
+    series = [Series(title, [totals[k] for k in keys])]
+    desc = ", ".join(f"{labels[k]}: {totals[k]:,.0f} KRW" for k in keys) or "-"
+    kind = "columns" if results.query.group_by is GroupBy.MONTH else "bars"
+    return chart(
+        kind, title=title, desc=desc, categories=[labels[k] for k in keys],
+        series=series, unit=Text("원", "KRW").get(lang),
+    )  # fmt: skip
+
+
+async def results_page(request: web.Request) -> web.Response:
+    results = await load_results(request)
+    lang = await page_language(request)
+    return await render(
+        request,
+        "reports/results.html",
+        {
+            "results": results,
+            "groups": GROUP_LABELS,
+            "columns": COLUMNS,
+            "query_string": request.query_string,
+            "chart_view": results_chart(results, lang),
+            "last_day": results.query.end.fromordinal(
+                results.query.end.toordinal() - 1
+            ),
+        },
+    )
+
+
+async def results_csv_download(request: web.Request) -> web.Response:
+    results = await load_results(request)
+    return web.Response(
+        text=results_csv(results),
+        content_type="text/csv",
+        charset="utf-8",
+        headers=_attachment(results, "csv"),
+    )
+
+
+async def results_xlsx_download(request: web.Request) -> web.Response:
+    results = await load_results(request)
+    return web.Response(
+        body=results_xlsx(results),
+        content_type=XLSX,
+        headers=_attachment(results, "xlsx"),
+    )
+
+
+def setup(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/reports/export-results", results_page, name="export_results")
+    r.add_get("/reports/export-results.csv", results_csv_download)
+    r.add_get("/reports/export-results.xlsx", results_xlsx_download)
+
+
+def _krw_by_key(results: Results) -> dict[str, tuple[str, float]]:
+    out: dict[str, tuple[str, float]] = {}
+    for row in results.rows:
+        label, total = out.get(row.key, (row.label, 0.0))
+        out[row.key] = (label, total + float(row.sales_krw))
+    return out
+
+
+def krw_chart(
+    results: Results, kind: str, title: Text, lang: str, limit: int = 10
+) -> ChartView:
+    """KRW sales per group of ``results`` as one chart (top ``limit`` groups)."""
+    totals = list(_krw_by_key(results).values())[:limit]
+    name = title.get(lang)
+    return chart(
+        kind,
+        title=name,
+        desc=", ".join(f"{label}: {value:,.0f} KRW" for label, value in totals) or "-",
+        categories=[label for label, _ in totals],
+        series=[
+            Series(Text("매출(원)", "Sales (KRW)").get(lang), [v for _, v in totals])
+        ],
+        unit=Text("원", "KRW").get(lang),
+    )
+
+
+SALES_KRW = Text("매출(원)", "Sales (KRW)")
+COMPANIES = Text("기업 수", "Companies")
+FUNNEL_LABELS = {
+    "signed_up": Text("가입", "Signed up"),
+    "approved": Text("제품 승인", "Product approved"),
+    "connected": Text("마켓 연결", "Connected"),
+    "live": Text("판매 중 리스팅", "Listing live"),
+    "first_sale": Text("첫 판매", "First sale"),
+}
+
+
+async def staff_home(request: web.Request) -> web.Response:
+    """The staff dashboard: KPIs, the funnel, sales charts and the to-do list."""
+    now = utcnow()
+    lang = await page_language(request)
+    async with request.app[SESSIONS]() as db:
+        board = await staff_dashboard(db, now.date(), now)
+    funnel = chart(
+        "bars",
+        title=Text("가입에서 첫 판매까지", "From sign-up to first sale").get(lang),
+        desc=", ".join(f"{FUNNEL_LABELS[k].get(lang)}: {v}" for k, v in board.funnel),
+        categories=[FUNNEL_LABELS[k].get(lang) for k, _ in board.funnel],
+        series=[
+            Series(Text("기업 수", "Companies").get(lang), [v for _, v in board.funnel])
+        ],
+        unit=Text("개사", "companies").get(lang),
+    )
+    charts = {
+        "funnel": funnel,
+        "monthly": krw_chart(board.monthly, "columns",
+                             Text("월별 수출 매출", "Export sales by month"), lang, 13),
+        "countries": krw_chart(board.countries, "bars",
+                               Text("상위 국가", "Top countries"), lang),
+        "products": krw_chart(board.products, "bars",
+                              Text("상위 제품", "Top products"), lang),
+    }  # fmt: skip
+    return await render(
+        request,
+        "dashboard/staff.html",
+        {"board": board, "charts": charts, "funnel_labels": FUNNEL_LABELS},
+    )
+
+
+async def company_home(request: web.Request, user: User) -> web.Response:
+    """A company's dashboard: its to-dos, sales, listings and outcomes."""
+    lang = await page_language(request)
+    if user.company_id is None:
+        raise NotFound()
+    async with request.app[SESSIONS]() as db:
+        board = await company_dashboard(db, user.company_id, utcnow().date())
+    charts = {
+        "monthly": krw_chart(board.monthly, "columns",
+                             Text("월별 매출", "Sales by month"), lang, 13),
+        "marketplaces": krw_chart(board.by_marketplace, "bars",
+                                  Text("마켓별 매출", "Sales by marketplace"), lang),
+    }  # fmt: skip
+    return await render(
+        request, "dashboard/company.html", {"board": board, "charts": charts}
+    )
