@@ -2,7 +2,7 @@
 indexes for the export-results report
 
 Revision ID: 0014_outcomes
-Revises: 0010_revisions
+Revises: 0012_marketplace_attributes
 Create Date: 2026-12-02 15:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import export_hub.db
 
 revision: str = "0014_outcomes"
-down_revision: str | Sequence[str] | None = "0010_revisions"
+down_revision: str | Sequence[str] | None = "0012_marketplace_attributes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
