@@ -108,7 +108,7 @@ async def events_since(
                 Listing.sku,
                 ListingEvent.action,
                 ListingEvent.details,
-            )  # fmt: skip
+            )
             .join(Listing, Listing.id == ListingEvent.listing_id)
             .where(ListingEvent.id > after_id)
             .order_by(ListingEvent.id)
@@ -173,8 +173,12 @@ async def test_a_sale_on_ebay_reaches_amazon_first_and_stock_follows_the_order(
     before = await last_event_id(sessions)
     await run_sync(sessions, settings, SyncOptions(max_parallel_sellers=1))
     events = await events_since(sessions, before)
-    assert events[0] == ("amazon", MUG, "update_quantity", {
-        "parts": ["quantity"], "quantity": 10 - 3 - 1})  # fmt: skip
+    assert events[0] == (
+        "amazon",
+        MUG,
+        "update_quantity",
+        {"parts": ["quantity"], "quantity": 10 - 3 - 1},
+    )
     actions = [a for _, _, a, _ in events]
     assert actions.index("update_price") > 0
     assert amazon_offers(amazon, seller, MUG) == 6
