@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from emulators.amazon import AmazonEmulator
@@ -18,6 +18,7 @@ from export_hub.catalog.models import Product
 from export_hub.db import transaction
 from export_hub.settings import Settings
 from export_hub.stock import ledger
+from export_hub.stock.models import StockMovement
 from tests.sync.conftest import (
     US,
     amazon_emulator_config,
@@ -53,10 +54,15 @@ async def on_hand(
     sessions: async_sessionmaker[AsyncSession], product_id: int, units: int
 ) -> None:
     """Count ``units`` on the shelf through the ledger (the seed wrote the
-    product row directly)."""
+    product row directly: it is first brought back to what the ledger says)."""
     async with transaction(sessions) as db:
+        recorded = await db.scalar(
+            select(func.coalesce(func.sum(StockMovement.delta_on_hand), 0)).where(
+                StockMovement.product_id == product_id
+            )
+        )
         await db.execute(
-            update(Product).where(Product.id == product_id).values(quantity=0)
+            update(Product).where(Product.id == product_id).values(quantity=recorded)
         )
         await ledger.set_on_hand(db, product_id, units)
 
