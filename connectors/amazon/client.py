@@ -144,8 +144,8 @@ class AmazonListingsClient:
             "requirements": listing.content.get("requirements", "LISTING"),
             "attributes": dict(listing.content["attributes"]),
         }
-        # The library adds marketplaceIds to a PUT's body, not its query:
-        # pass them as a query parameter ourselves.
+        # Marketplace ids are a query parameter of the PUT (the adapter keeps
+        # the library from adding its own to the body).
         params: dict[str, Any] = {"marketplaceIds": self._ids, "body": body}
         if validate_only:
             params["mode"] = "VALIDATION_PREVIEW"
@@ -247,8 +247,6 @@ class AmazonListingsClient:
             response = await self.transport.call(
                 "deleteListingsItem",
                 self.session,
-                # The library sends the client's marketplace on DELETE whatever
-                # is passed; each client is bound to this account's marketplace.
                 lambda: self.session.listings.delete_listings_item(
                     self.account.seller_id, sku, marketplaceIds=self._ids
                 ),
