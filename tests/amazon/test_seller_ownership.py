@@ -15,15 +15,16 @@ from export_hub.accounts.models import Role
 from export_hub.catalog.models import AuditEvent
 from export_hub.mail import OutboxMessage
 from export_hub.marketplaces.models import SellerAccount
+from tests.amazon import test_onboarding as onboarding
 from tests.amazon.conftest import SELLER
-from tests.amazon.test_onboarding import (  # noqa: F401 - fixtures
-    browserless,
-    consent,
-    settings,
-    web,
-)
 from tests.conftest import login
 from tests.foundation.helpers import PASSWORD, make_company_user, make_user
+
+# The onboarding tests' fixtures: the web app, its settings, the "browser".
+web = onboarding.web
+settings = onboarding.settings
+browserless = onboarding.browserless
+consent = onboarding.consent
 
 
 async def connect_as(
@@ -88,7 +89,7 @@ async def test_the_same_company_may_reconnect_and_a_released_seller_is_free(
     sessions: async_sessionmaker[AsyncSession],
     browserless: aiohttp.ClientSession,
 ) -> None:
-    first, first_user = await make_company_user(sessions, 0)
+    _, first_user = await make_company_user(sessions, 0)
     second, second_user = await make_company_user(sessions, 1)
     assert (await connect_as(web, browserless, first_user.email, SELLER)).status == 303
     assert (await connect_as(web, browserless, first_user.email, SELLER)).status == 303

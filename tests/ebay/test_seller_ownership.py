@@ -15,13 +15,13 @@ from export_hub.catalog.models import AuditEvent
 from export_hub.mail import OutboxMessage
 from export_hub.marketplaces.models import SellerAccount
 from tests.conftest import login
-from tests.ebay.test_onboarding import (  # noqa: F401 - fixture
-    USERNAME,
-    browserless,
-    consent,
-    start,
-)
+from tests.ebay import test_onboarding as onboarding
 from tests.foundation.helpers import PASSWORD, make_company_user, make_user
+
+USERNAME = onboarding.USERNAME
+browserless = onboarding.browserless  # the fixture playing the browser on eBay
+consent = onboarding.consent
+start = onboarding.start
 
 
 async def connect_as(web: Any, http: aiohttp.ClientSession, email: str) -> Any:
