@@ -95,7 +95,7 @@ def use_pool(client: _HasTransport, http: httpx.AsyncClient) -> None:
     client._transport = PooledTransport(client=http)
     if isinstance(client, ApiClient):
         # An instance attribute: the library's methods call self._request.
-        client._request = exact_request(client._request)  # type: ignore[attr-defined]
+        client._request = exact_request(client._request)
 
 
 _Request = Callable[..., Awaitable[Any]]
