@@ -252,7 +252,7 @@ async def seed(
                 refresh_token_encrypted=box.encrypt(refresh_token(c.amazon_seller)),
                 status="connected",
                 approved_brands=[],
-                setup={},
+                setup={"amazon_brand_restricted": False},
             )
             ebay.state.add_seller(c.ebay_user, opted_in=True)
             ebay_account = SellerAccount(
