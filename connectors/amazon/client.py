@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -38,6 +39,17 @@ GET_INCLUDED = [
 ]
 #: Amazon's product type for offer-only changes of an existing listing.
 OFFER_PRODUCT_TYPE = "PRODUCT"
+
+
+@dataclass(frozen=True)
+class ListingRestriction:
+    """One reason Amazon gives for not letting the seller list an ASIN."""
+
+    #: ``APPROVAL_REQUIRED``, ``ASIN_NOT_FOUND`` or ``NOT_ELIGIBLE``.
+    code: str
+    message: str
+    #: Seller Central pages where the seller can act (e.g. request approval).
+    links: tuple[str, ...] = ()
 
 
 def issues_from(raw: Any) -> tuple[MarketplaceIssue, ...]:
@@ -222,6 +234,36 @@ class AmazonListingsClient:
             sku=update.sku,
         )
         return self._submission(update.sku, response)
+
+    async def listing_restrictions(
+        self, asin: str, *, condition_type: str = "new_new"
+    ) -> tuple[ListingRestriction, ...]:
+        """Why this seller may not list ``asin`` new here (Listings Restrictions
+        API): empty when it may; ``APPROVAL_REQUIRED`` with Amazon's link to
+        apply (e.g. an unapproved brand), ``ASIN_NOT_FOUND``, ``NOT_ELIGIBLE``."""
+        response = await self.transport.call(
+            "getListingsRestrictions",
+            self.session,
+            lambda: self.session.restrictions.get_listings_restrictions(
+                asin=asin,
+                sellerId=self.account.seller_id,
+                marketplaceIds=self._ids,
+                conditionType=condition_type,
+            ),
+        )
+        return tuple(
+            ListingRestriction(
+                code=str(reason.get("reasonCode", "")),
+                message=str(reason.get("message", "")),
+                links=tuple(
+                    str(link["resource"])
+                    for link in reason.get("links") or []
+                    if link.get("resource")
+                ),
+            )
+            for restriction in response.payload.get("restrictions") or []
+            for reason in restriction.get("reasons") or []
+        )
 
     async def get_listing(self, sku: str) -> ListingState | None:
         """The listing's status, issues, price and quantity; ``None`` if absent."""

@@ -215,7 +215,7 @@ def base_url(request: web.Request) -> str:
 def create_app(state: EmulatorState, base: str = "") -> web.Application:
     """The emulator application over ``state``. ``base`` is its public URL
     (for presigned URLs and schema links); set it before serving."""
-    from emulators.amazon import definitions, feeds, listings, lwa
+    from emulators.amazon import definitions, feeds, listings, lwa, restrictions
 
     app = web.Application(middlewares=[request_id_middleware, fault_middleware])
     app[STATE] = state
@@ -223,6 +223,6 @@ def create_app(state: EmulatorState, base: str = "") -> web.Application:
     app[BASE_URL] = [base]
     app[BUCKETS] = TokenBuckets(state.config, state.clock)
     app[RANDOM] = random.Random(state.config.faults.seed)  # noqa: S311 - faults, not security
-    for module in (lwa, listings, definitions, feeds):
+    for module in (lwa, listings, definitions, feeds, restrictions):
         module.setup(app)
     return app

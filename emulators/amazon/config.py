@@ -18,6 +18,7 @@ DOCUMENTED_RATES: dict[str, tuple[float, int]] = {
     "createFeed": (0.0083, 15),
     "getFeed": (2.0, 15),
     "getFeedDocument": (0.0222, 10),
+    "getListingsRestrictions": (5.0, 10),
 }
 
 

@@ -165,3 +165,21 @@ async def test_the_checklist_checks_the_brand_listings_are_sent_under(
     assert account is not None
     detail = await (await web.get(f"/staff/companies/{company.id}/marketplaces")).text()
     assert 'data-ok="yes"' in brand_item(detail)  # now sent as Hanbit Farm
+
+
+async def test_listings_restrictions_follow_the_same_brand_gate(
+    make_client: MakeClient,
+) -> None:
+    state = await outcome(make_client, FREE_SELLER, FREE_REFRESH, "Daejeon Teahouse")
+    asin = state.listing_id
+    assert asin
+    free = make_client(seller=FREE_SELLER, refresh=FREE_REFRESH)
+    restricted = make_client(seller=SELLER, refresh="Atzr|test-refresh-hanbit")
+    assert await free.listing_restrictions(asin) == ()
+    (reason,) = await restricted.listing_restrictions(asin)
+    assert reason.code == "APPROVAL_REQUIRED"
+    assert "Daejeon Teahouse" in reason.message
+    assert reason.links
+    assert reason.links[0].startswith("https://sellercentral.amazon.com/")
+    (unknown,) = await free.listing_restrictions("B000000000")
+    assert unknown.code == "ASIN_NOT_FOUND"

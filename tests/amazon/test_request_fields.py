@@ -287,6 +287,8 @@ async def test_every_request_matches_its_model(
         await client.get_listing("REQ-1")
         await client.delete_listing("REQ-1")
         await client.bulk_put_listings([payload(sku="REQ-3")])
+        live = await client.get_listing("REQ-2")
+        await client.listing_restrictions(live.listing_id if live else "B000000000")
         session = client.session
         await transport.call(
             "searchDefinitionsProductTypes",
@@ -312,6 +314,7 @@ async def test_every_request_matches_its_model(
         "getFeed",
         "getFeedDocument",
         "searchDefinitionsProductTypes",
+        "getListingsRestrictions",
     }
     assert [v for r in sp_api for v in violations(r)] == []
 
