@@ -252,7 +252,8 @@ async def seed(
                 refresh_token_encrypted=box.encrypt(refresh_token(c.amazon_seller)),
                 status="connected",
                 approved_brands=[],
-                setup={"amazon_brand_restricted": False},
+                last_check_ok=True,  # its brands are known: none listed
+                setup={},
             )
             ebay.state.add_seller(c.ebay_user, opted_in=True)
             ebay_account = SellerAccount(
