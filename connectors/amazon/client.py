@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -42,6 +43,17 @@ GET_INCLUDED = [
 ]
 #: Amazon's product type for offer-only changes of an existing listing.
 OFFER_PRODUCT_TYPE = "PRODUCT"
+
+
+@dataclass(frozen=True)
+class ListingRestriction:
+    """One reason Amazon gives for not letting the seller list an ASIN."""
+
+    #: ``APPROVAL_REQUIRED``, ``ASIN_NOT_FOUND`` or ``NOT_ELIGIBLE``.
+    code: str
+    message: str
+    #: Seller Central pages where the seller can act (e.g. request approval).
+    links: tuple[str, ...] = ()
 
 
 def issues_from(raw: Any) -> tuple[MarketplaceIssue, ...]:
@@ -148,8 +160,8 @@ class AmazonListingsClient:
             "requirements": listing.content.get("requirements", "LISTING"),
             "attributes": dict(listing.content["attributes"]),
         }
-        # The library adds marketplaceIds to a PUT's body, not its query:
-        # pass them as a query parameter ourselves.
+        # Marketplace ids are a query parameter of the PUT (the adapter keeps
+        # the library from adding its own to the body).
         params: dict[str, Any] = {"marketplaceIds": self._ids, "body": body}
         if validate_only:
             params["mode"] = "VALIDATION_PREVIEW"
@@ -227,6 +239,36 @@ class AmazonListingsClient:
         )
         return self._submission(update.sku, response)
 
+    async def listing_restrictions(
+        self, asin: str, *, condition_type: str = "new_new"
+    ) -> tuple[ListingRestriction, ...]:
+        """Why this seller may not list ``asin`` new here (Listings Restrictions
+        API): empty when it may; ``APPROVAL_REQUIRED`` with Amazon's link to
+        apply (e.g. an unapproved brand), ``ASIN_NOT_FOUND``, ``NOT_ELIGIBLE``."""
+        response = await self.transport.call(
+            "getListingsRestrictions",
+            self.session,
+            lambda: self.session.restrictions.get_listings_restrictions(
+                asin=asin,
+                sellerId=self.account.seller_id,
+                marketplaceIds=self._ids,
+                conditionType=condition_type,
+            ),
+        )
+        return tuple(
+            ListingRestriction(
+                code=str(reason.get("reasonCode", "")),
+                message=str(reason.get("message", "")),
+                links=tuple(
+                    str(link["resource"])
+                    for link in reason.get("links") or []
+                    if link.get("resource")
+                ),
+            )
+            for restriction in response.payload.get("restrictions") or []
+            for reason in restriction.get("reasons") or []
+        )
+
     async def get_listing(self, sku: str) -> ListingState | None:
         """The listing's status, issues, price and quantity; ``None`` if absent."""
         try:
@@ -251,8 +293,6 @@ class AmazonListingsClient:
             response = await self.transport.call(
                 "deleteListingsItem",
                 self.session,
-                # The library sends the client's marketplace on DELETE whatever
-                # is passed; each client is bound to this account's marketplace.
                 lambda: self.session.listings.delete_listings_item(
                     self.account.seller_id, sku, marketplaceIds=self._ids
                 ),

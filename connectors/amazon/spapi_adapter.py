@@ -26,11 +26,23 @@ What we rely on, and why:
   ask whether a token is cached or to drop a stale one
   (:func:`resize_token_cache`, :func:`cached_access_token`,
   :func:`forget_access_token`).
+* ``Client._request(path, data=, params=, add_marketplace=)`` and
+  ``resolve_method`` of ``sp_api.base._core``: the library adds fields no
+  model defines. It fills in ``MarketplaceId``, ``MarketplaceIds``,
+  ``marketplace_ids`` and ``marketplaceIds`` (into a PUT's body, into the
+  query of a GET or DELETE, ``marketplaceIds``/``MarketplaceIds`` into a
+  POST's body), leaks its ``path`` routing key into createFeed and
+  createFeedDocument bodies, and puts a DELETE's query parameters in ``data``
+  (never sent). :func:`use_pool` gives every API client a ``_request`` that
+  sends exactly what the caller passed (:func:`exact_request`): callers pass
+  the marketplace ids themselves, under the name the operation's model uses.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -42,7 +54,9 @@ import sp_api.asyncio.base  # noqa: F401
 from cachetools import TTLCache
 from sp_api.asyncio.auth import access_token_client as _token_module
 from sp_api.asyncio.base._transport_httpx import AsyncHttpxTransport
+from sp_api.asyncio.base.client import Client as ApiClient
 from sp_api.auth.exceptions import AuthorizationError as LwaError
+from sp_api.base._core import resolve_method
 
 #: The library's LWA token client (its ``get_auth`` reads the module cache).
 AccessTokenClient = _token_module.AccessTokenClient
@@ -76,8 +90,67 @@ class _HasTransport(Protocol):
 
 def use_pool(client: _HasTransport, http: httpx.AsyncClient) -> None:
     """Make a library API client or LWA token client send through ``http``
-    (with ``http``'s timeout). The caller closes ``http``."""
+    (with ``http``'s timeout); an API client also sends exactly the fields
+    its caller passed (:func:`exact_request`). The caller closes ``http``."""
     client._transport = PooledTransport(client=http)
+    if isinstance(client, ApiClient):
+        # An instance attribute: the library's methods call self._request.
+        client._request = exact_request(client._request)
+
+
+_Request = Callable[..., Awaitable[Any]]
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+
+
+def exact_request(library_request: _Request) -> _Request:
+    """Wrap a library client's ``_request`` so that the request carries only
+    what the caller passed: no marketplace ids added by the library, no
+    ``path``/``method`` routing keys, a DELETE's or GET's ``data`` sent as
+    its query, and array query values joined by commas (the models'
+    ``collectionFormat: csv``). The caller's dicts are not changed."""
+
+    async def request(
+        path: str,
+        *,
+        data: Any = None,
+        params: Mapping[str, Any] | None = None,
+        add_marketplace: bool = True,
+        **rest: Any,
+    ) -> Any:
+        query = dict(params or {})
+        body = dict(data) if isinstance(data, Mapping) else data
+        method, query, body = resolve_method(query, body)
+        for fields in (query, body):
+            if isinstance(fields, dict) and _is_route(fields.get("path"), path):
+                del fields["path"]
+        if method not in _WITH_BODY:
+            query.update(body if isinstance(body, dict) else {})
+            body = None
+        query = {name: _csv(value) for name, value in query.items()}
+        return await library_request(
+            path,
+            data=body,
+            params={**query, "method": method},
+            add_marketplace=False,
+            **rest,
+        )
+
+    return request
+
+
+def _is_route(value: Any, path: str) -> bool:
+    """Whether ``value`` is the library's route for ``path`` (its template,
+    with ``{}`` where the path has an identifier)."""
+    if not isinstance(value, str) or not value.startswith("/"):
+        return False
+    pattern = "[^/]+".join(re.escape(part) for part in value.split("{}"))
+    return re.fullmatch(pattern, path) is not None
+
+
+def _csv(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return ",".join(str(item) for item in value)
+    return value
 
 
 def lwa_client_class(token_url: str) -> type[Any]:

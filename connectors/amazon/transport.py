@@ -33,7 +33,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
-from sp_api.asyncio.api import Feeds, ListingsItems, ProductTypeDefinitions
+from sp_api.asyncio.api import (
+    Feeds,
+    ListingsItems,
+    ListingsRestrictions,
+    ProductTypeDefinitions,
+)
 from sp_api.auth.exceptions import AuthorizationError as LwaError
 from sp_api.base import SellingApiException
 from sp_api.base.credential_provider import (
@@ -90,6 +95,7 @@ OPERATION_RATES: dict[str, Rate] = {
     "getOrders": Rate(0.0167, 20),
     "getOrderItems": Rate(0.5, 30),
     "confirmShipment": Rate(2.0, 10),
+    "getListingsRestrictions": Rate(5.0, 10),
     # Not SP-API operations (presigned S3 URLs, LWA) but paced all the same.
     "uploadFeedDocument": Rate(10.0, 20),
     "downloadSchema": Rate(10.0, 20),
@@ -104,6 +110,7 @@ READ_ONLY = frozenset(
         "getDefinitionsProductType",
         "getFeed",
         "getFeedDocument",
+        "getListingsRestrictions",
         "downloadSchema",
         "searchOrders",
         "getOrders",
@@ -193,6 +200,7 @@ class SellerSession:
     listings: Any
     definitions: Any
     feeds: Any
+    restrictions: Any
     http: httpx.AsyncClient
     auth: AccessTokenClient
     #: Builds another library API client on this session's pool and token
@@ -297,6 +305,7 @@ class AmazonTransport:
             listings=build(ListingsItems, version="2021-08-01"),
             definitions=build(ProductTypeDefinitions),
             feeds=build(Feeds, version="2021-06-30"),
+            restrictions=build(ListingsRestrictions),
             http=http,
             auth=auth,
             make_client=build,

@@ -8,7 +8,7 @@ import random
 
 from aiohttp import web
 
-from emulators.amazon import definitions, feeds, listings, lwa, orders_api
+from emulators.amazon import definitions, feeds, listings, lwa, orders_api, restrictions
 from emulators.amazon.common import (
     BASE_URL,
     BUCKETS,
@@ -31,6 +31,6 @@ def create_app(state: EmulatorState, base: str = "") -> web.Application:
     app[BASE_URL] = [base]
     app[BUCKETS] = TokenBuckets(state.config, state.clock)
     app[RANDOM] = random.Random(state.config.faults.seed)  # noqa: S311 - faults, not security
-    for module in (lwa, listings, definitions, feeds, orders_api):
+    for module in (lwa, listings, definitions, feeds, orders_api, restrictions):
         module.setup(app)
     return app

@@ -22,6 +22,7 @@ DOCUMENTED_RATES: dict[str, tuple[float, int]] = {
     "getOrders": (0.0167, 20),
     "getOrderItems": (0.5, 30),
     "confirmShipment": (2.0, 10),
+    "getListingsRestrictions": (5.0, 10),
 }
 
 

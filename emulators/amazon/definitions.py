@@ -68,7 +68,9 @@ def _schema(
     brands = None
     if seller_id != NO_SELLER:
         seller = request.app[STATE].sellers.get(seller_id)
-        brands = list(seller.approved_brands or []) if seller is not None else []
+        # None: Amazon restricts no brand for this seller, so no enum (as the
+        # listing outcome in state.py); a list: only those brands.
+        brands = seller.approved_brands if seller is not None else []
     return product_types.build_schema(spec, marketplace_id, approved_brands=brands)
 
 

@@ -94,6 +94,9 @@ def _check_consent(request: web.Request, params: dict[str, str]) -> str:
 
 
 async def consent_page(request: web.Request) -> web.Response:
+    """Seller Central's consent page. On Amazon the signed-in seller grants
+    its own account; here one is picked, and nothing is pre-selected but a
+    new account, so a second company never shares a seller by default."""
     params = dict(request.query)
     _check_consent(request, params)
     sellers = request.app[STATE].sellers
@@ -114,8 +117,8 @@ async def consent_page(request: web.Request) -> web.Response:
 <h1>Authorize Export Hub{html.escape(beta)}</h1>
 <p>Export Hub asks to manage your listings through the Selling Partner API.</p>
 <form method="post" action="/apps/authorize/consent">{hidden}
-<label>Selling account <select name="seller_id" id="seller">{options}
-<option value="">A new selling account</option></select></label>
+<label>Selling account <select name="seller_id" id="seller">
+<option value="" selected>A new selling account</option>{options}</select></label>
 <button type="submit" id="confirm">Confirm</button></form></body></html>"""
     return web.Response(text=body, content_type="text/html")
 

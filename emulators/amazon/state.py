@@ -194,6 +194,11 @@ class EmulatorState:
         return self.feeds.get(feed_id)
 
 
+def first_brand(attributes: dict[str, Any]) -> Any:
+    """The listing's ``brand`` value (what Amazon's brand gate looks at)."""
+    return _first_value(attributes, "brand")
+
+
 def _first_value(attributes: dict[str, Any], name: str) -> Any:
     values = attributes.get(name)
     if isinstance(values, list) and values and isinstance(values[0], dict):

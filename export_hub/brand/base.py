@@ -24,6 +24,7 @@ from typing import Any
 from connectors.base import ListingPayload
 from export_hub.accounts.models import Company
 from export_hub.brand.config import BrandConfig, BrandingMode, Limits, Templates
+from export_hub.brand.sent import listing_brand
 from export_hub.brand.text import (
     TooLongWithoutBoundary,
     content_hash,
@@ -147,7 +148,7 @@ def template_values(
     return {
         "name": normalise_space(product.name_en),
         "shared_brand": config.name,
-        "brand": config.name if mode is BrandingMode.CO_BRAND else company_brand,
+        "brand": listing_brand(config, company),
         "company_brand": company_brand,
         "company": company.name_en.strip(),
         "line": config.brand.line,

@@ -29,6 +29,7 @@ from export_hub.brand.base import (
 from export_hub.brand.config import BrandConfig, BrandingMode
 from export_hub.brand.ebay import LOCATION_KEY, SETUP_KEYS, listing_category_id
 from export_hub.brand.render import render_listing
+from export_hub.brand.sent import brand_approval
 from export_hub.catalog.taxonomy import FILLED_ASPECTS, load_taxonomy
 from export_hub.errors import MarketplaceIssue
 
@@ -161,14 +162,23 @@ def _brand_issues(
     if rendered is None or listing.seller.marketplace != "amazon":
         return []
     issues = []
-    approved = {b.strip().casefold() for b in listing.seller.approved_brands or []}
-    # An empty list means "not learned yet"; the marketplace will tell.
-    if approved and rendered.brand.casefold() not in approved:
+    approval = brand_approval(listing.seller)
+    if not approval.known:
+        # Unchecked, Amazon would answer 5665 after the fact: check first.
+        issues.append(
+            preflight_issue(
+                "PREFLIGHT_BRAND_UNCHECKED",
+                f"brand approval of seller {listing.seller.seller_id} not checked"
+                " yet: run the connection test",
+                "brand",
+            )
+        )
+    elif not approval.allows(rendered.brand):
         issues.append(
             preflight_issue(
                 "PREFLIGHT_BRAND_NOT_APPROVED",
                 f"seller {listing.seller.seller_id} may not list under brand "
-                f"{rendered.brand!r} (approved: {sorted(approved)})",
+                f"{rendered.brand!r} (approved: {sorted(approval.approved)})",
                 "brand",
             )
         )

@@ -11,7 +11,8 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from export_hub.brand.config import BrandConfig, brand_from_settings
+from export_hub.accounts.models import Company
+from export_hub.brand.config import BrandConfig, BrandingMode, brand_from_settings
 from export_hub.brand.prepare import (
     PreparedListing,
     currencies_of,
@@ -19,9 +20,9 @@ from export_hub.brand.prepare import (
     load_rates,
     prepare_listing,
 )
-from export_hub.catalog.models import Product
+from export_hub.catalog.models import AuditEvent, Product
 from export_hub.db import utcnow
-from export_hub.errors import NotFound, Text
+from export_hub.errors import NotFound, Text, ValidationFailed
 from export_hub.listings.explain import explain
 from export_hub.listings.sync.load import offered_quantity
 from export_hub.marketplaces.models import SellerAccount
@@ -40,6 +41,7 @@ def setup(app: web.Application) -> None:
     # A broken brand file stops the start-up with a clear message.
     app[BRAND] = brand_from_settings(app[SETTINGS])
     app.router.add_get("/staff/brand", brand_page, name="staff_brand")
+    app.router.add_post("/staff/companies/{company_id:\\d+}/branding", branding_mode)
 
 
 async def brand_page(request: web.Request) -> web.Response:
@@ -144,3 +146,40 @@ async def preview(
         )
         for account in accounts
     ]
+
+
+#: ``Company.branding_mode`` values: empty follows ``config/brand.toml``.
+MODES = ("", *(mode.value for mode in BrandingMode))
+
+
+async def branding_mode(request: web.Request) -> web.StreamResponse:
+    """Staff set a company's branding mode (co-brand, dual or the brand's
+    default); audited. Changes how its listings are branded from the next sync."""
+    user = await require_staff(request)
+    form = await request.post()
+    mode = form.get("branding_mode")
+    if mode not in MODES:
+        raise ValidationFailed(
+            {"branding_mode": Text("값을 고르세요.", "Pick a value.")},
+            Text("알 수 없는 브랜딩 방식입니다.", "Unknown branding mode."),
+        )
+    company_id = int(request.match_info["company_id"])
+    async with request.app[SESSIONS].begin() as db:
+        company = await db.get(Company, company_id)
+        if company is None:
+            raise NotFound()
+        if company.branding_mode != mode:
+            db.add(
+                AuditEvent(
+                    at=utcnow(),
+                    actor_user_id=user.id,
+                    subject_type="company",
+                    subject_id=company.id,
+                    action="company.branding_mode",
+                    from_state=company.branding_mode or "default",
+                    to_state=mode or "default",
+                    details={"branding_mode": mode},
+                )
+            )
+            company.branding_mode = str(mode)
+    raise web.HTTPSeeOther(f"/staff/companies/{company_id}#branding")

@@ -24,6 +24,7 @@ from emulators.amazon.config import EmulatorConfig, SellerConfig
 from emulators.amazon.server import AmazonEmulator
 from emulators.amazon.state import ListingRecord
 from export_hub.accounts.models import Company
+from export_hub.brand.sent import BRAND_RESTRICTED
 from export_hub.db import utcnow
 from export_hub.demo.base import DemoLogin
 from export_hub.marketplaces.adapters import Grant
@@ -124,13 +125,13 @@ async def connect_demo_sellers(
     box = SecretBox.from_settings(settings)
     marketplace_id = settings.amazon.default_marketplace
     async with sessions.begin() as db:
-        for brn, (seller_id, _) in DEMO_SELLERS.items():
+        for brn, (seller_id, brands) in DEMO_SELLERS.items():
             company = await db.scalar(select(Company).where(Company.brn == brn))
             if company is None:
                 continue
             if await account_for(db, company.id, "amazon", marketplace_id):
                 continue
-            await save_grant(
+            account = await save_grant(
                 db,
                 box,
                 company_id=company.id,
@@ -145,4 +146,9 @@ async def connect_demo_sellers(
                     region="na",
                 ),
             )
+            # What the connection test learns from the emulator's schema:
+            # unchecked sellers get nothing sent.
+            account.approved_brands = list(brands)
+            account.setup = {**(account.setup or {}), BRAND_RESTRICTED: True}
+            account.last_check_ok = True
     return []

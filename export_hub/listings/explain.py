@@ -33,9 +33,16 @@ class Explanation:
     needs_human: bool = True
     #: The marketplace's own message, kept verbatim for the generic case.
     marketplace_message: str = ""
+    #: The staff page where the fix is made (``{company_id}`` filled in by
+    #: :meth:`staff_url`), if there is one.
+    staff_link: str = ""
 
     def summary(self, lang: str = "ko") -> str:
         return f"{self.what.get(lang)} {self.action.get(lang)}"
+
+    def staff_url(self, company_id: int) -> str:
+        """The staff page for this issue of ``company_id``'s listing, or ``""``."""
+        return self.staff_link.format(company_id=company_id)
 
 
 def _e(
@@ -107,8 +114,10 @@ AMAZON: dict[str, tuple[Text, Text, Owner, bool]] = {
     "5665": _e(
         "이 판매자 계정은 해당 브랜드로 등록할 승인을 받지 않았습니다.",
         "This seller account is not approved to list under this brand.",
-        "기관 담당자가 브랜드 승인을 요청하거나 이 회사의 브랜딩 방식을 바꿉니다.",
-        "Staff request brand approval or change this company's branding mode.",
+        "기관 담당자가 셀러 센트럴에서 브랜드 승인을 요청하거나, 기업 페이지에서"
+        " 이 회사의 브랜딩 방식(공동 브랜드/이중 브랜드)을 바꿉니다.",
+        "Staff request brand approval in Seller Central, or change this company's"
+        " branding mode (co-brand or dual) on the company's staff page.",
         "staff",
     ),
     "4000000": _e(
@@ -157,8 +166,10 @@ AMAZON: dict[str, tuple[Text, Text, Owner, bool]] = {
     "BRAND_NOT_APPROVED": _e(
         "이 판매자 계정은 해당 브랜드를 사용할 수 없습니다.",
         "This seller may not use the brand.",
-        "기관 담당자가 브랜드 승인을 요청하거나 브랜딩 방식을 바꿉니다.",
-        "Staff request brand approval or change the branding mode.",
+        "기관 담당자가 브랜드 승인을 요청하거나 기업 페이지에서 브랜딩 방식을"
+        " 바꿉니다.",
+        "Staff request brand approval or change the branding mode on the"
+        " company's staff page.",
         "staff",
     ),
 }
@@ -378,8 +389,19 @@ PREFLIGHT: dict[str, tuple[Text, Text, Owner, bool]] = {
     "PREFLIGHT_BRAND_NOT_APPROVED": _e(
         "판매자 계정이 이 브랜드로 등록할 승인을 받지 않았습니다 (전송 전 확인).",
         "The seller account is not approved for this brand (found before sending).",
-        "기관 담당자가 브랜드 승인을 받거나 이 회사의 브랜딩 방식을 바꿉니다.",
-        "Staff obtain brand approval or change this company's branding mode.",
+        "기관 담당자가 셀러 센트럴에서 브랜드 승인을 받거나, 기업 페이지에서 이"
+        " 회사의 브랜딩 방식을 바꿉니다.",
+        "Staff obtain brand approval in Seller Central, or change this company's"
+        " branding mode on the company's staff page.",
+        "staff",
+    ),
+    "PREFLIGHT_BRAND_UNCHECKED": _e(
+        "판매자 계정의 브랜드 승인을 아직 확인하지 않았습니다. 확인 전에는 보내지"
+        " 않습니다.",
+        "The seller account's brand approval has not been checked yet; nothing is"
+        " sent until it is.",
+        "기관 담당자가 마켓플레이스 연결 페이지에서 테스트 호출을 실행합니다.",
+        "Staff run the connection test on the company's marketplaces page.",
         "staff",
     ),
     "PREFLIGHT_BRAND_MISSING": _e(
@@ -498,6 +520,15 @@ PREFLIGHT: dict[str, tuple[Text, Text, Owner, bool]] = {
 
 TABLES = {"amazon": AMAZON, "ebay": EBAY}
 
+#: Where staff make the fix: the company's branding mode, its connection test.
+BRANDING_PAGE = "/staff/companies/{company_id}#branding"
+STAFF_LINKS = {
+    "5665": BRANDING_PAGE,
+    "BRAND_NOT_APPROVED": BRANDING_PAGE,
+    "PREFLIGHT_BRAND_NOT_APPROVED": BRANDING_PAGE,
+    "PREFLIGHT_BRAND_UNCHECKED": "/staff/companies/{company_id}/marketplaces",
+}
+
 
 def explain(marketplace: str, code: str, message: str = "") -> Explanation:
     """The explanation for ``code`` seen on ``marketplace`` (``amazon``/``ebay``).
@@ -510,7 +541,8 @@ def explain(marketplace: str, code: str, message: str = "") -> Explanation:
     entry = PREFLIGHT.get(code) or TABLES.get(marketplace, {}).get(code)
     if entry is not None:
         what, action, owner, needs_human = entry
-        return Explanation(code, what, action, owner, needs_human, message)
+        link = STAFF_LINKS.get(code, "") if marketplace == "amazon" else ""
+        return Explanation(code, what, action, owner, needs_human, message, link)
     quoted = f" ({message})" if message else ""
     return Explanation(
         code=code,

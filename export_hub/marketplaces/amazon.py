@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -20,6 +21,14 @@ from connectors.amazon.client import AmazonListingsClient
 from connectors.amazon.product_types import ProductTypeCache
 from connectors.amazon.transport import AmazonTransport
 from connectors.base import Marketplace, SellerAccount
+from export_hub.accounts.models import Company
+from export_hub.brand.config import (
+    BrandConfig,
+    brand_from_settings,
+    load_brand,
+    resolve_config_path,
+)
+from export_hub.brand.sent import BRAND_RESTRICTED, brand_approval, listing_brand
 from export_hub.catalog.models import Product, ReviewState
 from export_hub.db import utcnow
 from export_hub.errors import Text
@@ -33,7 +42,7 @@ from export_hub.marketplaces.adapters import (
     OnboardingError,
 )
 from export_hub.marketplaces.endpoints import effective_amazon_settings
-from export_hub.settings import AmazonSettings, Settings
+from export_hub.settings import AmazonSettings, BrandSettings, Settings
 
 MARKETPLACES: dict[str, tuple[str, Text]] = {
     "ATVPDKIKX0DER": ("na", Text("미국 (amazon.com)", "United States (amazon.com)")),
@@ -57,9 +66,15 @@ class AmazonOAuthAdapter:
     reauthorize_notice = dt.timedelta(days=30)
 
     def __init__(
-        self, settings: AmazonSettings, transport: AmazonTransport | None = None
+        self,
+        settings: AmazonSettings,
+        transport: AmazonTransport | None = None,
+        *,
+        brand: BrandConfig | None = None,
     ):
         self.settings = settings
+        #: The shared brand (decides the brand listings are sent under).
+        self.brand = brand or load_brand(resolve_config_path(BrandSettings().file))
         self.default_marketplace_id = settings.default_marketplace
         self.transport = transport or AmazonTransport(settings)
         self.product_types = ProductTypeCache()
@@ -125,9 +140,11 @@ class AmazonOAuthAdapter:
             definition = await client.definition(
                 self.settings.brand_check_product_type, seller_specific=True
             )
+        value = definition.schema.get("properties", {}).get("brand", {})
         return ConnectionCheck(
             message=Text("아마존 호출 성공", "Amazon call succeeded"),
             approved_brands=tuple(definition.brands),
+            setup={BRAND_RESTRICTED: _lists_brands(value)},
         )
 
     async def extra_checklist(
@@ -141,37 +158,61 @@ class AmazonOAuthAdapter:
                 )
             )
         )
-        return [_brand_item(products, account), _gtin_item(products)]
+        company = await db.get(Company, company_id)
+        brand = listing_brand(self.brand, company) if company is not None else ""
+        return [_brand_item(brand, account), _gtin_item(products)]
 
     async def aclose(self) -> None:
         """Nothing pooled: sessions are opened and closed per check."""
 
 
-def _brand_item(
-    products: list[Product], account: models.SellerAccount | None
-) -> ChecklistItem:
+def _lists_brands(brand_schema: Mapping[str, Any]) -> bool:
+    """Whether a seller-specific ``brand`` schema restricts the value to an
+    enum of the seller's brands (Amazon leaves it free when it has none)."""
+    value = brand_schema.get("items", {}).get("properties", {}).get("value", {})
+    return "enum" in value or any("enum" in o for o in value.get("anyOf", []))
+
+
+def _brand_item(brand: str, account: models.SellerAccount | None) -> ChecklistItem:
+    """The brand listings are sent under, against what Amazon allows this
+    seller (the same judgement as the pre-flight's)."""
     label = Text("이 판매자에게 허용된 브랜드", "Brand permitted for this seller")
-    brands = sorted({p.brand for p in products if p.brand})
-    if account is None or account.last_check_ok is None:
+    if account is None:
         return ChecklistItem(
-            "brand", label, None, Text("테스트 호출 후 확인", "Known after a test call")
+            "brand", label, None, Text("계정 연결 후 확인", "Known once connected")
         )
-    approved = {b.casefold() for b in account.approved_brands or []}
-    missing = [b for b in brands if b.casefold() not in approved]
-    if missing:
-        names = ", ".join(missing)
+    approval = brand_approval(account)
+    if not approval.known:
+        return ChecklistItem(
+            "brand",
+            label,
+            None,
+            Text(
+                f"'{brand}' 브랜드 승인을 아직 확인하지 않았습니다. 테스트 호출을"
+                " 실행해 주세요. 확인 전에는 상품을 보내지 않습니다.",
+                f"Approval for brand '{brand}' not checked yet: run the test call."
+                " Nothing is sent until it is.",
+            ),
+        )
+    if not approval.allows(brand):
         return ChecklistItem(
             "brand",
             label,
             False,
             Text(
-                f"브랜드 승인 필요: {names} (셀러 센트럴에서 신청)",
-                f"Brand approval needed: {names} (apply in Seller Central)",
+                f"브랜드 승인 필요: 상품은 '{brand}' 브랜드로 등록되는데, 아마존이 이"
+                " 판매자에게 허용한 브랜드는"
+                f" {', '.join(approval.approved) or '없음'}입니다. 셀러 센트럴 →"
+                " 브랜드 → 브랜드 승인 신청에서 이 브랜드를 신청한 뒤 테스트 호출을"
+                " 다시 실행하거나, 담당 직원에게 브랜딩 방식 변경을 요청하세요.",
+                f"Brand approval needed: products are listed under '{brand}', but"
+                " Amazon allows this seller"
+                f" {', '.join(approval.approved) or 'no brands'}. Apply for the"
+                " brand in Seller Central (Brands → Request approval), then run the"
+                " test call again, or ask staff to change the branding mode.",
             ),
         )
-    return ChecklistItem(
-        "brand", label, True, Text(", ".join(brands) or "-", ", ".join(brands) or "-")
-    )
+    return ChecklistItem("brand", label, True, Text(brand, brand))
 
 
 def _gtin_item(products: list[Product]) -> ChecklistItem:
@@ -198,4 +239,6 @@ def _gtin_item(products: list[Product]) -> ChecklistItem:
 
 def adapter_from_settings(settings: Settings) -> AmazonOAuthAdapter:
     """The factory named in ``ADAPTER_FACTORIES``."""
-    return AmazonOAuthAdapter(effective_amazon_settings(settings))
+    return AmazonOAuthAdapter(
+        effective_amazon_settings(settings), brand=brand_from_settings(settings)
+    )

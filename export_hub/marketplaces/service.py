@@ -27,6 +27,7 @@ from export_hub.marketplaces.adapters import (
     OnboardingError,
 )
 from export_hub.marketplaces.models import OAuthState, SellerAccount
+from export_hub.marketplaces.ownership import SellerAccountTaken, holder_of
 from export_hub.security import SecretBox, constant_time_equals, new_token, sha256_hex
 
 #: A consent round trip must come back within this time.
@@ -155,8 +156,14 @@ async def save_grant(
     grant: Grant,
     now: dt.datetime | None = None,
 ) -> SellerAccount:
-    """Store (or replace) the company's account with the grant, encrypted."""
+    """Store (or replace) the company's account with the grant, encrypted.
+
+    Raises :class:`SellerAccountTaken` (nothing stored) when another company
+    has this seller account connected."""
     now = now or utcnow()
+    holder = await holder_of(db, marketplace, grant.seller_id, besides=company_id)
+    if holder is not None:
+        raise SellerAccountTaken(marketplace, grant.seller_id, holder.company_id)
     account = await account_for(db, company_id, marketplace, marketplace_id)
     if account is None:
         account = SellerAccount(

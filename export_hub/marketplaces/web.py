@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from export_hub.accounts.models import Company, Role, User
 from export_hub.errors import MarketplaceError, NotFound, PermissionDenied, Text
-from export_hub.marketplaces import service
+from export_hub.marketplaces import ownership, service
 from export_hub.marketplaces.adapters import (
     OAuthAdapter,
     OnboardingError,
@@ -86,10 +86,19 @@ async def _page(
             await service.onboarding_for(db, adapter, company.id)
             for adapter in request.app[ADAPTERS].values()
         ]
+        refused = (
+            await ownership.refused_grants(db, company_id=company.id) if staff else []
+        )
     return await render(
         request,
         "marketplaces/index.html",
-        {"company": company, "boards": boards, "staff": staff, "notice": notice},
+        {
+            "company": company,
+            "boards": boards,
+            "staff": staff,
+            "notice": notice,
+            "refused": refused,
+        },
     )
 
 
@@ -160,18 +169,58 @@ async def callback(request: web.Request) -> web.StreamResponse:
             )
         ) from exc
     box = request.app[SECRET_BOX]
+    try:
+        async with request.app[SESSIONS].begin() as db:
+            account = await service.save_grant(
+                db,
+                box,
+                company_id=company_id,
+                user_id=user.id,
+                marketplace=adapter.marketplace,
+                marketplace_id=state.marketplace_id,
+                grant=grant,
+            )
+            await service.run_connection_check(db, box, adapter, account)
+    except ownership.SellerAccountTaken as refused:
+        return await _refused(request, refused, user, company_id, state.marketplace_id)
+    raise web.HTTPSeeOther("/marketplaces?done=connected")
+
+
+async def _refused(
+    request: web.Request,
+    refused: ownership.SellerAccountTaken,
+    user: User,
+    company_id: int,
+    marketplace_id: str,
+) -> web.Response:
+    """Tell staff (audit event, e-mail) and show the company why (HTTP 409)."""
+    log.warning(
+        "refused %s seller %s for company %s: connected to company %s",
+        refused.marketplace,
+        refused.seller_id,
+        company_id,
+        refused.holder_company_id,
+    )
+    settings = request.app[SETTINGS]
     async with request.app[SESSIONS].begin() as db:
-        account = await service.save_grant(
+        company = await db.get(Company, company_id)
+        if company is None:
+            raise NotFound()
+        ownership.record_refused_grant(
             db,
-            box,
+            refused,
             company_id=company_id,
             user_id=user.id,
-            marketplace=adapter.marketplace,
-            marketplace_id=state.marketplace_id,
-            grant=grant,
+            marketplace_id=marketplace_id,
         )
-        await service.run_connection_check(db, box, adapter, account)
-    raise web.HTTPSeeOther("/marketplaces?done=connected")
+        base = settings.web.public_base_url.rstrip("/")
+        link = f"{base}/staff/companies/{company_id}/marketplaces"
+        await ownership.mail_staff(
+            db, settings.mail, refused, company=company, link=link
+        )
+    response = await _page(request, company, staff=False, notice=refused.message)
+    response.set_status(409)
+    return response
 
 
 async def check(request: web.Request) -> web.StreamResponse:
@@ -245,6 +294,10 @@ async def staff_overview(request: web.Request) -> web.Response:
                 for adapter in adapters
             ]
             rows.append((company, boards))
+        refused = await ownership.refused_grants(db)
+    names = {company.id: company for company in companies}
     return await render(
-        request, "marketplaces/staff.html", {"rows": rows, "adapters": adapters}
+        request,
+        "marketplaces/staff.html",
+        {"rows": rows, "adapters": adapters, "refused": refused, "names": names},
     )

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from emulators.amazon import AmazonEmulator
-from export_hub.accounts.models import Role
+from export_hub.accounts.models import Company, Role
 from export_hub.catalog.models import Product, ReviewState
 from export_hub.db import utcnow
 from export_hub.marketplaces import service
@@ -115,6 +115,8 @@ async def test_connect_check_and_disconnect_through_the_web(
 ) -> None:
     company, user = await make_company_user(sessions)
     await add_products(sessions, company.id)
+    async with sessions.begin() as db:  # listed under its own, approved brand
+        (await db.get(Company, company.id)).own_brand = "Hanbit Farm"
     csrf = await login(web, user.email, PASSWORD)
 
     page = await web.get("/marketplaces")

@@ -94,6 +94,22 @@ def test_api_clients_send_through_their_transport_attribute() -> None:
     )
 
 
+def test_requests_can_be_sent_without_the_librarys_additions() -> None:
+    from sp_api.base import _core
+
+    for name in ("path", "data", "params", "add_marketplace"):
+        assert name in parameters(Client._request), (
+            CHANGED + f"Client._request no longer takes {name}"
+        )
+    assert "prepare_request" in names_used(Client._request), (
+        CHANGED + "Client._request no longer prepares requests with _core"
+    )
+    params, data = {"method": "DELETE", "a": 1}, {"path": "/x"}
+    assert _core.resolve_method(params, data) == ("DELETE", {"a": 1}, {"path": "/x"}), (
+        CHANGED + "resolve_method no longer pops the method from params"
+    )
+
+
 def test_the_token_client_keeps_its_shape() -> None:
     token_client = token_module.AccessTokenClient
     for name in ("scheme", "host", "path"):

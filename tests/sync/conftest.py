@@ -261,6 +261,7 @@ async def seed(
                 refresh_token_encrypted=box.encrypt(refresh_token(c.amazon_seller)),
                 status="connected",
                 approved_brands=[],
+                last_check_ok=True,  # its brands are known: none listed
                 setup={},
             )
             ebay.state.add_seller(c.ebay_user, opted_in=True)

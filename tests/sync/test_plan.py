@@ -101,6 +101,7 @@ def candidate(
         marketplace_id="ATVPDKIKX0DER" if marketplace == "amazon" else "EBAY_US",
         seller_id="A1",
         approved_brands=[],
+        last_check_ok=True,  # the brand check has run
         region="na",
         setup={
             "merchant_location_key": "loc",
