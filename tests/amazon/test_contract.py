@@ -39,11 +39,13 @@ FEEDS = "feeds_2021-06-30.json"
 DEFINITIONS = "definitionsProductTypes_2020-09-01.json"
 ORDERS_V0 = "ordersV0.json"
 ORDERS = "orders_2026-01-01.json"
+RESTRICTIONS = "listingsRestrictions_2021-08-01.json"
 
 
 @pytest.fixture(autouse=True)
 def _official_models() -> None:
-    require_specs(*(SPECS / name for name in (LISTINGS, FEEDS, DEFINITIONS)))
+    names = (LISTINGS, FEEDS, DEFINITIONS, ORDERS_V0, ORDERS, RESTRICTIONS)
+    require_specs(*(SPECS / name for name in names))
 
 
 @cache
@@ -55,7 +57,7 @@ def model(name: str) -> dict[str, Any]:
 def operations() -> dict[str, tuple[str, str, dict[str, Any]]]:
     """operationId -> (method, path, operation) across the models."""
     found = {}
-    for name in (LISTINGS, FEEDS, DEFINITIONS, ORDERS_V0, ORDERS):
+    for name in (LISTINGS, FEEDS, DEFINITIONS, ORDERS_V0, ORDERS, RESTRICTIONS):
         for path, methods in model(name)["paths"].items():
             for method, op in methods.items():
                 if method != "parameters":

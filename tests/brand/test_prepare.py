@@ -162,15 +162,29 @@ def test_the_available_quantity_is_what_is_listed() -> None:
 def test_a_site_fee_and_a_site_without_currency() -> None:
     base = load_pricing(ROOT / "config" / "pricing.toml")
     pricing = base.model_copy(update={"fees": {**base.fees, "EBAY_DE": Decimal(11)}})
-    germany = _pure(5, {"marketplace": "ebay", "marketplace_id": "EBAY_DE"}, pricing)
+    germany = _pure(
+        5,
+        {"marketplace": "ebay", "marketplace_id": "EBAY_DE"},
+        pricing,
+        # eBay's category trees differ per site: the product names its DE one.
+        ebay_categories={"EBAY_US": "137835", "EBAY_DE": "137835"},
+    )
     assert germany.ok, germany.result.issues
     assert germany.quote.breakdown["fee_percent"] == Decimal(11)
     assert germany.payload.currency == "EUR"
     assert germany.payload.price == germany.quote.price
     nowhere = _pure(5, {"marketplace": "ebay", "marketplace_id": "EBAY_XX"})
     assert nowhere.quote is None
-    assert nowhere.result.codes == ["PREFLIGHT_PRICE_MISSING"]
+    # No price comes first; an unknown site has no category either.
+    assert nowhere.result.codes == [
+        "PREFLIGHT_PRICE_MISSING",
+        "PREFLIGHT_ATTRIBUTE_MISSING",
+    ]
     assert "EBAY_XX" in nowhere.result.issues[0].message
-    no_gbp = _pure(5, {"marketplace": "ebay", "marketplace_id": "EBAY_GB"})
+    no_gbp = _pure(
+        5,
+        {"marketplace": "ebay", "marketplace_id": "EBAY_GB"},
+        ebay_categories={"EBAY_US": "137835", "EBAY_GB": "137835"},
+    )
     assert no_gbp.result.codes == ["PREFLIGHT_PRICE_MISSING"]
     assert "KRW→GBP" in no_gbp.result.issues[0].message

@@ -85,7 +85,7 @@ async def company_with_legacy_listing(
             description_en="Green tea from Daejeon.",
             bullets_en=["Organic"],
             category="test",
-            ebay_category_id="183440",
+            ebay_categories={"EBAY_US": "183440"},
             brand="Hanbat",
             gtin_exempt=True,
             price_krw=30000,

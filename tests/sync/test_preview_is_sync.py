@@ -98,7 +98,7 @@ async def store(
                 bullets_en=["925 sterling silver", "Adjustable length 16-19 cm"],
                 category="Jewelry",
                 amazon_product_type="BRACELET",
-                ebay_category_id="137835",
+                ebay_categories={"EBAY_US": "137835"},
                 brand="Hanbit",
                 gtin=None,
                 gtin_exempt=True,
@@ -142,6 +142,8 @@ async def store(
                     seller_id=f"S-{marketplace}",
                     status="connected",
                     approved_brands=["Hanbit"] if marketplace == "amazon" else [],
+                    # The connection test has run (brand approval is known).
+                    last_check_ok=True,
                     setup=dict(EBAY_SETUP) if marketplace == "ebay" else {},
                 )
             )
