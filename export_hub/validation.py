@@ -19,7 +19,7 @@ from stdnum import ean
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.kr import brn as kr_brn
 
-from export_hub.errors import FieldErrors, NotFound
+from export_hub.errors import FieldErrors, NotFound, Text
 
 HANGUL_RE = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 
@@ -95,6 +95,32 @@ def clean_int(
         )
         return None
     return number
+
+
+def refuse_unknown(body: Mapping[str, Any], allowed: set[str] | frozenset[str]) -> None:
+    """400 naming every key of a JSON object that the operation does not know."""
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        FieldErrors(
+            {
+                name[:100]: Text("알 수 없는 항목입니다.", "Unknown field.")
+                for name in unknown
+            }
+        ).raise_if_any()
+
+
+def lenient_int(raw: object, *, default: int, lo: int = 0, hi: int = MAX_INT) -> int:
+    """A query-string integer (page, days) clamped to lo..hi; odd input is default."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not (len(text) <= 12 and _ASCII_INTEGER.fullmatch(text)):
+        return default
+    return max(lo, min(int(text), hi))
+
+
+def optional_id(raw: object) -> int | None:
+    """An id from a query string or form field, ``None`` unless canonical."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    return int(text) if is_id(text) else None
 
 
 def clean_date(

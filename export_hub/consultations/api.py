@@ -35,10 +35,19 @@ from export_hub.consultations.models import Booking, Interpreter, Office
 from export_hub.consultations.notify import load_parties
 from export_hub.consultations.slots import SEOUL
 from export_hub.errors import FieldErrors, Text, ValidationFailed
+from export_hub.validation import clean_date, clean_int, parse_id, refuse_unknown
 from export_hub.web.auth import Handler, require_user
 from export_hub.web.keys import SESSIONS, SETTINGS
 
 MAX_RANGE_DAYS = 62
+MAX_LIST = 20
+BOOKING_FIELDS = frozenset(
+    {
+        "office_id", "start", "minutes", "topic", "product_ids", "languages",
+        "buyer_id", "interpreter_need", "interpreter_id",
+    }
+)  # fmt: skip
+ACTION_FIELDS = frozenset({"reason", "interpreter_id", "start", "minutes"})
 STR = {"type": "string"}
 INT = {"type": "integer"}
 LOCAL = {
@@ -168,11 +177,7 @@ def _date(
 ) -> dt.date:
     if not value:
         return default
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        errors.add(field, "날짜는 YYYY-MM-DD 형식입니다.", "Dates are YYYY-MM-DD.")
-        return default
+    return clean_date(value, errors, field) or default
 
 
 async def office_slots(request: web.Request) -> web.Response:
@@ -198,7 +203,7 @@ async def office_slots(request: web.Request) -> web.Response:
         last + dt.timedelta(days=1), dt.time(), ZoneInfo(zone)
     ).astimezone(dt.UTC)
     async with request.app[SESSIONS]() as db:
-        office = await office_for(db, int(request.match_info["office_id"]))
+        office = await office_for(db, parse_id(request.match_info["office_id"]))
         interpreter = (
             await db.get(Interpreter, interpreter_id) if interpreter_id else None
         )
@@ -231,6 +236,7 @@ async def json_object(request: web.Request) -> dict[str, Any]:
 
 def booking_request(body: dict[str, Any], key: str | None) -> BookingRequest:
     """Validate the JSON body's types; the content rules are the service's."""
+    refuse_unknown(body, BOOKING_FIELDS)
     errors = FieldErrors()
     office_id = parse_int(body.get("office_id"), "office_id", errors)
     start = parse_instant(str(body.get("start") or ""), "start", errors)
@@ -239,18 +245,27 @@ def booking_request(body: dict[str, Any], key: str | None) -> BookingRequest:
     interpreter_id = parse_int(body.get("interpreter_id"), "interpreter_id", errors)
     products = body.get("product_ids") or []
     languages = body.get("languages") or ["ko"]
-    if not isinstance(products, list) or not all(isinstance(p, int) for p in products):
+    if not (
+        isinstance(products, list)
+        and len(products) <= MAX_LIST
+        and all(clean_int(p, FieldErrors(), "_", lo=1) for p in products)
+    ):
         errors.add(
             "product_ids", "제품 번호 목록이어야 합니다.", "A list of product ids."
         )
-    if not isinstance(languages, list) or not all(
-        isinstance(x, str) for x in languages
+    if not (
+        isinstance(languages, list)
+        and len(languages) <= MAX_LIST
+        and all(isinstance(x, str) and 0 < len(x) <= 10 for x in languages)
     ):
         errors.add(
             "languages", "언어 코드 목록이어야 합니다.", "A list of language codes."
         )
     if office_id is None:
         errors.add("office_id", "사무소를 골라 주세요.", "Choose an office.")
+    for name in ("topic", "interpreter_need"):
+        if not isinstance(body.get(name, ""), str | None):
+            errors.add(name, "문자열이어야 합니다.", "Must be a string.")
     errors.raise_if_any()
     if office_id is None or start is None:  # pragma: no cover - errors raised above
         raise AssertionError
@@ -291,7 +306,7 @@ async def get_booking_api(request: web.Request) -> web.Response:
     user = await booking_user(request)
     async with request.app[SESSIONS]() as db:
         booking, office, _ = await booking_for_user(
-            db, user, int(request.match_info["booking_id"])
+            db, user, parse_id(request.match_info["booking_id"])
         )
     return web.json_response(booking_json(booking, office))
 
@@ -302,9 +317,10 @@ def booking_action_api(action: str) -> Handler:
     async def handler(request: web.Request) -> web.Response:
         user = await booking_user(request)
         body = await json_object(request)
+        refuse_unknown(body, ACTION_FIELDS)
         async with request.app[SESSIONS]() as db:
             booking, office, actor = await booking_for_user(
-                db, user, int(request.match_info["booking_id"])
+                db, user, parse_id(request.match_info["booking_id"])
             )
         changed = await apply_action(request, booking, actor, action, body)
         return web.json_response(booking_json(changed, office))
@@ -316,7 +332,7 @@ async def booking_ics_api(request: web.Request) -> web.Response:
     user = await booking_user(request)
     async with request.app[SESSIONS]() as db:
         booking, office, _ = await booking_for_user(
-            db, user, int(request.match_info["booking_id"])
+            db, user, parse_id(request.match_info["booking_id"])
         )
         parties = await load_parties(db, booking)
     return ics_response(booking, office, parties, now(request))

@@ -16,6 +16,7 @@ from export_hub.marketplaces.ebay_legacy import import_legacy, migrate_legacy
 from export_hub.marketplaces.models import EbayListingLink, SellerAccount
 from export_hub.marketplaces.service import account_for
 from export_hub.marketplaces.web import ADAPTERS
+from export_hub.validation import parse_id
 from export_hub.web.auth import require_staff
 from export_hub.web.keys import SECRET_BOX, SESSIONS
 from export_hub.web.render import render
@@ -56,7 +57,7 @@ def _notice(query: dict[str, str]) -> Text | None:
 
 async def legacy_page(request: web.Request) -> web.Response:
     await require_staff(request)
-    company_id = int(request.match_info["company_id"])
+    company_id = parse_id(request.match_info["company_id"])
     async with request.app[SESSIONS]() as db:
         company = await db.get(Company, company_id)
         if company is None:
@@ -94,7 +95,7 @@ async def legacy_page(request: web.Request) -> web.Response:
 
 async def _account(request: web.Request, marketplace_id: str) -> SellerAccount:
     """The company's eBay account, read in a short session of its own."""
-    company_id = int(request.match_info["company_id"])
+    company_id = parse_id(request.match_info["company_id"])
     async with request.app[SESSIONS]() as db:
         account = await account_for(db, company_id, "ebay", marketplace_id)
     if account is None:
