@@ -18,7 +18,7 @@ from export_hub.consultations.office_web import (
 )
 from export_hub.consultations.pages import page
 from export_hub.errors import Conflict, FieldErrors, NotFound, Text
-from export_hub.validation import is_zone, parse_id, validate_email
+from export_hub.validation import check_characters, is_zone, parse_id, validate_email
 from export_hub.web.auth import require_staff
 from export_hub.web.keys import SESSIONS
 
@@ -36,7 +36,7 @@ def _zone(value: str, errors: FieldErrors) -> str:
 
 
 def _name(form: Any, errors: FieldErrors) -> str:
-    name = str(form.get("name", "")).strip()
+    name = check_characters(str(form.get("name", "")).strip(), errors, "name")
     if not name or len(name) > 100:
         errors.add(
             "name",
@@ -59,7 +59,9 @@ def _buyer_fields(form: Any, default_zone: str, errors: FieldErrors) -> dict[str
         "name": name,
         "email": email,
         "country": country,
-        "company": str(form.get("company", "")).strip()[:200],
+        "company": check_characters(
+            str(form.get("company", "")).strip()[:200], errors, "company"
+        ),
         "time_zone": zone,
         "language": "ko" if form.get("language") == "ko" else "en",
     }
