@@ -224,7 +224,7 @@ async def office_slots(request: web.Request) -> web.Response:
 
 async def json_object(request: web.Request) -> dict[str, Any]:
     try:
-        body = await request.json() if request.can_read_body else {}
+        body = await request.json() if request.body_exists else {}
     except ValueError:
         body = None
     if not isinstance(body, dict):

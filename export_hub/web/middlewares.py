@@ -199,7 +199,7 @@ async def input_guard_middleware(
     where = find_nul({k: v for k, v in request.query.items()})
     if where is not None:
         raise _nul_error(where)
-    if request.method in BODY_METHODS and request.can_read_body:
+    if request.method in BODY_METHODS and request.body_exists:
         try:
             await _check_body(request)
         except web.HTTPRequestEntityTooLarge:
