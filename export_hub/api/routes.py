@@ -19,9 +19,10 @@ from export_hub.accounts.companies import (
     update_company,
 )
 from export_hub.accounts.models import Company, Role, User
-from export_hub.api.openapi import API_PREFIX, add_api_route, add_schema
+from export_hub.api.openapi import API_PREFIX, ID_SCHEMA, add_api_route, add_schema
 from export_hub.api.schemas import (
     SCHEMAS,
+    VERSION,
     audit_json,
     company_json,
     company_rows_json,
@@ -384,6 +385,10 @@ async def upload_images_api(request: web.Request) -> web.Response:
     return web.json_response(product_json(product), status=201)
 
 
+PAGE = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
+STATES = {"type": "string", "enum": [s.value for s in ReviewState]}
+
+
 def setup(app: web.Application) -> None:
     for name, schema in SCHEMAS.items():
         add_schema(app, name, schema)
@@ -397,7 +402,7 @@ def setup(app: web.Application) -> None:
         tag=companies,
         summary="Companies with product counts (staff: all; a company: its own)",
         response_schema="CompanyPage",
-        query=(("q", "string", "name or BRN contains"), ("page", "integer", "from 1")),
+        query=(("q", "string", "name or BRN contains"), ("page", PAGE, "from 1")),
     )
     add_api_route(
         app,
@@ -429,11 +434,11 @@ def setup(app: web.Application) -> None:
         response_schema="ProductPage",
         responses=(400, 401, 403),
         query=(
-            ("state", "string", "review state"),
-            ("company_id", "integer", "staff only"),
+            ("state", STATES, "review state"),
+            ("company_id", ID_SCHEMA, "staff only"),
             ("q", "string", "SKU or name contains"),
-            ("sort", "string", ", ".join(PRODUCT_SORTS)),
-            ("page", "integer", "from 1"),
+            ("sort", {"type": "string", "enum": list(PRODUCT_SORTS)}, "order"),
+            ("page", PAGE, "from 1"),
         ),
     )
     add_api_route(
@@ -477,7 +482,8 @@ def setup(app: web.Application) -> None:
         summary="Withdraw the pending content revision (the approved content stays)",
         response_schema="Product",
         responses=(400, 401, 403, 404, 409),
-        query=(("version", "integer", "the product version you read"),),
+        query=(("version", VERSION, "the product version you read"),),
+        required_query=("version",),
     )
     add_api_route(
         app,
@@ -499,7 +505,8 @@ def setup(app: web.Application) -> None:
         summary="Delete a draft, changes-requested or rejected product",
         response_schema={"type": "object"},
         responses=(400, 401, 403, 404, 409),
-        query=(("version", "integer", "the version you read"),),
+        query=(("version", VERSION, "the version you read"),),
+        required_query=("version",),
     )
     add_api_route(
         app,

@@ -35,7 +35,13 @@ from export_hub.consultations.models import Booking, Interpreter, Office
 from export_hub.consultations.notify import load_parties
 from export_hub.consultations.slots import SEOUL
 from export_hub.errors import FieldErrors, Text, ValidationFailed
-from export_hub.validation import clean_date, clean_int, parse_id, refuse_unknown
+from export_hub.validation import (
+    MAX_INT,
+    clean_date,
+    clean_int,
+    parse_id,
+    refuse_unknown,
+)
 from export_hub.web.auth import Handler, require_user
 from export_hub.web.keys import SESSIONS, SETTINGS
 
@@ -50,6 +56,13 @@ BOOKING_FIELDS = frozenset(
 ACTION_FIELDS = frozenset({"reason", "interpreter_id", "start", "minutes"})
 STR = {"type": "string"}
 INT = {"type": "integer"}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
+INSTANT = {
+    "type": "string",
+    "format": "date-time",
+    "description": "ISO 8601 with offset, years 2000-2100",
+}
+DATE = {"type": "string", "format": "date"}
 LOCAL = {
     "type": "object",
     "properties": {k: STR for k in ("zone", "date", "time", "offset", "abbreviation")},
@@ -75,26 +88,31 @@ SCHEMAS: dict[str, Any] = {
     "BookingInput": {
         "type": "object",
         "required": ["office_id", "start", "topic"],
+        "additionalProperties": False,
         "properties": {
-            "office_id": INT,
-            "start": {"type": "string", "format": "date-time"},
+            "office_id": ID,
+            "start": INSTANT,
             "minutes": {"type": "integer", "enum": [30, 60]},
-            "topic": STR,
-            "product_ids": {"type": "array", "items": INT},
-            "languages": {"type": "array", "items": STR},
-            "buyer_id": {"type": "integer", "nullable": True},
-            "interpreter_need": {"type": "string", "description": "e.g. ko-de"},
-            "interpreter_id": {"type": "integer", "nullable": True},
+            "topic": {"type": "string", "maxLength": 2000},
+            "product_ids": {"type": "array", "items": ID, "maxItems": MAX_LIST},
+            "languages": {"type": "array", "maxItems": MAX_LIST,
+                          "items": {"type": "string", "minLength": 1,
+                                    "maxLength": 10}},
+            "buyer_id": ID | {"nullable": True},
+            "interpreter_need": {"type": "string", "maxLength": 20,
+                                 "description": "e.g. ko-de"},
+            "interpreter_id": ID | {"nullable": True},
         },
     },
     "BookingAction": {
         "type": "object",
+        "additionalProperties": False,
         "properties": {
-            "reason": STR,
-            "interpreter_id": {"type": "integer", "description": "confirm only"},
-            "start": {"type": "string", "format": "date-time",
-                      "description": "reschedule only"},
-            "minutes": {"type": "integer", "description": "reschedule only"},
+            "reason": {"type": "string", "maxLength": 2000},
+            "interpreter_id": ID | {"description": "confirm only"},
+            "start": INSTANT | {"description": "reschedule only"},
+            "minutes": {"type": "integer", "enum": [30, 60],
+                        "description": "reschedule only"},
         },
     },
     "Booking": {
@@ -394,11 +412,19 @@ def setup(app: web.Application) -> None:
         summary="Free slots, with Seoul, office and `tz` local times",
         responses=(400, 401, 404),
         query=(
-            ("from", "string", "first date (YYYY-MM-DD) in tz"),
-            ("to", "string", "last date, inclusive (at most 62 days)"),
-            ("tz", "string", "IANA zone for dates and `viewer`; Asia/Seoul"),
-            ("minutes", "integer", "30 or 60; the office's default"),
-            ("interpreter_id", "integer", "only the interpreter's free hours"),
+            ("from", DATE, "first date (YYYY-MM-DD) in tz"),
+            ("to", DATE, "last date, inclusive (at most 62 days)"),
+            (
+                "tz",
+                {"type": "string", "maxLength": 64},
+                "IANA zone for dates and `viewer`; Asia/Seoul",
+            ),
+            (
+                "minutes",
+                {"type": "integer", "enum": [30, 60]},
+                "30 or 60; the office's default",
+            ),
+            ("interpreter_id", ID, "only the interpreter's free hours"),
         ),
         response_schema={
             "type": "object",

@@ -199,7 +199,11 @@ async def input_guard_middleware(
     where = find_nul({k: v for k, v in request.query.items()})
     if where is not None:
         raise _nul_error(where)
-    if request.method in BODY_METHODS and request.body_exists:
+    # Forms are read even without a body: a bodiless multipart request still
+    # fails in the parser (no boundary).
+    if request.method in BODY_METHODS and (
+        request.body_exists or request.content_type in FORM_TYPES
+    ):
         try:
             await _check_body(request)
         except web.HTTPRequestEntityTooLarge:

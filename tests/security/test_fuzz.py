@@ -123,4 +123,5 @@ async def test_fuzz_the_whole_api_document(
         token = await issue_api_token(db, user, "fuzz")
     async with serve_app(settings) as server:
         code, output = await run_fuzzer(server.url, token, tmp_path / "report")
+    print(output[-6000:])
     assert code == 0, output[-12000:]
