@@ -166,6 +166,7 @@ def add_api_route(
     request_schema: str | None = None,
     request_content: str = "application/json",
     response_schema: str | dict[str, Any] | None = None,
+    response_content: str = "application/json",
     success: int = 200,
     responses: tuple[int, ...] = (),
     query: tuple[tuple[str, str | dict[str, Any], str], ...] = (),
@@ -207,7 +208,7 @@ def add_api_route(
             if isinstance(response_schema, str)
             else response_schema
         )
-        ok["content"] = {"application/json": {"schema": schema}}
+        ok["content"] = {response_content: {"schema": schema}}
     errors = sorted({*ALWAYS, *(() if public else AUTHENTICATED), *responses})
     operation: dict[str, Any] = {
         "summary": summary,

@@ -466,6 +466,7 @@ def setup(app: web.Application) -> None:
         tag=tag,
         summary="The booking's iCalendar invite (text/calendar)",
         response_schema={"type": "string"},
+        response_content="text/calendar",
     )
     for action, text in (
         ("confirm", "Confirm a pending request (office); makes the video link"),
