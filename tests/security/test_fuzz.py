@@ -27,7 +27,7 @@ from tests.foundation.helpers import product_values
 pytestmark = [pytest.mark.fuzz, pytest.mark.slow]
 
 #: Per role; three roles stay under ~90 s per database on a shared CI runner.
-MAX_SECONDS = 25
+MAX_SECONDS = 20
 MAX_EXAMPLES = 12
 CHECKS = ",".join(
     (
@@ -123,5 +123,4 @@ async def test_fuzz_the_whole_api_document(
         token = await issue_api_token(db, user, "fuzz")
     async with serve_app(settings) as server:
         code, output = await run_fuzzer(server.url, token, tmp_path / "report")
-    print(output[-6000:])
     assert code == 0, output[-12000:]
