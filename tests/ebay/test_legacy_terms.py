@@ -25,7 +25,8 @@ def terms(html: str, item_id: str) -> tuple[str, str]:
     assert row, item_id
     price = re.search(r"<td data-price>([^<]*)</td>", row.group(0))
     quantity = re.search(r"<td data-quantity>([^<]*)</td>", row.group(0))
-    assert price and quantity
+    assert price
+    assert quantity
     return " ".join(price.group(1).split()), quantity.group(1).strip()
 
 

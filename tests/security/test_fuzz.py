@@ -21,7 +21,7 @@ import pytest
 
 from export_hub.web.auth import issue_api_token
 from tests.browser import serve_app
-from tests.consultations.conftest import World, world  # noqa: F401
+from tests.consultations.conftest import World
 from tests.foundation.helpers import product_values
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.slow]
@@ -93,7 +93,7 @@ async def run_fuzzer(base_url: str, token: str, report: Path) -> tuple[int, str]
     return process.returncode or 0, output.decode(errors="replace")
 
 
-async def seed(sessions, world: World) -> None:  # noqa: F811
+async def seed(sessions, world: World) -> None:
     """Something for every id path to find: a product of the company."""
     from export_hub.catalog.service import create_product
     from export_hub.catalog.validation import clean_product
@@ -111,7 +111,7 @@ async def seed(sessions, world: World) -> None:  # noqa: F811
 
 @pytest.mark.parametrize("role", ["company", "staff", "office"])
 async def test_fuzz_the_whole_api_document(
-    settings, sessions, world, role, tmp_path  # noqa: F811
+    settings, sessions, world, role, tmp_path
 ) -> None:
     await seed(sessions, world)
     user = {

@@ -14,13 +14,7 @@ from aiohttp import web
 
 from export_hub.web.auth import issue_api_token
 from tests.conftest import make_settings
-from tests.consultations.conftest import (  # noqa: F401
-    FRA_SLOT,
-    World,
-    logged_in,
-    web_client,
-    world,
-)
+from tests.consultations.conftest import FRA_SLOT, World, logged_in
 
 #: Not an id on any database: past PostgreSQL's integer, past SQLite's
 #: 64 bits, a digit ``str.isdigit`` accepts and ``int`` refuses, negative,
@@ -35,7 +29,11 @@ def routes(app: web.Application, *methods: str) -> Iterator[tuple[str, str]]:
     seen = set()
     for route in app.router.routes():
         canonical = route.resource.canonical if route.resource else ""
-        if route.method in methods and canonical and (route.method, canonical) not in seen:
+        if (
+            route.method in methods
+            and canonical
+            and (route.method, canonical) not in seen
+        ):
             seen.add((route.method, canonical))
             yield route.method, canonical
 
@@ -43,9 +41,11 @@ def routes(app: web.Application, *methods: str) -> Iterator[tuple[str, str]]:
 def fill(template: str, id_value: str = "1") -> str:
     """The path with ``id_value`` in each id parameter, ``x`` in the others."""
     return PARAM.sub(
-        lambda m: quote(id_value, safe="")
-        if m.group(1) == "id" or m.group(1).endswith("_id")
-        else "x",
+        lambda m: (
+            quote(id_value, safe="")
+            if m.group(1) == "id" or m.group(1).endswith("_id")
+            else "x"
+        ),
         template,
     )
 
@@ -62,7 +62,7 @@ def assert_json_error(body: dict[str, Any], code: str) -> None:
 
 
 async def test_an_id_no_column_holds_is_not_found_on_every_route(
-    web_client, world: World  # noqa: F811
+    web_client, world: World
 ) -> None:
     csrf = await logged_in(web_client, world.staff_user.email)
     checked = 0
@@ -84,7 +84,7 @@ async def test_an_id_no_column_holds_is_not_found_on_every_route(
 
 
 async def test_deeply_nested_json_is_refused_on_every_api_write(
-    web_client, sessions, world: World  # noqa: F811
+    web_client, sessions, world: World
 ) -> None:
     headers = await bearer(sessions, world.company_user) | {
         "Content-Type": "application/json"
@@ -116,7 +116,7 @@ async def test_deeply_nested_json_is_refused_on_every_api_write(
     ids=["no-boundary", "control-in-name", "garbage", "unknown-charset"],
 )
 async def test_malformed_forms_are_refused_on_every_post(
-    web_client, world: World, content_type: str, body: bytes  # noqa: F811
+    web_client, world: World, content_type: str, body: bytes
 ) -> None:
     await logged_in(web_client, world.staff_user.email)
     posts = list(routes(web_client.app, "POST"))
@@ -136,7 +136,7 @@ async def test_malformed_forms_are_refused_on_every_post(
 
 
 async def test_nul_is_refused_in_json_forms_and_queries(
-    web_client, sessions, world: World  # noqa: F811
+    web_client, sessions, world: World
 ) -> None:
     headers = await bearer(sessions, world.company_user)
     resp = await web_client.post(
@@ -159,7 +159,7 @@ async def test_nul_is_refused_in_json_forms_and_queries(
 
 
 async def test_integers_out_of_range_or_not_integers_are_field_errors(
-    web_client, sessions, world: World  # noqa: F811
+    web_client, sessions, world: World
 ) -> None:
     headers = await bearer(sessions, world.company_user)
     for value in (2**31, 2**63, True, "²", 1.5):
@@ -189,13 +189,13 @@ async def test_integers_out_of_range_or_not_integers_are_field_errors(
         )
         assert resp.status == 400, raw
     for raw in ("²", "99999999999999999999999", "-5"):
-        resp = await web_client.get(f"/api/v1/products?page={quote(raw)}", headers=staff)
+        resp = await web_client.get(
+            f"/api/v1/products?page={quote(raw)}", headers=staff
+        )
         assert resp.status == 200, raw
 
 
-async def test_unknown_fields_are_refused(
-    web_client, sessions, world: World  # noqa: F811
-) -> None:
+async def test_unknown_fields_are_refused(web_client, sessions, world: World) -> None:
     headers = await bearer(sessions, world.company_user)
     resp = await web_client.post(
         "/api/v1/bookings",
@@ -225,7 +225,7 @@ async def test_unknown_fields_are_refused(
     ],
 )
 async def test_dates_and_zones_out_of_bounds_are_field_errors(
-    web_client, sessions, world: World, query: dict[str, str]  # noqa: F811
+    web_client, sessions, world: World, query: dict[str, str]
 ) -> None:
     headers = await bearer(sessions, world.company_user)
     resp = await web_client.get(
@@ -242,7 +242,7 @@ async def test_dates_and_zones_out_of_bounds_are_field_errors(
     ["9999-12-31T23:59:59-23:00", "0001-01-01T00:00:00+14:00", "2026-12-03T07:00:00"],
 )
 async def test_instants_near_the_ends_of_time_are_field_errors(
-    web_client, sessions, world: World, start: str  # noqa: F811
+    web_client, sessions, world: World, start: str
 ) -> None:
     headers = await bearer(sessions, world.company_user)
     resp = await web_client.post(
@@ -255,7 +255,7 @@ async def test_instants_near_the_ends_of_time_are_field_errors(
 
 
 async def test_the_seoul_week_page_ignores_a_date_at_the_end_of_time(
-    web_client, world: World  # noqa: F811
+    web_client, world: World
 ) -> None:
     await logged_in(web_client, world.company_user.email)
     resp = await web_client.get(

@@ -25,7 +25,7 @@ from export_hub.validation import (
     validate_text,
 )
 from export_hub.web.auth import issue_api_token
-from tests.consultations.conftest import World, logged_in, web_client, world  # noqa: F401
+from tests.consultations.conftest import World, logged_in
 from tests.foundation.helpers import product_values
 
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
@@ -89,8 +89,8 @@ async def test_an_invalid_stored_recipient_is_skipped_with_a_warning(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="export_hub.mail")
     async with sessions.begin() as db:
-        row = enqueue(db, MailSettings(), Mail(to="not-an-address", subject="s",
-                                               body="b", related="booking:1"), NOW)  # fmt: skip
+        mail = Mail(to="not-an-address", subject="s", body="b", related="booking:1")
+        row = enqueue(db, MailSettings(), mail, NOW)
         assert row is None
     async with sessions() as db:
         assert list(await db.scalars(select(OutboxMessage))) == []
@@ -99,7 +99,7 @@ async def test_an_invalid_stored_recipient_is_skipped_with_a_warning(
 
 
 async def test_a_product_name_with_a_line_break_is_refused_by_the_api(
-    web_client, sessions, world: World  # noqa: F811
+    web_client, sessions, world: World
 ) -> None:
     async with sessions.begin() as db:
         token = await issue_api_token(db, world.company_user, "t")
@@ -132,7 +132,7 @@ def settings_form(office: Office, csrf: str, **changes: str) -> dict[str, str]:
     ],
 )
 async def test_office_settings_refuse_what_cannot_work(
-    web_client, sessions, world: World, changes, field, message  # noqa: F811
+    web_client, sessions, world: World, changes, field, message
 ) -> None:
     office = world.offices["FRA"]
     csrf = await logged_in(web_client, world.office_user.email)
