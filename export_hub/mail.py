@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from export_hub.db import Base, utcnow
 from export_hub.settings import MailSettings
+from export_hub.validation import is_email
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -97,11 +98,21 @@ class Mail:
     attachments: Sequence[Attachment] = field(default_factory=tuple)
 
 
+def header_text(value: str, limit: int = 300) -> str:
+    """``value`` as one header line: control characters and line breaks become
+    spaces (a stored product name with CR/LF must not break every mail)."""
+    flat = "".join(
+        " " if ord(c) < 32 or c in "\x7f\u2028\u2029\x85" else c for c in value
+    )
+    return " ".join(flat.split())[:limit]
+
+
 def build_message(mail: Mail, sender: str, now: dt.datetime) -> EmailMessage:
+    """The RFC 5322 message for ``mail``; header values are folded to one line."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = mail.to
-    message["Subject"] = mail.subject
+    message["Subject"] = header_text(mail.subject)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain="export-hub.example")
     message.set_content(mail.body)
@@ -113,7 +124,7 @@ def build_message(mail: Mail, sender: str, now: dt.datetime) -> EmailMessage:
             item.data,
             maintype=maintype,
             subtype=subtype,
-            filename=item.filename,
+            filename=header_text(item.filename, 100),
             params=extra,
         )
     # After the attachments: making the message multipart moves Content-*
@@ -127,17 +138,24 @@ def enqueue(
 ) -> OutboxMessage | None:
     """Add ``mail`` to the outbox in the caller's transaction.
 
-    Returns ``None`` (and writes nothing) when there is no recipient address.
+    Returns ``None`` (and writes nothing) when there is no recipient address,
+    or when the address is not a valid one (logged as a warning): a bad stored
+    address must not fail the change the mail reports.
     """
     if not mail.to:
+        return None
+    if not is_email(mail.to):
+        log.warning(
+            "mail not queued: invalid recipient address (related %s)", mail.related
+        )
         return None
     message = build_message(mail, settings.sender, now)
     row = OutboxMessage(
         created_at=now,
         to_address=mail.to,
-        subject=mail.subject[:300],
+        subject=header_text(mail.subject),
         language=mail.language,
-        related=mail.related,
+        related=mail.related[:60],
         raw=message.as_string(),
         status=(
             OutboxStatus.QUEUED if settings.backend == "smtp" else OutboxStatus.STORED

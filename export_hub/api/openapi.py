@@ -23,9 +23,17 @@ from typing import Any
 
 from aiohttp import web
 
+from export_hub.validation import MAX_INT
 from export_hub.web.auth import Handler
 
 API_PREFIX = "/api/v1"
+#: An id in a path or a body: what every database column holds.
+ID_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
+#: Every operation may answer these: malformed input (NUL, nesting, forms),
+#: an id that names nothing, a body over the size limit.
+ALWAYS = (400, 404, 413)
+#: ... and, unless public, these: no or a bad token, a role that may not.
+AUTHENTICATED = (401, 403)
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -64,6 +72,7 @@ STATUS_TEXT = {
     403: "Not allowed",
     404: "Not found, or not yours to see",
     409: "Conflict: stale version, duplicate, or not allowed in this state",
+    413: "The body is larger than the server accepts",
 }
 
 
@@ -157,15 +166,20 @@ def add_api_route(
     request_schema: str | None = None,
     request_content: str = "application/json",
     response_schema: str | dict[str, Any] | None = None,
+    response_content: str = "application/json",
     success: int = 200,
-    responses: tuple[int, ...] = (401, 404),
-    query: tuple[tuple[str, str, str], ...] = (),
+    responses: tuple[int, ...] = (),
+    query: tuple[tuple[str, str | dict[str, Any], str], ...] = (),
     description: str = "",
+    public: bool = False,
+    required_query: tuple[str, ...] = (),
 ) -> None:
     """Add an ``/api/v1`` route and document it in the same breath.
 
-    ``query`` lists ``(name, type, description)`` query parameters;
-    ``responses`` the error statuses the operation may answer.
+    ``query`` lists ``(name, type or schema, description)`` query parameters;
+    ``responses`` the error statuses the operation may answer besides 400,
+    404 and 413 (and 401 and 403 unless ``public``), all with the JSON error
+    shape. ``description`` defaults to the summary.
     """
     if not path.startswith(API_PREFIX):
         raise ValueError(f"API routes live under {API_PREFIX}: {path}")
@@ -174,15 +188,15 @@ def add_api_route(
     reg.tags.setdefault(tag, tag)
     doc_path = openapi_path(path)
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+        {"name": name, "in": "path", "required": True, "schema": ID_SCHEMA}
         for name in re.findall(r"\{(\w+)\}", doc_path)
     ]
     parameters += [
         {
             "name": name,
             "in": "query",
-            "required": False,
-            "schema": {"type": kind},
+            "required": name in required_query,
+            "schema": {"type": kind} if isinstance(kind, str) else kind,
             "description": text,
         }
         for name, kind, text in query
@@ -194,9 +208,11 @@ def add_api_route(
             if isinstance(response_schema, str)
             else response_schema
         )
-        ok["content"] = {"application/json": {"schema": schema}}
+        ok["content"] = {response_content: {"schema": schema}}
+    errors = sorted({*ALWAYS, *(() if public else AUTHENTICATED), *responses})
     operation: dict[str, Any] = {
         "summary": summary,
+        "description": description or f"{summary}.",
         "operationId": operation_id(method, doc_path),
         "tags": [tag],
         "responses": {str(success): ok}
@@ -205,11 +221,9 @@ def add_api_route(
                 "description": STATUS_TEXT.get(status, "Error"),
                 "content": {"application/json": {"schema": ref("Error")}},
             }
-            for status in responses
+            for status in errors
         },
     }
-    if description:
-        operation["description"] = description
     if parameters:
         operation["parameters"] = parameters
     if request_schema is not None:
@@ -234,5 +248,6 @@ def setup(app: web.Application) -> None:
         summary="This OpenAPI 3 document",
         tag="meta",
         response_schema={"type": "object"},
-        responses=(),
+        description="The OpenAPI 3 document of every `/api/v1` operation; public.",
+        public=True,
     )

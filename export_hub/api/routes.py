@@ -13,14 +13,16 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.accounts.companies import (
+    COMPANY_FIELDS,
     clean_company,
     company_form_values,
     update_company,
 )
 from export_hub.accounts.models import Company, Role, User
-from export_hub.api.openapi import API_PREFIX, add_api_route, add_schema
+from export_hub.api.openapi import API_PREFIX, ID_SCHEMA, add_api_route, add_schema
 from export_hub.api.schemas import (
     SCHEMAS,
+    VERSION,
     audit_json,
     company_json,
     company_rows_json,
@@ -58,17 +60,31 @@ from export_hub.catalog.service import (
     update_product,
     withdraw_product,
 )
-from export_hub.catalog.validation import clean_product, product_form_values
+from export_hub.catalog.validation import (
+    PRODUCT_INPUTS,
+    clean_product,
+    product_form_values,
+)
 from export_hub.catalog.web import image_store, read_uploads
-from export_hub.errors import NotFound, Text, ValidationFailed
+from export_hub.errors import FieldErrors, NotFound, Text, ValidationFailed
+from export_hub.validation import clean_int, parse_id, refuse_unknown
 from export_hub.web.auth import require_staff, require_user
 from export_hub.web.keys import SESSIONS, SETTINGS
 
 READERS = (Role.ADMIN, Role.STAFF, Role.COMPANY)
+# What each JSON body may hold: anything else is refused (400), not ignored.
+COMPANY_KEYS = frozenset(COMPANY_FIELDS)
+PRODUCT_KEYS = frozenset({*PRODUCT_INPUTS, *OPERATION_INPUTS, "submit"})
+UPDATE_KEYS = PRODUCT_KEYS | {"version"}
+VERSION_KEYS = frozenset({"version"})
+REVIEW_KEYS = frozenset({"action", "reason", "version"})
 
 
-async def json_body(request: web.Request) -> dict[str, Any]:
-    """The request's JSON object, or a 400 saying it is not one."""
+async def json_body(
+    request: web.Request, allowed: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """The request's JSON object, or a 400 saying it is not one (or that it
+    holds keys outside ``allowed``)."""
     try:
         body = await request.json()
     except ValueError:
@@ -77,16 +93,17 @@ async def json_body(request: web.Request) -> dict[str, Any]:
         raise ValidationFailed(
             {"body": Text("JSON 객체를 보내 주세요.", "Send a JSON object.")},
         )
+    if allowed is not None:
+        refuse_unknown(body, allowed)
     return body
 
 
 def _version(raw: Any, *, required: bool) -> int | None:
     if raw is None and not required:
         return None
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and raw.isdigit():
-        return int(raw)
+    version = clean_int(raw, FieldErrors(), "version", lo=0)
+    if version is not None:
+        return version
     raise ValidationFailed(
         {
             "version": Text(
@@ -97,7 +114,7 @@ def _version(raw: Any, *, required: bool) -> int | None:
 
 
 def _product_id(request: web.Request) -> int:
-    return int(request.match_info["product_id"])
+    return parse_id(request.match_info["product_id"])
 
 
 async def _visible_company(db: AsyncSession, user: User, company_id: int) -> Company:
@@ -135,17 +152,17 @@ async def get_company_api(request: web.Request) -> web.Response:
     user = await require_user(request, *READERS)
     async with request.app[SESSIONS]() as db:
         company = await _visible_company(
-            db, user, int(request.match_info["company_id"])
+            db, user, parse_id(request.match_info["company_id"])
         )
     return web.json_response(company_json(company))
 
 
 async def update_company_api(request: web.Request) -> web.Response:
     user = await require_user(request, *READERS)
-    body = await json_body(request)
+    body = await json_body(request, COMPANY_KEYS)
     async with request.app[SESSIONS].begin() as db:
         company = await _visible_company(
-            db, user, int(request.match_info["company_id"])
+            db, user, parse_id(request.match_info["company_id"])
         )
         values = company_form_values(company) | body
         await update_company(db, company, clean_company(values), actor=user)
@@ -161,7 +178,9 @@ async def list_products_api(request: web.Request) -> web.Response:
         raise ValidationFailed(
             {"state": Text("알 수 없는 상태입니다.", "Unknown state.")}
         ) from None
-    company_id = int(q["company_id"]) if q.get("company_id", "").isdigit() else None
+    errors = FieldErrors()
+    company_id = clean_int(q.get("company_id"), errors, "company_id", lo=1)
+    errors.raise_if_any()
     if not user.is_staff:
         company_id = user.company_id
     sort = q.get("sort", "-updated")
@@ -179,7 +198,7 @@ async def list_products_api(request: web.Request) -> web.Response:
 
 async def create_product_api(request: web.Request) -> web.Response:
     user = await require_user(request, Role.COMPANY)
-    body = await json_body(request)
+    body = await json_body(request, PRODUCT_KEYS)
     fields = clean_product(body)
     async with request.app[SESSIONS].begin() as db:
         company = await _visible_company(db, user, user.company_id or 0)
@@ -212,7 +231,7 @@ async def update_product_api(request: web.Request) -> web.Response:
     """Stock and prices apply at once; content follows the review rules (an
     approved product's content edit is a pending revision)."""
     user = await require_user(request, *READERS)
-    body = await json_body(request)
+    body = await json_body(request, UPDATE_KEYS)
     version = _version(body.get("version"), required=True)
     operations = clean_operations({k: body[k] for k in OPERATION_INPUTS if k in body})
     content_given = set(body) - {"version", "submit", *OPERATION_INPUTS}
@@ -254,7 +273,7 @@ async def withdraw_revision_api(request: web.Request) -> web.Response:
 
 async def review_revision_api(request: web.Request) -> web.Response:
     user = await require_staff(request)
-    body = await json_body(request)
+    body = await json_body(request, REVIEW_KEYS)
     action = str(body.get("action", ""))
     if action not in ("approve", "reject"):
         raise ValidationFailed(
@@ -305,7 +324,7 @@ async def withdraw_product_api(request: web.Request) -> web.Response:
 
 async def _company_action(request: web.Request, action: Any) -> web.Response:
     user = await require_user(request, *READERS)
-    body = await json_body(request)
+    body = await json_body(request, VERSION_KEYS)
     async with request.app[SESSIONS].begin() as db:
         product = await get_product_for(db, user, _product_id(request))
         await action(
@@ -319,7 +338,7 @@ async def _company_action(request: web.Request, action: Any) -> web.Response:
 
 async def review_product_api(request: web.Request) -> web.Response:
     user = await require_staff(request)
-    body = await json_body(request)
+    body = await json_body(request, REVIEW_KEYS)
     try:
         action = ReviewAction(str(body.get("action", "")))
     except ValueError:
@@ -366,6 +385,10 @@ async def upload_images_api(request: web.Request) -> web.Response:
     return web.json_response(product_json(product), status=201)
 
 
+PAGE = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
+STATES = {"type": "string", "enum": [s.value for s in ReviewState]}
+
+
 def setup(app: web.Application) -> None:
     for name, schema in SCHEMAS.items():
         add_schema(app, name, schema)
@@ -379,7 +402,7 @@ def setup(app: web.Application) -> None:
         tag=companies,
         summary="Companies with product counts (staff: all; a company: its own)",
         response_schema="CompanyPage",
-        query=(("q", "string", "name or BRN contains"), ("page", "integer", "from 1")),
+        query=(("q", "string", "name or BRN contains"), ("page", PAGE, "from 1")),
     )
     add_api_route(
         app,
@@ -411,11 +434,11 @@ def setup(app: web.Application) -> None:
         response_schema="ProductPage",
         responses=(400, 401, 403),
         query=(
-            ("state", "string", "review state"),
-            ("company_id", "integer", "staff only"),
+            ("state", STATES, "review state"),
+            ("company_id", ID_SCHEMA, "staff only"),
             ("q", "string", "SKU or name contains"),
-            ("sort", "string", ", ".join(PRODUCT_SORTS)),
-            ("page", "integer", "from 1"),
+            ("sort", {"type": "string", "enum": list(PRODUCT_SORTS)}, "order"),
+            ("page", PAGE, "from 1"),
         ),
     )
     add_api_route(
@@ -459,7 +482,8 @@ def setup(app: web.Application) -> None:
         summary="Withdraw the pending content revision (the approved content stays)",
         response_schema="Product",
         responses=(400, 401, 403, 404, 409),
-        query=(("version", "integer", "the product version you read"),),
+        query=(("version", VERSION, "the product version you read"),),
+        required_query=("version",),
     )
     add_api_route(
         app,
@@ -481,7 +505,8 @@ def setup(app: web.Application) -> None:
         summary="Delete a draft, changes-requested or rejected product",
         response_schema={"type": "object"},
         responses=(400, 401, 403, 404, 409),
-        query=(("version", "integer", "the version you read"),),
+        query=(("version", VERSION, "the version you read"),),
+        required_query=("version",),
     )
     add_api_route(
         app,

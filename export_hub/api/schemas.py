@@ -117,19 +117,49 @@ def company_rows_json(page: Page[CompanyRow]) -> dict[str, Any]:
     return page_json(page, [company_json(r.company, r.counts) for r in page.items])
 
 
+def _text(max_length: int, **extra: Any) -> dict[str, Any]:
+    return {"type": "string", "maxLength": max_length} | extra
+
+
+def _count(minimum: int, maximum: int = 2_000_000_000) -> dict[str, Any]:
+    return {"type": "integer", "minimum": minimum, "maximum": maximum}
+
+
 _COMPANY_PROPS = {name: STR for name in COMPANY_FIELDS}
-_PRODUCT_INPUT_PROPS: dict[str, Any] = {name: STR for name in PRODUCT_INPUTS} | {
-    "bullets_en": {"type": "array", "items": STR, "maxItems": MAX_BULLETS},
-    "gtin": {"type": "string", "nullable": True, "description": "EAN-13 or UPC-A"},
+_COMPANY_INPUT_PROPS = {name: _text(300) for name in COMPANY_FIELDS} | {
+    "brn": _text(12, description="10-digit business registration number"),
+    "email": _text(254, format="email"),
+    "postal_code": _text(5, description="a Daejeon postal code, 34000-35999"),
+}
+_PRODUCT_INPUT_PROPS: dict[str, Any] = {name: _text(200) for name in PRODUCT_INPUTS} | {
+    "sku": _text(40, minLength=1, pattern="^[A-Za-z0-9._-]{1,40}$"),
+    "description_ko": _text(4000),
+    "description_en": _text(2000),
+    "bullets_en": {"type": "array", "items": _text(500), "maxItems": MAX_BULLETS},
+    "category": _text(100),
+    "brand": _text(100),
+    "gtin": {
+        "type": "string",
+        "nullable": True,
+        "maxLength": 20,
+        "description": "EAN-13 or UPC-A",
+    },
     "gtin_exempt": {"type": "boolean"},
-    "cost_krw": INT,
-    "price_krw": INT,
-    "target_price_usd": {"type": "string", "nullable": True, "example": "19.90"},
-    "weight_g": INT,
-    "length_mm": INT,
-    "width_mm": INT,
-    "height_mm": INT,
-    "quantity": INT,
+    "hs_code": _text(14, description="6-10 digits"),
+    "country_of_origin": _text(2, description="ISO 3166-1 alpha-2"),
+    "cost_krw": _count(1),
+    "price_krw": _count(1),
+    "target_price_usd": {
+        "type": "string",
+        "nullable": True,
+        "maxLength": 20,
+        "example": "19.90",
+    },
+    "weight_g": _count(1),
+    "length_mm": _count(1),
+    "width_mm": _count(1),
+    "height_mm": _count(1),
+    "quantity": _count(0),
     "condition": {"type": "string", "enum": [c.value for c in Condition]},
     "ebay_categories": {
         "type": "object",
@@ -150,8 +180,16 @@ _PRODUCT_INPUT_PROPS: dict[str, Any] = {name: STR for name in PRODUCT_INPUTS} | 
     "stock_buffer": {
         "type": "integer",
         "nullable": True,
+        "minimum": 0,
+        "maximum": 10_000,
         "description": "safety buffer override (null: the company's or brand's)",
     },
+}
+VERSION = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": 2**31 - 1,
+    "description": "the version you read",
 }
 REVISION = {
     "type": "object",
@@ -185,8 +223,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "CompanyUpdate": {
         "type": "object",
-        "description": "Fields left out keep their current value.",
-        "properties": _COMPANY_PROPS,
+        "description": "Fields left out keep their current value; others are refused.",
+        "properties": _COMPANY_INPUT_PROPS,
+        "additionalProperties": False,
     },
     "CompanyPage": {
         "type": "object",
@@ -205,6 +244,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "type": "object",
         "required": ["sku", "name_ko", "name_en"],
         "properties": _PRODUCT_INPUT_PROPS | {"submit": {"type": "boolean"}},
+        "additionalProperties": False,
     },
     "ProductUpdate": {
         "type": "object",
@@ -216,7 +256,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         " approved product become its pending revision; the approved content stays"
         " live until staff approve it.",
         "properties": _PRODUCT_INPUT_PROPS
-        | {"version": INT, "submit": {"type": "boolean"}},
+        | {"version": VERSION, "submit": {"type": "boolean"}},
+        "additionalProperties": False,
     },
     "Product": {
         "type": "object",
@@ -277,7 +318,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "VersionRequest": {
         "type": "object",
-        "properties": {"version": INT},
+        "properties": {"version": VERSION},
+        "additionalProperties": False,
     },
     "ReviewRequest": {
         "type": "object",
@@ -291,18 +333,20 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     ReviewAction.REJECT.value,
                 ],
             },
-            "reason": {"type": "string", "description": "Required unless approving."},
-            "version": INT,
+            "reason": _text(2000, description="Required unless approving."),
+            "version": VERSION,
         },
+        "additionalProperties": False,
     },
     "RevisionReview": {
         "type": "object",
         "required": ["action", "version"],
         "properties": {
             "action": {"type": "string", "enum": ["approve", "reject"]},
-            "reason": {"type": "string", "description": "Required to reject."},
-            "version": {"type": "integer", "description": "the revision's version"},
+            "reason": _text(2000, description="Required to reject."),
+            "version": VERSION | {"description": "the revision's version"},
         },
+        "additionalProperties": False,
     },
     "ImageUpload": {
         "type": "object",

@@ -28,6 +28,7 @@ from export_hub.listings.sync.load import offered_quantity
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.pricing.config import PricingConfig
 from export_hub.pricing.web import PRICING
+from export_hub.validation import is_id
 from export_hub.web.auth import require_staff
 from export_hub.web.keys import SESSIONS, SETTINGS
 from export_hub.web.render import render
@@ -50,7 +51,7 @@ async def brand_page(request: web.Request) -> web.Response:
     previews = []
     product = None
     if raw_id:
-        if not raw_id.isdigit():
+        if not is_id(raw_id):
             raise NotFound(
                 Text("제품 번호는 숫자입니다.", "The product id is a number.")
             )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.accounts.models import Company
 from export_hub.catalog.models import Product, ReviewState
+from export_hub.validation import lenient_int
 
 T = TypeVar("T")
 PER_PAGE = 50
@@ -51,10 +52,7 @@ class Page(Generic[T]):
 
 def page_number(raw: str | None) -> int:
     """A page number from a query string; anything odd is page 1."""
-    try:
-        return max(1, min(int(raw or "1"), 1_000_000))
-    except ValueError:
-        return 1
+    return lenient_int(raw, default=1, lo=1, hi=1_000_000)
 
 
 async def _count(db: AsyncSession, query: Select[*tuple[Any, ...]]) -> int:

@@ -33,6 +33,7 @@ from export_hub.catalog.service import get_product_for, product_history, review_
 from export_hub.catalog.stock_web import default_buffer
 from export_hub.catalog.web import actor_names, image_store
 from export_hub.errors import NotFound, Text, ValidationFailed
+from export_hub.validation import lenient_int, optional_id, parse_id
 from export_hub.web.auth import require_staff
 from export_hub.web.keys import SESSIONS, SETTINGS
 from export_hub.web.render import render
@@ -69,7 +70,7 @@ def _state(raw: str | None) -> ReviewState | None:
 
 
 def _int_or_none(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
+    return optional_id(raw)
 
 
 async def review_queue(request: web.Request) -> web.StreamResponse:
@@ -116,7 +117,9 @@ async def review_page(
 ) -> web.StreamResponse:
     user = await require_staff(request)
     async with request.app[SESSIONS]() as db:
-        product = await get_product_for(db, user, int(request.match_info["product_id"]))
+        product = await get_product_for(
+            db, user, parse_id(request.match_info["product_id"])
+        )
         company = await db.get(Company, product.company_id)
         history = await product_history(db, product.id)
         actors = await actor_names(db, history)
@@ -147,14 +150,11 @@ async def review_submit(request: web.Request) -> web.StreamResponse:
         action = ReviewAction(values.get("action", ""))
     except ValueError:
         action = ReviewAction.SUBMIT  # refused below as not a staff action
-    try:
-        version = int(values.get("version", ""))
-    except ValueError:
-        version = -1
+    version = lenient_int(values.get("version"), default=-1, lo=-1)
     try:
         async with request.app[SESSIONS].begin() as db:
             product = await get_product_for(
-                db, user, int(request.match_info["product_id"])
+                db, user, parse_id(request.match_info["product_id"])
             )
             await review_product(
                 db,
@@ -176,11 +176,11 @@ async def revision_submit(request: web.Request) -> web.StreamResponse:
     user = await require_staff(request)
     values = form_values(await request.post())
     raw_version = values.get("revision_version", "")
-    version = int(raw_version) if raw_version.isdigit() else None
+    version = optional_id(raw_version)
     try:
         async with request.app[SESSIONS].begin() as db:
             product = await get_product_for(
-                db, user, int(request.match_info["product_id"])
+                db, user, parse_id(request.match_info["product_id"])
             )
             if values.get("action") == "approve":
                 revision, names = await approve_revision(
@@ -224,7 +224,7 @@ async def companies_page(request: web.Request) -> web.StreamResponse:
 async def company_page(request: web.Request) -> web.StreamResponse:
     await require_staff(request)
     async with request.app[SESSIONS]() as db:
-        company = await db.get(Company, int(request.match_info["company_id"]))
+        company = await db.get(Company, parse_id(request.match_info["company_id"]))
         if company is None:
             raise NotFound()
         products = await company_products(db, company.id)

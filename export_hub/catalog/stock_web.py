@@ -16,6 +16,7 @@ from export_hub.catalog.models import AuditEvent
 from export_hub.catalog.operations import clean_buffer
 from export_hub.catalog.stock_import import STOCK_COLUMNS, import_stock
 from export_hub.errors import FieldErrors, NotFound, Text, ValidationFailed
+from export_hub.validation import parse_id
 from export_hub.web.auth import require_staff, require_user
 from export_hub.web.keys import SESSIONS
 from export_hub.web.render import render
@@ -119,7 +120,7 @@ async def company_buffer_submit(request: web.Request) -> web.StreamResponse:
     buffer = clean_buffer(values.get("stock_buffer"), errors)
     errors.raise_if_any()
     async with request.app[SESSIONS].begin() as db:
-        company = await db.get(Company, int(request.match_info["company_id"]))
+        company = await db.get(Company, parse_id(request.match_info["company_id"]))
         if company is None:
             raise NotFound()
         if company.stock_buffer != buffer:

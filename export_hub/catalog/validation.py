@@ -187,10 +187,10 @@ def _clean(data: Mapping[str, Any], errors: FieldErrors) -> ProductFields:
         name_ko=validate_text(s("name_ko"), errors, "name_ko", max_len=200),
         name_en=validate_english(s("name_en"), errors, "name_en", max_len=200),
         description_ko=validate_text(
-            s("description_ko"), errors, "description_ko", max_len=4000
+            s("description_ko"), errors, "description_ko", max_len=4000, multiline=True
         ),
         description_en=validate_english(
-            s("description_en"), errors, "description_en", max_len=2000
+            s("description_en"), errors, "description_en", max_len=2000, multiline=True
         ),
         bullets_en=_bullets(data.get("bullets_en"), errors),
         category=category,

@@ -56,6 +56,7 @@ from export_hub.catalog.stock_web import default_buffer
 from export_hub.catalog.taxonomy import SearchHit, load_taxonomy
 from export_hub.catalog.validation import clean_product, product_form_values
 from export_hub.errors import Conflict, NotFound, Text, ValidationFailed
+from export_hub.validation import parse_id
 from export_hub.web.auth import load_user, require_user
 from export_hub.web.keys import SESSIONS, SETTINGS
 from export_hub.web.render import render
@@ -100,7 +101,7 @@ def image_store(request: web.Request) -> ImageStore:
 
 
 def _product_id(request: web.Request) -> int:
-    return int(request.match_info["product_id"])
+    return parse_id(request.match_info["product_id"])
 
 
 def _version(values: dict[str, str]) -> int | None:
@@ -392,7 +393,7 @@ async def image_delete_submit(request: web.Request) -> web.StreamResponse:
             db,
             product,
             actor=user,
-            image_id=int(request.match_info["image_id"]),
+            image_id=parse_id(request.match_info["image_id"]),
             expected_version=_version(values),
         )
     if name is not None:
@@ -419,7 +420,7 @@ async def revision_image_delete(request: web.Request) -> web.StreamResponse:
         product = await get_product_for(db, user, _product_id(request))
         check_version(product, _version(values))
         name = await remove_revision_image(
-            db, product, actor=user, image_id=int(request.match_info["image_id"])
+            db, product, actor=user, image_id=parse_id(request.match_info["image_id"])
         )
     image_store(request).discard([name])
     raise web.HTTPSeeOther(f"/company/products/{product.id}/edit")

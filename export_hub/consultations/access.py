@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 from sqlalchemy import select
@@ -22,6 +21,7 @@ from export_hub.consultations.changes import (
 from export_hub.consultations.models import Booking, BookingStatus, Office
 from export_hub.db import utcnow
 from export_hub.errors import FieldErrors, NotFound, PermissionDenied, Text
+from export_hub.validation import clean_instant, clean_int, is_zone
 from export_hub.web.auth import require_user
 from export_hub.web.keys import SESSIONS, SETTINGS
 
@@ -75,27 +75,14 @@ async def booking_user(request: web.Request) -> User:
 
 
 def parse_instant(value: str, field: str, errors: FieldErrors) -> dt.datetime | None:
-    """An ISO 8601 instant with an offset (``2026-12-03T07:00:00Z``)."""
-    try:
-        instant = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        instant = None
-    if instant is None or instant.tzinfo is None:
-        errors.add(
-            field,
-            "시각은 시간대를 포함한 ISO 8601 형식이어야 합니다"
-            "(예: 2026-12-03T07:00:00Z).",
-            "Give an ISO 8601 time with its offset, e.g. 2026-12-03T07:00:00Z.",
-        )
-        return None
-    return instant.astimezone(dt.UTC)
+    """An ISO 8601 instant with an offset (``2026-12-03T07:00:00Z``), 2000..2100."""
+    return clean_instant(value, errors, field)
 
 
 def parse_zone(value: str | None, default: str = "Asia/Seoul") -> str:
+    """An IANA zone name (``value`` or ``default``); 400 on ``tz`` otherwise."""
     zone = (value or default).strip()
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    if not is_zone(zone):
         FieldErrors(
             {"tz": Text("알 수 없는 시간대입니다.", "Unknown time zone.")}
         ).raise_if_any()
@@ -103,13 +90,8 @@ def parse_zone(value: str | None, default: str = "Asia/Seoul") -> str:
 
 
 def parse_int(value: object, field: str, errors: FieldErrors) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(str(value))
-    except ValueError:
-        errors.add(field, "숫자를 입력해 주세요.", "Enter a number.")
-        return None
+    """A non-negative integer (JSON number or ASCII digits) up to 2^31-1."""
+    return clean_int(value, errors, field, lo=0)
 
 
 async def apply_action(

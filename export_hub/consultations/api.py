@@ -35,12 +35,34 @@ from export_hub.consultations.models import Booking, Interpreter, Office
 from export_hub.consultations.notify import load_parties
 from export_hub.consultations.slots import SEOUL
 from export_hub.errors import FieldErrors, Text, ValidationFailed
+from export_hub.validation import (
+    MAX_INT,
+    clean_date,
+    clean_int,
+    parse_id,
+    refuse_unknown,
+)
 from export_hub.web.auth import Handler, require_user
 from export_hub.web.keys import SESSIONS, SETTINGS
 
 MAX_RANGE_DAYS = 62
+MAX_LIST = 20
+BOOKING_FIELDS = frozenset(
+    {
+        "office_id", "start", "minutes", "topic", "product_ids", "languages",
+        "buyer_id", "interpreter_need", "interpreter_id",
+    }
+)  # fmt: skip
+ACTION_FIELDS = frozenset({"reason", "interpreter_id", "start", "minutes"})
 STR = {"type": "string"}
 INT = {"type": "integer"}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
+INSTANT = {
+    "type": "string",
+    "format": "date-time",
+    "description": "ISO 8601 with offset, years 2000-2100",
+}
+DATE = {"type": "string", "format": "date"}
 LOCAL = {
     "type": "object",
     "properties": {k: STR for k in ("zone", "date", "time", "offset", "abbreviation")},
@@ -66,26 +88,31 @@ SCHEMAS: dict[str, Any] = {
     "BookingInput": {
         "type": "object",
         "required": ["office_id", "start", "topic"],
+        "additionalProperties": False,
         "properties": {
-            "office_id": INT,
-            "start": {"type": "string", "format": "date-time"},
+            "office_id": ID,
+            "start": INSTANT,
             "minutes": {"type": "integer", "enum": [30, 60]},
-            "topic": STR,
-            "product_ids": {"type": "array", "items": INT},
-            "languages": {"type": "array", "items": STR},
-            "buyer_id": {"type": "integer", "nullable": True},
-            "interpreter_need": {"type": "string", "description": "e.g. ko-de"},
-            "interpreter_id": {"type": "integer", "nullable": True},
+            "topic": {"type": "string", "maxLength": 2000},
+            "product_ids": {"type": "array", "items": ID, "maxItems": MAX_LIST},
+            "languages": {"type": "array", "maxItems": MAX_LIST,
+                          "items": {"type": "string", "minLength": 1,
+                                    "maxLength": 10}},
+            "buyer_id": ID | {"nullable": True},
+            "interpreter_need": {"type": "string", "maxLength": 20,
+                                 "description": "e.g. ko-de"},
+            "interpreter_id": ID | {"nullable": True},
         },
     },
     "BookingAction": {
         "type": "object",
+        "additionalProperties": False,
         "properties": {
-            "reason": STR,
-            "interpreter_id": {"type": "integer", "description": "confirm only"},
-            "start": {"type": "string", "format": "date-time",
-                      "description": "reschedule only"},
-            "minutes": {"type": "integer", "description": "reschedule only"},
+            "reason": {"type": "string", "maxLength": 2000},
+            "interpreter_id": ID | {"description": "confirm only"},
+            "start": INSTANT | {"description": "reschedule only"},
+            "minutes": {"type": "integer", "enum": [30, 60],
+                        "description": "reschedule only"},
         },
     },
     "Booking": {
@@ -168,11 +195,7 @@ def _date(
 ) -> dt.date:
     if not value:
         return default
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        errors.add(field, "날짜는 YYYY-MM-DD 형식입니다.", "Dates are YYYY-MM-DD.")
-        return default
+    return clean_date(value, errors, field) or default
 
 
 async def office_slots(request: web.Request) -> web.Response:
@@ -198,7 +221,7 @@ async def office_slots(request: web.Request) -> web.Response:
         last + dt.timedelta(days=1), dt.time(), ZoneInfo(zone)
     ).astimezone(dt.UTC)
     async with request.app[SESSIONS]() as db:
-        office = await office_for(db, int(request.match_info["office_id"]))
+        office = await office_for(db, parse_id(request.match_info["office_id"]))
         interpreter = (
             await db.get(Interpreter, interpreter_id) if interpreter_id else None
         )
@@ -219,7 +242,7 @@ async def office_slots(request: web.Request) -> web.Response:
 
 async def json_object(request: web.Request) -> dict[str, Any]:
     try:
-        body = await request.json() if request.can_read_body else {}
+        body = await request.json() if request.body_exists else {}
     except ValueError:
         body = None
     if not isinstance(body, dict):
@@ -231,6 +254,7 @@ async def json_object(request: web.Request) -> dict[str, Any]:
 
 def booking_request(body: dict[str, Any], key: str | None) -> BookingRequest:
     """Validate the JSON body's types; the content rules are the service's."""
+    refuse_unknown(body, BOOKING_FIELDS)
     errors = FieldErrors()
     office_id = parse_int(body.get("office_id"), "office_id", errors)
     start = parse_instant(str(body.get("start") or ""), "start", errors)
@@ -239,18 +263,27 @@ def booking_request(body: dict[str, Any], key: str | None) -> BookingRequest:
     interpreter_id = parse_int(body.get("interpreter_id"), "interpreter_id", errors)
     products = body.get("product_ids") or []
     languages = body.get("languages") or ["ko"]
-    if not isinstance(products, list) or not all(isinstance(p, int) for p in products):
+    if not (
+        isinstance(products, list)
+        and len(products) <= MAX_LIST
+        and all(clean_int(p, FieldErrors(), "_", lo=1) for p in products)
+    ):
         errors.add(
             "product_ids", "제품 번호 목록이어야 합니다.", "A list of product ids."
         )
-    if not isinstance(languages, list) or not all(
-        isinstance(x, str) for x in languages
+    if not (
+        isinstance(languages, list)
+        and len(languages) <= MAX_LIST
+        and all(isinstance(x, str) and 0 < len(x) <= 10 for x in languages)
     ):
         errors.add(
             "languages", "언어 코드 목록이어야 합니다.", "A list of language codes."
         )
     if office_id is None:
         errors.add("office_id", "사무소를 골라 주세요.", "Choose an office.")
+    for name in ("topic", "interpreter_need"):
+        if not isinstance(body.get(name, ""), str | None):
+            errors.add(name, "문자열이어야 합니다.", "Must be a string.")
     errors.raise_if_any()
     if office_id is None or start is None:  # pragma: no cover - errors raised above
         raise AssertionError
@@ -291,7 +324,7 @@ async def get_booking_api(request: web.Request) -> web.Response:
     user = await booking_user(request)
     async with request.app[SESSIONS]() as db:
         booking, office, _ = await booking_for_user(
-            db, user, int(request.match_info["booking_id"])
+            db, user, parse_id(request.match_info["booking_id"])
         )
     return web.json_response(booking_json(booking, office))
 
@@ -302,9 +335,10 @@ def booking_action_api(action: str) -> Handler:
     async def handler(request: web.Request) -> web.Response:
         user = await booking_user(request)
         body = await json_object(request)
+        refuse_unknown(body, ACTION_FIELDS)
         async with request.app[SESSIONS]() as db:
             booking, office, actor = await booking_for_user(
-                db, user, int(request.match_info["booking_id"])
+                db, user, parse_id(request.match_info["booking_id"])
             )
         changed = await apply_action(request, booking, actor, action, body)
         return web.json_response(booking_json(changed, office))
@@ -316,7 +350,7 @@ async def booking_ics_api(request: web.Request) -> web.Response:
     user = await booking_user(request)
     async with request.app[SESSIONS]() as db:
         booking, office, _ = await booking_for_user(
-            db, user, int(request.match_info["booking_id"])
+            db, user, parse_id(request.match_info["booking_id"])
         )
         parties = await load_parties(db, booking)
     return ics_response(booking, office, parties, now(request))
@@ -378,11 +412,19 @@ def setup(app: web.Application) -> None:
         summary="Free slots, with Seoul, office and `tz` local times",
         responses=(400, 401, 404),
         query=(
-            ("from", "string", "first date (YYYY-MM-DD) in tz"),
-            ("to", "string", "last date, inclusive (at most 62 days)"),
-            ("tz", "string", "IANA zone for dates and `viewer`; Asia/Seoul"),
-            ("minutes", "integer", "30 or 60; the office's default"),
-            ("interpreter_id", "integer", "only the interpreter's free hours"),
+            ("from", DATE, "first date (YYYY-MM-DD) in tz"),
+            ("to", DATE, "last date, inclusive (at most 62 days)"),
+            (
+                "tz",
+                {"type": "string", "maxLength": 64},
+                "IANA zone for dates and `viewer`; Asia/Seoul",
+            ),
+            (
+                "minutes",
+                {"type": "integer", "enum": [30, 60]},
+                "30 or 60; the office's default",
+            ),
+            ("interpreter_id", ID, "only the interpreter's free hours"),
         ),
         response_schema={
             "type": "object",
@@ -424,6 +466,7 @@ def setup(app: web.Application) -> None:
         tag=tag,
         summary="The booking's iCalendar invite (text/calendar)",
         response_schema={"type": "string"},
+        response_content="text/calendar",
     )
     for action, text in (
         ("confirm", "Confirm a pending request (office); makes the video link"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy import delete, select
@@ -32,9 +32,18 @@ from export_hub.consultations.pages import page
 from export_hub.consultations.public_holidays import public_holidays_between
 from export_hub.consultations.reports import bar_chart, build_report
 from export_hub.consultations.slots import local_date
+from export_hub.consultations.video import jitsi_problem
 from export_hub.errors import FieldErrors, NotFound, PermissionDenied
 from export_hub.mail import OutboxMessage
 from export_hub.security import constant_time_equals, new_token, sha256_hex
+from export_hub.validation import (
+    clean_date,
+    clean_zone,
+    lenient_int,
+    parse_id,
+    validate_email,
+    validate_text,
+)
 from export_hub.web.auth import require_staff, require_user
 from export_hub.web.keys import SESSIONS, SETTINGS
 
@@ -195,7 +204,7 @@ def parse_rules(
         weekday = (
             WEEKDAY_NAMES.index(day) if day in WEEKDAY_NAMES
             else KO_WEEKDAYS.index(day[0]) if day and day[0] in KO_WEEKDAYS
-            else int(day) if day.isdigit() and int(day) < 7 else None
+            else int(day) if day in ("0", "1", "2", "3", "4", "5", "6") else None
         )  # fmt: skip
         try:
             start = dt.time.fromisoformat(match.group(2).zfill(5)) if match else None
@@ -248,11 +257,7 @@ async def override_submit(request: web.Request) -> web.Response:
     _, office = await office_of(request, edit=True)
     form = await request.post()
     errors = FieldErrors()
-    try:
-        day = dt.date.fromisoformat(str(form.get("date", "")))
-    except ValueError:
-        day = None
-        errors.add("date", "날짜를 골라 주세요.", "Choose a date.")
+    day = clean_date(form.get("date"), errors, "date")
     kind = str(form.get("kind", ""))
     start = end = None
     if kind not in (OverrideKind.CLOSED.value, OverrideKind.EXTRA.value):
@@ -293,7 +298,7 @@ async def override_delete(request: web.Request) -> web.Response:
     async with request.app[SESSIONS].begin() as db:
         await db.execute(
             delete(DateOverride).where(
-                DateOverride.id == int(request.match_info["override_id"]),
+                DateOverride.id == parse_id(request.match_info["override_id"]),
                 DateOverride.office_id == office.id,
             )
         )
@@ -303,14 +308,17 @@ async def override_delete(request: web.Request) -> web.Response:
 def _minutes_field(
     form: Any, name: str, errors: FieldErrors, low: int, high: int, step: int = 1
 ) -> int:
-    try:
-        value = int(str(form.get(name, "")))
-    except ValueError:
-        value = -1
+    value = lenient_int(form.get(name), default=-1, lo=-1)
     if not low <= value <= high or value % step:
         errors.add(name, f"{low}~{high} 사이의 값({step} 단위)을 입력해 주세요.",
                    f"Enter {low} to {high} (steps of {step}).")  # fmt: skip
     return value
+
+
+def _contact_email(value: str, errors: FieldErrors) -> str:
+    """Blank, or an address every booking's mail can go to."""
+    value = value.strip()
+    return validate_email(value, errors, "contact_email") if value else ""
 
 
 async def office_settings_submit(request: web.Request) -> web.Response:
@@ -329,15 +337,31 @@ async def office_settings_submit(request: web.Request) -> web.Response:
         "horizon_days": _minutes_field(form, "horizon_days", errors, 1, 365),
         "max_per_day": _minutes_field(form, "max_per_day", errors, 0, 50),
         "max_per_company": _minutes_field(form, "max_per_company", errors, 0, 50),
-        "contact_name": str(form.get("contact_name", ""))[:100],
-        "contact_email": str(form.get("contact_email", ""))[:254],
-        "contact_phone": str(form.get("contact_phone", ""))[:40],
-        "pasted_video_link": str(form.get("pasted_video_link", "")).strip()[:500],
-    }
+        "contact_name": validate_text(
+            str(form.get("contact_name", "")), errors, "contact_name",
+            max_len=100, required=False,
+        ),
+        "contact_email": _contact_email(str(form.get("contact_email", "")), errors),
+        "contact_phone": validate_text(
+            str(form.get("contact_phone", "")), errors, "contact_phone",
+            max_len=40, required=False,
+        ),
+        "pasted_video_link": validate_text(
+            str(form.get("pasted_video_link", "")), errors, "pasted_video_link",
+            max_len=500, required=False,
+        ),
+    }  # fmt: skip
     mode = str(form.get("video_mode", ""))
+    jitsi = jitsi_problem(request.app[SETTINGS].consultations)
     if mode not in [m.value for m in VideoMode]:
         errors.add(
             "video_mode", "화상회의 방식을 골라 주세요.", "Choose a video option."
+        )
+    elif mode == VideoMode.JITSI_JWT.value and jitsi is not None:
+        errors.add(
+            "video_mode",
+            f"Jitsi JWT 링크를 쓸 수 없습니다: {jitsi.ko}",
+            f"Jitsi JWT links cannot be made: {jitsi.en}",
         )
     elif mode == VideoMode.PASTED.value and not values["pasted_video_link"].startswith(
         "https://"
@@ -350,15 +374,13 @@ async def office_settings_submit(request: web.Request) -> web.Response:
     language = str(form.get("notify_language", "ko"))
     values["notify_language"] = language if language in ("ko", "en") else "ko"
     if user.role is Role.ADMIN:
-        zone = str(form.get("time_zone", office.time_zone))
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            errors.add("time_zone", "IANA 시간대가 아닙니다.", "Not an IANA time zone.")
+        zone = clean_zone(form.get("time_zone", office.time_zone), errors, "time_zone")
+        name_ko = str(form.get("name_ko", office.name_ko))[:100] or office.name_ko
+        name_en = str(form.get("name_en", office.name_en))[:100] or office.name_en
         values |= {
             "time_zone": zone,
-            "name_ko": str(form.get("name_ko", office.name_ko))[:100] or office.name_ko,
-            "name_en": str(form.get("name_en", office.name_en))[:100] or office.name_en,
+            "name_ko": validate_text(name_ko, errors, "name_ko", max_len=100),
+            "name_en": validate_text(name_en, errors, "name_en", max_len=100),
             "active": form.get("active") == "on",
         }
     if errors:
@@ -458,7 +480,9 @@ async def outbox_page(request: web.Request) -> web.Response:
 async def outbox_message(request: web.Request) -> web.Response:
     await require_staff(request)
     async with request.app[SESSIONS]() as db:
-        message = await db.get(OutboxMessage, int(request.match_info["message_id"]))
+        message = await db.get(
+            OutboxMessage, parse_id(request.match_info["message_id"])
+        )
     if message is None:
         raise NotFound()
     parsed = message.parsed()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 from sqlalchemy import select
@@ -19,7 +18,7 @@ from export_hub.consultations.office_web import (
 )
 from export_hub.consultations.pages import page
 from export_hub.errors import Conflict, FieldErrors, NotFound, Text
-from export_hub.validation import validate_email
+from export_hub.validation import check_characters, is_zone, parse_id, validate_email
 from export_hub.web.auth import require_staff
 from export_hub.web.keys import SESSIONS
 
@@ -27,9 +26,7 @@ BUYER_FIELDS = ("name", "company", "country", "email", "time_zone", "language")
 
 
 def _zone(value: str, errors: FieldErrors) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    if not is_zone(value):
         errors.add(
             "time_zone",
             "IANA 시간대가 아닙니다(예: Europe/Berlin).",
@@ -39,7 +36,7 @@ def _zone(value: str, errors: FieldErrors) -> str:
 
 
 def _name(form: Any, errors: FieldErrors) -> str:
-    name = str(form.get("name", "")).strip()
+    name = check_characters(str(form.get("name", "")).strip(), errors, "name")
     if not name or len(name) > 100:
         errors.add(
             "name",
@@ -62,7 +59,9 @@ def _buyer_fields(form: Any, default_zone: str, errors: FieldErrors) -> dict[str
         "name": name,
         "email": email,
         "country": country,
-        "company": str(form.get("company", "")).strip()[:200],
+        "company": check_characters(
+            str(form.get("company", "")).strip()[:200], errors, "company"
+        ),
         "time_zone": zone,
         "language": "ko" if form.get("language") == "ko" else "en",
     }
@@ -84,7 +83,7 @@ async def add_buyer(request: web.Request) -> web.StreamResponse:
 async def _office_buyer(
     request: web.Request, db: AsyncSession, office_id: int
 ) -> Buyer:
-    buyer = await db.get(Buyer, int(request.match_info["buyer_id"]))
+    buyer = await db.get(Buyer, parse_id(request.match_info["buyer_id"]))
     if buyer is None or buyer.office_id != office_id:
         raise NotFound()
     return buyer
@@ -218,7 +217,7 @@ async def add_interpreter(request: web.Request) -> web.StreamResponse:
 
 
 async def _interpreter(db: AsyncSession, request: web.Request) -> Interpreter:
-    found = await db.get(Interpreter, int(request.match_info["interpreter_id"]))
+    found = await db.get(Interpreter, parse_id(request.match_info["interpreter_id"]))
     if found is None:
         raise NotFound()
     return found

@@ -54,6 +54,27 @@ def new_room_name() -> str:
     return "ExportHub-" + secrets.token_hex(16)
 
 
+def jitsi_problem(settings: ConsultationSettings) -> Text | None:
+    """Why ``jitsi_jwt`` links cannot be made with ``settings``, or ``None``.
+
+    The office settings form refuses the mode for the same reason, so a
+    confirmation never meets it.
+    """
+    secret = settings.jitsi_app_secret.get_secret_value()
+    if not secret:
+        return Text(
+            "Jitsi 서명 키(consultations.jitsi_app_secret)가 설정되지 않았습니다.",
+            "The Jitsi signing secret (consultations.jitsi_app_secret) "
+            "is not configured.",
+        )
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        return Text(
+            "Jitsi 서명 키는 32바이트 이상이어야 합니다(RFC 7518).",
+            "The Jitsi signing secret must be at least 32 bytes (RFC 7518).",
+        )
+    return None
+
+
 def jitsi_token(
     settings: ConsultationSettings, room: str, start: dt.datetime, end: dt.datetime
 ) -> str:
@@ -83,23 +104,9 @@ def make_video_link(
     secret configured, no pasted link).
     """
     if mode is VideoMode.JITSI_JWT:
-        secret = settings.jitsi_app_secret.get_secret_value()
-        if secret and len(secret.encode()) < MIN_SECRET_BYTES:
-            raise Conflict(
-                Text(
-                    "Jitsi 서명 키는 32바이트 이상이어야 합니다(RFC 7518).",
-                    "The Jitsi signing secret must be at least 32 bytes (RFC 7518).",
-                )
-            )
-        if not secret:
-            raise Conflict(
-                Text(
-                    "Jitsi 서명 키(consultations.jitsi_app_secret)가 "
-                    "설정되지 않았습니다.",
-                    "The Jitsi signing secret (consultations.jitsi_app_secret) "
-                    "is not configured.",
-                )
-            )
+        problem = jitsi_problem(settings)
+        if problem is not None:
+            raise Conflict(problem)
         room = new_room_name()
         token = jitsi_token(settings, room, start, end)
         return VideoLink(f"{settings.jitsi_base_url.rstrip('/')}/{room}?jwt={token}")

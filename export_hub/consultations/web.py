@@ -56,6 +56,7 @@ from export_hub.errors import (
     ValidationFailed,
 )
 from export_hub.security import new_token
+from export_hub.validation import clean_date, parse_id
 from export_hub.web.auth import require_user
 from export_hub.web.keys import SESSIONS, SETTINGS
 
@@ -81,10 +82,7 @@ async def offices_page(request: web.Request) -> web.Response:
 def week_bounds(request: web.Request) -> tuple[dt.date, dt.datetime, dt.datetime]:
     """The Seoul week shown: ``?from=YYYY-MM-DD`` (default today in Seoul)."""
     today = now(request).astimezone(ZoneInfo(SEOUL)).date()
-    try:
-        first = dt.date.fromisoformat(request.query.get("from", ""))
-    except ValueError:
-        first = today
+    first = clean_date(request.query.get("from", ""), FieldErrors(), "from") or today
     start = dt.datetime.combine(first, dt.time(), ZoneInfo(SEOUL))
     return first, start.astimezone(dt.UTC), (start + WEEK).astimezone(dt.UTC)
 
@@ -350,7 +348,7 @@ async def booking_page(request: web.Request) -> web.Response:
     user = await booking_user(request)
     async with request.app[SESSIONS]() as db:
         booking, office, actor = await booking_for_user(
-            db, user, int(request.match_info["booking_id"])
+            db, user, parse_id(request.match_info["booking_id"])
         )
     context = await _detail_context(request, booking, office, actor)
     session = await get_session(request)
@@ -364,7 +362,7 @@ async def booking_action(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     async with request.app[SESSIONS]() as db:
         booking, office, actor = await booking_for_user(
-            db, user, int(request.match_info["booking_id"])
+            db, user, parse_id(request.match_info["booking_id"])
         )
     base = f"/consultations/bookings/{booking.id}"
     return await _act(request, booking, office, actor, dict(form), base)
@@ -395,7 +393,7 @@ async def reschedule_page(request: web.Request) -> web.Response:
     user = await booking_user(request)
     async with request.app[SESSIONS]() as db:
         booking, office, _ = await booking_for_user(
-            db, user, int(request.match_info["booking_id"])
+            db, user, parse_id(request.match_info["booking_id"])
         )
     return await _reschedule(
         request, booking, office, user, f"/consultations/bookings/{booking.id}"
@@ -420,7 +418,7 @@ async def invite_download(request: web.Request) -> web.Response:
     user = await booking_user(request)
     async with request.app[SESSIONS]() as db:
         booking, office, _ = await booking_for_user(
-            db, user, int(request.match_info["booking_id"])
+            db, user, parse_id(request.match_info["booking_id"])
         )
         parties = await load_parties(db, booking)
     return api.ics_response(booking, office, parties, now(request))

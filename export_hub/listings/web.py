@@ -23,6 +23,7 @@ from export_hub.listings import queries
 from export_hub.listings.explain import explain, field_labels, form_field
 from export_hub.listings.models import Listing, SyncRun
 from export_hub.listings.report import programme_report, report_csv, report_svg
+from export_hub.validation import lenient_int, parse_id
 from export_hub.web.auth import require_staff, require_user
 from export_hub.web.keys import JOB_REGISTRY, QUEUE, SCHEDULER, SESSIONS
 from export_hub.web.render import render
@@ -66,7 +67,7 @@ def _filter(
 
 def _page_number(request: web.Request) -> int:
     raw = request.query.get("page", "1")
-    return int(raw) if raw.isdigit() else 1
+    return lenient_int(raw, default=1, lo=1, hi=1_000_000)
 
 
 def _common() -> dict[str, Any]:
@@ -97,7 +98,7 @@ async def staff_listings(request: web.Request) -> web.Response:
 async def staff_listing(request: web.Request) -> web.Response:
     await require_staff(request)
     async with request.app[SESSIONS]() as db:
-        detail = await queries.listing_detail(db, int(request.match_info["id"]))
+        detail = await queries.listing_detail(db, parse_id(request.match_info["id"]))
     if detail is None:
         raise NotFound()
     return await render(
@@ -108,7 +109,7 @@ async def staff_listing(request: web.Request) -> web.Response:
 async def retry_listing(request: web.Request) -> web.StreamResponse:
     """After a fix: lift the pause and sync the listing's seller account now."""
     user = await require_staff(request)
-    listing_id = int(request.match_info["id"])
+    listing_id = parse_id(request.match_info["id"])
     async with transaction(request.app[SESSIONS]) as db:
         listing = await db.get(Listing, listing_id)
         if listing is None:
@@ -190,7 +191,7 @@ async def _start_job(
 
 async def _sync_run(request: web.Request) -> SyncRun:
     async with request.app[SESSIONS]() as db:
-        run = await db.get(SyncRun, int(request.match_info["id"]))
+        run = await db.get(SyncRun, parse_id(request.match_info["id"]))
     if run is None:
         raise NotFound()
     return run
@@ -214,7 +215,7 @@ async def sync_run_json(request: web.Request) -> web.Response:
 
 async def _report_rows(request: web.Request) -> list[Any]:
     raw = request.query.get("days", "90")
-    days = min(max(int(raw), 7), 730) if raw.isdigit() else 90
+    days = lenient_int(raw, default=90, lo=7, hi=730)
     async with request.app[SESSIONS]() as db:
         return await programme_report(db, until=utcnow().date(), days=days)
 
@@ -266,7 +267,7 @@ async def company_listing(request: web.Request) -> web.Response:
     user = await require_user(request, Role.COMPANY)
     async with request.app[SESSIONS]() as db:
         detail = await queries.listing_detail(
-            db, int(request.match_info["id"]), company_id=user.company_id or -1
+            db, parse_id(request.match_info["id"]), company_id=user.company_id or -1
         )
     if detail is None:
         raise NotFound()

@@ -114,6 +114,8 @@ async def record_legacy_listings(
         report.imported += 1
         if link.listing_id is None and link.managed_by == TRADING:
             await _link_product(db, account, link, report)
+        elif link.listing_id is not None and link.managed_by == TRADING:
+            await _refresh_terms(db, link)
         if link.listing_id is not None:
             report.linked += 1
     await remember_trading_items(db, account)
@@ -212,6 +214,19 @@ async def _link_product(
     listing.sent_quantity = link.quantity
     await db.flush()
     link.listing_id = listing.id
+
+
+async def _refresh_terms(db: AsyncSession, link: EbayListingLink) -> None:
+    """A re-import shows what eBay has now: the linked listing's last-sent
+    price and quantity follow it, so its page and the next plan agree."""
+    listing = await db.get(Listing, link.listing_id)
+    if listing is None:
+        return
+    if link.price is not None:
+        listing.sent_price = str(link.price)
+        listing.sent_currency = link.currency
+    if link.quantity is not None:
+        listing.sent_quantity = link.quantity
 
 
 async def record_migrations(

@@ -4,18 +4,22 @@ to migrate to the Inventory API."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.accounts.models import Company
 from export_hub.errors import NotFound, Text, ValidationFailed
+from export_hub.listings.models import Listing
 from export_hub.marketplaces.ebay import EbayOAuthAdapter
 from export_hub.marketplaces.ebay_legacy import import_legacy, migrate_legacy
 from export_hub.marketplaces.models import EbayListingLink, SellerAccount
 from export_hub.marketplaces.service import account_for
 from export_hub.marketplaces.web import ADAPTERS
+from export_hub.validation import parse_id
 from export_hub.web.auth import require_staff
 from export_hub.web.keys import SECRET_BOX, SESSIONS
 from export_hub.web.render import render
@@ -56,7 +60,7 @@ def _notice(query: dict[str, str]) -> Text | None:
 
 async def legacy_page(request: web.Request) -> web.Response:
     await require_staff(request)
-    company_id = int(request.match_info["company_id"])
+    company_id = parse_id(request.match_info["company_id"])
     async with request.app[SESSIONS]() as db:
         company = await db.get(Company, company_id)
         if company is None:
@@ -81,20 +85,62 @@ async def legacy_page(request: web.Request) -> web.Response:
                 )
             )
             boards.append((account, links))
+        current = await _current_terms([link for _, ls in boards for link in ls], db)
     return await render(
         request,
         "marketplaces/ebay_legacy.html",
         {
             "company": company,
             "accounts": boards,
+            "current": current,
             "notice": _notice(dict(request.query)),
         },
     )
 
 
+@dataclass(frozen=True)
+class Terms:
+    """Price and quantity as eBay has them now, as far as Export Hub knows."""
+
+    price: str | None
+    currency: str
+    quantity: int | None
+
+
+async def _current_terms(
+    links: list[EbayListingLink], db: AsyncSession
+) -> dict[str, Terms]:
+    """Per eBay item id: what was last sent to it (on either path) when a sync
+    has sent something since the import, else what the import found."""
+    listing_ids = [link.listing_id for link in links if link.listing_id is not None]
+    listings = {
+        row.id: row
+        for row in await db.scalars(select(Listing).where(Listing.id.in_(listing_ids)))
+    }
+    terms: dict[str, Terms] = {}
+    for link in links:
+        listing = listings.get(link.listing_id or 0)
+        imported = Terms(
+            None if link.price is None else f"{link.price:.2f}",
+            link.currency,
+            link.quantity,
+        )
+        if listing is None:
+            terms[link.item_id] = imported
+            continue
+        terms[link.item_id] = Terms(
+            listing.sent_price if listing.sent_price is not None else imported.price,
+            listing.sent_currency if listing.sent_price is not None else link.currency,
+            listing.sent_quantity
+            if listing.sent_quantity is not None
+            else imported.quantity,
+        )
+    return terms
+
+
 async def _account(request: web.Request, marketplace_id: str) -> SellerAccount:
     """The company's eBay account, read in a short session of its own."""
-    company_id = int(request.match_info["company_id"])
+    company_id = parse_id(request.match_info["company_id"])
     async with request.app[SESSIONS]() as db:
         account = await account_for(db, company_id, "ebay", marketplace_id)
     if account is None:

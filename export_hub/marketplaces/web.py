@@ -24,6 +24,7 @@ from export_hub.marketplaces.adapters import (
     emulator_contexts,
     load_adapters,
 )
+from export_hub.validation import parse_id
 from export_hub.web.auth import require_staff, require_user
 from export_hub.web.keys import SECRET_BOX, SESSIONS, SETTINGS
 from export_hub.web.render import render
@@ -247,9 +248,7 @@ async def check(request: web.Request) -> web.StreamResponse:
 
 def _target_company(user: User, form_value: object) -> int:
     if user.is_staff:
-        if not (isinstance(form_value, str) and form_value.isdigit()):
-            raise NotFound()
-        return int(form_value)
+        return parse_id(form_value)
     if user.company_id is None:
         raise PermissionDenied()
     return user.company_id
@@ -275,7 +274,7 @@ async def disconnect(request: web.Request) -> web.StreamResponse:
 async def staff_company(request: web.Request) -> web.Response:
     await require_staff(request)
     async with request.app[SESSIONS]() as db:
-        company = await db.get(Company, int(request.match_info["company_id"]))
+        company = await db.get(Company, parse_id(request.match_info["company_id"]))
     if company is None:
         raise NotFound()
     return await _page(request, company, staff=True)

@@ -25,6 +25,7 @@ from export_hub.web.keys import ENGINE, SECRET_BOX, SERVICES, SESSIONS, SETTINGS
 from export_hub.web.middlewares import (
     csrf_middleware,
     error_middleware,
+    input_guard_middleware,
     language_middleware,
     security_headers_middleware,
 )
@@ -88,6 +89,7 @@ def create_app(settings: Settings) -> web.Application:
             session_middleware(storage),
             security_headers_middleware,
             error_middleware,
+            input_guard_middleware,
             language_middleware,
             csrf_middleware,
         ],

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp_session import get_session
 
-from export_hub.errors import AuthenticationRequired, RequestError, Text
+from export_hub.errors import (
+    AuthenticationRequired,
+    NotFound,
+    RequestError,
+    Text,
+    ValidationFailed,
+)
 from export_hub.i18n import normalise_language
+from export_hub.validation import find_nul, is_id, nesting_depth
 from export_hub.web.auth import Handler, check_csrf
 
 log = logging.getLogger(__name__)
@@ -127,3 +137,109 @@ async def security_headers_middleware(
         "script-src 'self'; frame-ancestors 'none'; form-action 'self' https: http:",
     )
     return response
+
+
+class PayloadTooLarge(RequestError):
+    """413: the body is larger than the server accepts."""
+
+    status = 413
+    code = "payload_too_large"
+
+    def __init__(self) -> None:
+        super().__init__(
+            Text(
+                "보낸 내용이 너무 큽니다. 파일 크기를 줄여 주세요.",
+                "The request is too large. Send smaller files.",
+            )
+        )
+
+
+FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: No request of the API nests deeper than a few levels; handlers may recurse.
+MAX_JSON_DEPTH = 32
+
+
+def _bad_body(ko: str, en: str) -> ValidationFailed:
+    return ValidationFailed({"body": Text(ko, en)}, Text(ko, en))
+
+
+def _too_deep() -> ValidationFailed:
+    return _bad_body(
+        f"JSON은 {MAX_JSON_DEPTH}단계까지만 중첩할 수 있습니다.",
+        f"JSON may nest at most {MAX_JSON_DEPTH} levels deep.",
+    )
+
+
+def _nul_error(where: str) -> ValidationFailed:
+    return ValidationFailed(
+        {
+            where: Text(
+                "NUL 문자(\\0)는 입력할 수 없습니다.", "NUL characters are not allowed."
+            )
+        }
+    )
+
+
+@web.middleware
+async def input_guard_middleware(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    """Refuse malformed input before any handler sees it (runs inside the
+    error middleware, before the CSRF check reads the form).
+
+    * path ids (``id`` and ``*_id``) that are not 1..2^31-1 in ASCII: 404;
+    * NUL in the query, a form or a JSON body: 400 naming the field;
+    * JSON nested too deeply to parse, malformed multipart or form bodies: 400;
+    * bodies over ``client_max_size``: 413, as JSON or an error page.
+    """
+    for key, value in request.match_info.items():
+        if (key == "id" or key.endswith("_id")) and not is_id(value):
+            raise NotFound()
+    where = find_nul({k: v for k, v in request.query.items()})
+    if where is not None:
+        raise _nul_error(where)
+    # Forms are read even without a body: a bodiless multipart request still
+    # fails in the parser (no boundary).
+    if request.method in BODY_METHODS and (
+        request.body_exists or request.content_type in FORM_TYPES
+    ):
+        try:
+            await _check_body(request)
+        except web.HTTPRequestEntityTooLarge:
+            raise PayloadTooLarge() from None
+    return await handler(request)
+
+
+async def _check_body(request: web.Request) -> None:
+    if request.content_type in FORM_TYPES:
+        try:
+            form = await request.post()
+        except (ValueError, LookupError, HttpProcessingError):
+            raise _bad_body(
+                "양식 데이터를 읽을 수 없습니다. "
+                "페이지를 새로 고친 뒤 다시 보내 주세요.",
+                "The form data is malformed. Reload the page and send it again.",
+            ) from None
+        where = find_nul({k: v for k, v in form.items() if isinstance(v, str)})
+    elif request.content_type == "application/json" or request.content_type.endswith(
+        "+json"
+    ):
+        body = await _decoded_json(request)
+        if nesting_depth(body) > MAX_JSON_DEPTH:
+            raise _too_deep()
+        where = find_nul(body)
+    else:
+        return
+    if where is not None:
+        raise _nul_error(where)
+
+
+async def _decoded_json(request: web.Request) -> Any:
+    """The decoded body, or ``None`` when it is not JSON (the handler says so)."""
+    try:
+        return json.loads(await request.text())
+    except RecursionError:
+        raise _too_deep() from None
+    except (ValueError, LookupError):
+        return None
