@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from export_hub.settings import Settings
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -70,17 +72,35 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine; SQLite gets foreign keys, WAL and a busy timeout."""
+def create_engine(
+    url: str, *, echo: bool = False, hide_parameters: bool = False
+) -> AsyncEngine:
+    """An async engine; SQLite gets foreign keys, WAL and a busy timeout.
+
+    ``hide_parameters`` keeps bound values (personal data, tokens) out of
+    SQLAlchemy's errors and logs, hence out of logged tracebacks (production).
+    """
     if is_sqlite(url):
         engine = create_async_engine(
             url,
             echo=echo,
+            hide_parameters=hide_parameters,
             connect_args={"timeout": 30},
         )
         _configure_sqlite(engine.sync_engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True)
+    return create_async_engine(
+        url, echo=echo, hide_parameters=hide_parameters, pool_pre_ping=True
+    )
+
+
+def create_engine_for(settings: Settings) -> AsyncEngine:
+    """The engine ``settings`` describe; SQL parameters hidden in production."""
+    return create_engine(
+        settings.database.url,
+        echo=settings.database.echo,
+        hide_parameters=settings.environment == "production",
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:
