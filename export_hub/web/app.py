@@ -44,6 +44,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def _feature_setups() -> list[Callable[[web.Application], None]]:
     # Imported here so that each feature may import the web core freely.
+    from export_hub.accounts import session_web as accounts_session_web
     from export_hub.accounts import web as accounts_web
     from export_hub.api import openapi as api_openapi
     from export_hub.api import routes as api_routes
@@ -61,6 +62,7 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
     return [
         core_routes.setup,
         accounts_web.setup,
+        accounts_session_web.setup,
         catalog_web.setup,
         catalog_staff_web.setup,
         api_openapi.setup,

@@ -13,6 +13,11 @@ from export_hub.web.auth import client_address, load_user, log_in, log_out
 from export_hub.web.keys import CPU_WORK, SESSIONS, SETTINGS
 from export_hub.web.render import render
 
+RESET_DONE = Text(
+    "비밀번호를 바꿨습니다. 새 비밀번호로 로그인해 주세요.",
+    "Your password was changed. Log in with the new one.",
+)
+
 
 def setup(app: web.Application) -> None:
     app.router.add_get("/", home, name="home")
@@ -59,7 +64,12 @@ async def login_page(request: web.Request) -> web.Response:
     return await render(
         request,
         "login.html",
-        {"email": "", "error": None, "next": safe_next(request.query.get("next"), "")},
+        {
+            "email": "",
+            "error": None,
+            "next": safe_next(request.query.get("next"), ""),
+            "notice": RESET_DONE if request.query.get("reset") else None,
+        },
     )
 
 
@@ -83,6 +93,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
             {
                 "email": email,
                 "next": next_path,
+                "notice": None,
                 "error": Text(
                     "이메일 또는 비밀번호가 올바르지 않습니다.",
                     "Wrong e-mail address or password.",
