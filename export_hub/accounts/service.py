@@ -85,6 +85,7 @@ async def authenticate(
         return None
     async with transaction(sessions) as db:
         await throttle.clear(db, own_key)
+        await throttle.forgive(db, keys[1], policy.address)
         await db.execute(
             update(User).where(User.id == user.id).values(last_login_at=utcnow())
         )

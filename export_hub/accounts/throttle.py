@@ -10,7 +10,8 @@ account-and-address key.
 Keys: ``account:<e-mail>|<address>`` slows guessing one account from one
 address without locking its owner out elsewhere (the right password from an
 address without recent failures still works); ``address:<address>`` limits
-one address across accounts. Waits double per failure up to a bound, so a
+failures from one address across accounts (a correct password takes its
+attempt back). Waits double per failure up to a bound, so a
 lock someone else caused is short and only grows while they keep guessing.
 """
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Table, case, delete, select
+from sqlalchemy import Table, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -121,6 +122,23 @@ async def locked_until(db: AsyncSession, keys: list[str]) -> dt.datetime | None:
     )
     found = [row for row in rows if row is not None]
     return max(found, default=None)
+
+
+async def forgive(db: AsyncSession, key: str, rule: ThrottleRule) -> None:
+    """Take back one counted attempt under ``key`` (it was a correct
+    password), so many people signing in from one address never wait."""
+    failures = LoginThrottle.failures
+    await db.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, failures > 0)
+        .values(
+            failures=failures - 1,
+            locked_until=case(
+                (failures - 1 < rule.max_failures, None),
+                else_=LoginThrottle.locked_until,
+            ),
+        )
+    )
 
 
 async def clear(db: AsyncSession, key: str) -> None:

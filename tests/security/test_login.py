@@ -222,3 +222,27 @@ async def test_forwarded_for_counts_only_behind_a_trusted_proxy(
 async def test_login_helper_still_works(client, sessions) -> None:
     user = await make_user(sessions, Role.STAFF, "plain@example.kr")
     await login(client, user.email, PASSWORD)
+
+
+async def test_many_correct_log_ins_from_one_address_never_wait(
+    settings, sessions, tmp_path
+) -> None:
+    from tests.conftest import make_settings
+
+    strict = make_settings(
+        settings.database.url, tmp_path, web={"login_max_failures_per_address": 2}
+    )
+    policy = LoginPolicy.from_settings(strict.web)
+    user = await make_user(sessions, Role.STAFF, "office@example.kr")
+    cpu = CpuWork(2)
+    for _ in range(5):
+        ok = await authenticate(
+            sessions, cpu, user.email, PASSWORD, address="192.0.2.9", policy=policy
+        )
+        assert ok is not None
+    async with sessions() as db:
+        row = await db.scalar(
+            select(LoginThrottle).where(LoginThrottle.key == "address:192.0.2.9")
+        )
+    assert row.failures == 0
+    assert row.locked_until is None
