@@ -20,8 +20,9 @@ class CpuWork:
     """A bounded gate in front of :func:`asyncio.to_thread`."""
 
     def __init__(self, limit: int = 0):
-        #: How many calls may run at once (0: the number of CPUs).
-        self.limit = limit or os.cpu_count() or 1
+        #: How many calls may run at once. By default one less than the CPUs:
+        #: the event loop keeps a core (measured with ``bench/blocking.py``).
+        self.limit = limit or max(1, (os.cpu_count() or 1) - 1)
         self._slots = asyncio.Semaphore(self.limit)
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

@@ -59,7 +59,7 @@ class WebSettings(_Section):
     trusted_proxies: list[str] = Field(default_factory=list)
     password_reset_ttl_seconds: int = Field(default=3600, ge=60)
     #: Password hashes and image checks running at once, off the event loop
-    #: (0: the number of CPUs).
+    #: (0: one less than the CPUs, leaving one to the event loop).
     cpu_work_limit: int = Field(default=0, ge=0)
     hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
     upload_dir: Path = Path("var/uploads")
