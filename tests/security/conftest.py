@@ -1,0 +1,3 @@
+"""The consultation fixtures, for the privacy tests."""
+
+from tests.consultations.conftest import web_client, world  # noqa: F401
