@@ -201,6 +201,11 @@ class JobSettings(_Section):
     reminder_interval_seconds: int = 60
     #: Finished job runs older than this are deleted (daily).
     keep_runs_days: int = Field(default=90, ge=1)
+    #: How often a working job or sync run renews its heartbeat.
+    heartbeat_seconds: float = Field(default=30.0, gt=0)
+    #: A running job or sync run silent this long lost its worker (closed as
+    #: failed by ``jobs.close_dead_runs``).
+    run_stale_after_seconds: int = Field(default=300, ge=60)
     #: More job modules to load (each exposes ``job_specs(settings)``).
     extra_modules: list[str] = Field(default_factory=list)
 

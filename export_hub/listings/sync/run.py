@@ -49,6 +49,7 @@ from export_hub.listings.sync.load import RateBook, load_candidates, seller_acco
 from export_hub.listings.sync.options import SyncOptions, SyncReport
 from export_hub.listings.sync.plan import FULL, Action, PlanRules, Work, plan
 from export_hub.listings.sync.send import error_outcome, send_batch
+from export_hub.liveness import beat_forever
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.marketplaces.registry import ConnectorRegistry, NotConnected
 from export_hub.pricing.config import PricingConfig, load_pricing
@@ -131,6 +132,9 @@ class SyncEngine:
     async def run(self) -> SyncReport:
         """Sync every seller account in scope; returns the report."""
         started = time.monotonic()
+        heartbeat = asyncio.create_task(
+            beat_forever(self._progress, self.settings.jobs.heartbeat_seconds)
+        )
         try:
             async with self.sessions() as db:
                 accounts = await seller_accounts(
@@ -146,6 +150,7 @@ class SyncEngine:
             workers = max(1, min(self.options.max_parallel_sellers, len(queue)))
             await asyncio.gather(*(self._worker(queue) for _ in range(workers)))
         finally:
+            heartbeat.cancel()
             # Cancelled or failed: give back every claim still held, so the
             # next run need not wait for the leases to expire.
             held = [s for s in self._sellers if s.claimed]
@@ -516,6 +521,9 @@ class SyncEngine:
         if changes.get("status") == "running":
             values["status"] = "running"
             values["started_at"] = utcnow()
+            values["owner"] = self.owner
+        # Every progress write is a sign of life (see jobs/maintenance.py).
+        values["heartbeat_at"] = utcnow()
         values["counts"] = self.report.as_counts()
         await db.execute(
             update(SyncRun).where(SyncRun.id == self.run_id).values(**values)
