@@ -97,6 +97,7 @@ class SyncEngine:
         self.connectors = connectors or ConnectorRegistry(settings)
         self.run_id = sync_run_id
         self.now = now or utcnow()
+        self._clock_start = time.monotonic()
         self.brand, self.pricing = configs or load_configs(settings)
         self.rules = PlanRules.from_brand(
             self.brand, aging_seconds=self.options.aging_seconds
@@ -110,6 +111,11 @@ class SyncEngine:
         # SQLite has one writer at a time; queueing our own concurrent writers
         # here avoids its busy handler's sleeps (PostgreSQL needs no such lock).
         self._write_lock = asyncio.Lock() if is_sqlite(settings.database.url) else None
+
+    def instant(self) -> dt.datetime:
+        """Now on the run's clock (its start plus the time since): what
+        happens during the run is recorded when it happened."""
+        return self.now + dt.timedelta(seconds=time.monotonic() - self._clock_start)
 
     @contextlib.asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncSession]:
@@ -252,7 +258,7 @@ class SyncEngine:
                         db,
                         row,
                         state,
-                        now=self.now,
+                        now=self.instant(),
                         run_id=self.run_id,
                         pause_hours=self.pause_hours,
                     )
@@ -261,7 +267,7 @@ class SyncEngine:
                     row,
                     "check",
                     "found" if state else "absent",
-                    now=self.now,
+                    now=self.instant(),
                     run_id=self.run_id,
                     operation=operation,
                 )
@@ -428,7 +434,7 @@ class SyncEngine:
                         work,
                         answer,
                         outcome,
-                        now=self.now,
+                        now=self.instant(),
                         run_id=self.run_id,
                         pause_hours=self.pause_hours,
                     )
@@ -438,7 +444,7 @@ class SyncEngine:
                         listing,
                         work,
                         answer,
-                        now=self.now,
+                        now=self.instant(),
                         run_id=self.run_id,
                         pause_hours=self.pause_hours,
                     )
@@ -457,7 +463,7 @@ class SyncEngine:
                     work,
                     exc,
                     outcome,
-                    now=self.now,
+                    now=self.instant(),
                     run_id=self.run_id,
                     pause_hours=self.pause_hours,
                 )
@@ -469,7 +475,7 @@ class SyncEngine:
             for work in batch:
                 listing = await db.get_one(Listing, work.listing_row_id)
                 outcome = await record.record_preflight(
-                    db, listing, work, now=self.now, run_id=self.run_id
+                    db, listing, work, now=self.instant(), run_id=self.run_id
                 )
                 self.report.add("preflight", outcome)
             await self._progress_in(db, done=len(batch))
