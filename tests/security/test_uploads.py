@@ -87,3 +87,35 @@ async def test_cpu_work_runs_off_the_loop_and_bounded() -> None:
     assert results == [1] * 8
     assert peak == 2
     assert ticks >= 20  # the loop kept turning while the work ran
+
+
+async def test_api_upload_checks_the_owner_before_decoding(client, sessions) -> None:
+    from aiohttp import FormData
+
+    from export_hub.web.auth import issue_api_token
+
+    _, owner = await make_company_user(sessions, 0)
+    _, other = await make_company_user(sessions, 1)
+    csrf = await login(client, owner.email, PASSWORD)
+    product_id = await create_via_form(client, csrf)
+    async with sessions.begin() as db:
+        token = await issue_api_token(db, other, "t")
+        own_token = await issue_api_token(db, owner, "t")
+
+    def broken() -> FormData:
+        data = FormData()
+        data.add_field(
+            "images", BROKEN_JPEG, filename="x.jpg", content_type="image/jpeg"
+        )
+        return data
+
+    client.session.cookie_jar.clear()
+    url = f"/api/v1/products/{product_id}/images"
+    resp = await client.post(
+        url, data=broken(), headers={"Authorization": f"Bearer {token}"}
+    )
+    assert resp.status == 404
+    resp = await client.post(
+        url, data=broken(), headers={"Authorization": f"Bearer {own_token}"}
+    )
+    assert resp.status == 400
