@@ -1,7 +1,8 @@
 """Does anything block the event loop? A health check's latency under load.
 
 Starts the real server (``python -m export_hub serve``) on loopback against a
-fresh database (SQLite by default, ``--database-url`` for PostgreSQL), signs a
+fresh database (SQLite by default; ``--database-url`` names an empty
+PostgreSQL database), signs a
 company up through the pages, then for ``--seconds`` runs in parallel:
 
 - ``--uploaders`` clients posting one large image (``--megapixels``, a small
