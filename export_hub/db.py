@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-from export_hub.settings import async_url
+from export_hub.settings import Settings, async_url
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -72,18 +72,39 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, echo: bool = False, hide_parameters: bool = False
+) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys, WAL and a busy timeout;
-    PostgreSQL goes through psycopg 3 (see :func:`async_url`)."""
+    PostgreSQL goes through psycopg 3 (see :func:`async_url`).
+
+    ``hide_parameters`` keeps bound values (personal data, tokens) out of
+    SQLAlchemy's errors and logs, hence out of logged tracebacks (production).
+    """
     if is_sqlite(url):
         engine = create_async_engine(
             url,
             echo=echo,
+            hide_parameters=hide_parameters,
             connect_args={"timeout": 30},
         )
         _configure_sqlite(engine.sync_engine)
         return engine
-    return create_async_engine(async_url(url), echo=echo, pool_pre_ping=True)
+    return create_async_engine(
+        async_url(url),
+        echo=echo,
+        hide_parameters=hide_parameters,
+        pool_pre_ping=True,
+    )
+
+
+def create_engine_for(settings: Settings) -> AsyncEngine:
+    """The engine ``settings`` describe; SQL parameters hidden in production."""
+    return create_engine(
+        settings.database.url,
+        echo=settings.database.echo,
+        hide_parameters=settings.environment == "production",
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:

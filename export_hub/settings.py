@@ -72,8 +72,24 @@ class WebSettings(_Section):
     #: ``False`` only for plain-http local runs; production serves over TLS.
     secure_cookies: bool = False
     session_max_age_seconds: int = 8 * 3600
-    login_max_failures: int = 5
-    login_lockout_seconds: int = 900
+    #: Failed log-ins per account and client address before each further try
+    #: waits; the wait starts at ``login_delay_seconds`` and doubles per
+    #: failure up to ``login_lockout_seconds``.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_delay_seconds: int = Field(default=30, ge=1)
+    login_lockout_seconds: int = Field(default=900, ge=1)
+    #: Failed log-ins from one client address (any account) before it waits.
+    login_max_failures_per_address: int = Field(default=50, ge=1)
+    #: Failures older than this are forgotten.
+    login_forget_seconds: int = Field(default=3600, ge=60)
+    #: Proxies (addresses or networks) whose ``X-Forwarded-For`` is believed;
+    #: empty: the client address is the socket's peer.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    password_reset_ttl_seconds: int = Field(default=3600, ge=60)
+    #: Password hashes and image checks running at once, off the event loop
+    #: (0: one less than the CPUs, leaving one to the event loop).
+    cpu_work_limit: int = Field(default=0, ge=0)
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
     upload_dir: Path = Path("var/uploads")
     upload_max_bytes: int = 5 * 1024 * 1024
     upload_max_pixels: int = 40_000_000
@@ -217,6 +233,11 @@ class JobSettings(_Section):
     reminder_interval_seconds: int = 60
     #: Finished job runs older than this are deleted (daily).
     keep_runs_days: int = Field(default=90, ge=1)
+    #: How often a working job or sync run renews its heartbeat.
+    heartbeat_seconds: float = Field(default=30.0, gt=0)
+    #: A running job or sync run silent this long lost its worker (closed as
+    #: failed by ``jobs.close_dead_runs``).
+    run_stale_after_seconds: int = Field(default=300, ge=60)
     #: More job modules to load (each exposes ``job_specs(settings)``).
     extra_modules: list[str] = Field(default_factory=list)
 

@@ -100,10 +100,10 @@ def _parse_arg(raw: str) -> tuple[str, Any]:
 
 
 async def _run_once(settings: Settings, spec: Any, kwargs: dict[str, Any]) -> Any:
-    from export_hub.db import create_engine, session_factory
+    from export_hub.db import create_engine_for, session_factory
     from jobs.runs import run_job
 
-    engine = create_engine(settings.database.url)
+    engine = create_engine_for(settings)
     try:
         return await run_job(
             spec,

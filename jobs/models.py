@@ -38,3 +38,7 @@ class JobRun(Base):
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     finished_at: Mapped[dt.datetime | None]
     duration_seconds: Mapped[float | None]
+    #: ``host:pid:token`` of the process running it (see :mod:`jobs.liveness`).
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    #: Renewed while the run works; a stale one means its worker is gone.
+    heartbeat_at: Mapped[dt.datetime | None]

@@ -1,7 +1,8 @@
 """Running a job and recording the run — the same for every runner.
 
 :func:`run_job` writes a ``running`` :class:`~jobs.models.JobRun` in its own
-transaction (so the run is visible while it works), calls the job, then
+transaction (so the run is visible while it works) with its owner process,
+renews the run's heartbeat while the job works, calls the job, then
 records its counts, status, error and duration. It never raises the job's
 error: the record says what happened (the procrastinate task re-raises).
 """
@@ -15,10 +16,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.db import transaction, utcnow
+from export_hub.liveness import beat_forever, new_owner
 from export_hub.settings import Settings
 from jobs.models import JobRun
 from jobs.registry import JobSpec, Sessions, counts_from
@@ -52,11 +54,19 @@ async def run_job(
             counts={},
             error="",
             started_at=started,
+            owner=new_owner(),
+            heartbeat_at=utcnow(),
         )
         db.add(run)
     clock = time.monotonic()
+    heartbeat = asyncio.create_task(
+        beat_forever(lambda: _beat(sessions, run.id), settings.jobs.heartbeat_seconds)
+    )
     try:
-        result = await spec.run(sessions, settings, now=started, **args)
+        try:
+            result = await spec.run(sessions, settings, now=started, **args)
+        finally:
+            heartbeat.cancel()
     except asyncio.CancelledError:
         # Shut down mid-run: say so, then let the cancellation go on.
         await _finish(sessions, run.id, "cancelled", {}, "cancelled", clock)
@@ -67,6 +77,15 @@ async def run_job(
         return await _finish(sessions, run.id, "failed", {}, error, clock)
     counts = counts_from(result, spec.name)
     return await _finish(sessions, run.id, "succeeded", counts, "", clock)
+
+
+async def _beat(sessions: Sessions, run_id: int) -> None:
+    async with transaction(sessions) as db:
+        await db.execute(
+            update(JobRun)
+            .where(JobRun.id == run_id, JobRun.status == "running")
+            .values(heartbeat_at=utcnow())
+        )
 
 
 async def _finish(

@@ -24,7 +24,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.schema import SchemaManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from export_hub.db import create_engine, is_sqlite, session_factory
+from export_hub.db import create_engine_for, is_sqlite, session_factory
 from export_hub.errors import ExportHubError
 from export_hub.settings import Settings
 from jobs.registry import JobRegistry, JobSpec, Sessions
@@ -82,7 +82,7 @@ class WorkerRuntime:
     @property
     def sessions(self) -> Sessions:
         if self._sessions is None:
-            self._engine = create_engine(self.settings.database.url)
+            self._engine = create_engine_for(self.settings)
             self._sessions = session_factory(self._engine)
         return self._sessions
 

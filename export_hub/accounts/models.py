@@ -117,13 +117,52 @@ class ApiToken(Base):
 
 
 class LoginThrottle(Base):
-    """Failed log-ins per e-mail address, for lock-out after repeated failures."""
+    """Recent failed log-ins per key, counted by one atomic upsert.
+
+    ``key`` is ``account:<e-mail>|<address>`` (per account and client address)
+    or ``address:<address>`` (every account from one client address). Once
+    ``failures`` reaches the limit, ``locked_until`` holds the key back for a
+    delay that doubles with each further failure, up to a bound.
+    """
 
     __tablename__ = "login_throttle"
-    __table_args__ = (UniqueConstraint("email"),)
+    __table_args__ = (UniqueConstraint("key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
+    key: Mapped[str] = mapped_column(String(400))
     failures: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[dt.datetime | None]
     last_failure_at: Mapped[dt.datetime | None]
+
+
+class UserSession(Base):
+    """A signed-in browser. The encrypted cookie carries the random session
+    token; only its SHA-256 is stored, so a database leak opens no session."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class PasswordResetToken(Base):
+    """A single-use password-reset link. Only the token's SHA-256 is stored."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from export_hub.accounts.models import Company, LoginThrottle, Role, User
-from export_hub.db import utcnow
+from export_hub.accounts import throttle
+from export_hub.accounts.models import Company, Role, User
+from export_hub.accounts.throttle import ThrottleRule
+from export_hub.cpu import CpuWork
+from export_hub.db import transaction, utcnow
 from export_hub.errors import Conflict, FieldErrors, RequestError, Text
 from export_hub.security import DUMMY_PASSWORD_HASH, hash_password, verify_password
+from export_hub.settings import WebSettings
 from export_hub.validation import validate_email, validate_password
 
 
@@ -19,48 +25,76 @@ class LoginLocked(RequestError):
     code = "login_locked"
 
 
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How failed log-ins are throttled (see :mod:`export_hub.accounts.throttle`)."""
+
+    account: ThrottleRule
+    address: ThrottleRule
+
+    @classmethod
+    def from_settings(cls, web: WebSettings) -> LoginPolicy:
+        def rule(max_failures: int) -> ThrottleRule:
+            return ThrottleRule(
+                max_failures=max_failures,
+                delay=dt.timedelta(seconds=web.login_delay_seconds),
+                max_delay=dt.timedelta(seconds=web.login_lockout_seconds),
+                forget=dt.timedelta(seconds=web.login_forget_seconds),
+            )
+
+        return cls(
+            account=rule(web.login_max_failures),
+            address=rule(web.login_max_failures_per_address),
+        )
+
+
 async def authenticate(
-    db: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    cpu: CpuWork,
     email: str,
     password: str,
     *,
-    max_failures: int,
-    lockout_seconds: int,
+    address: str,
+    policy: LoginPolicy,
 ) -> User | None:
     """The user whose credentials these are, or ``None``.
 
-    After ``max_failures`` failures in a row the address is locked for
-    ``lockout_seconds`` (raises :class:`LoginLocked`), whether or not the
-    address exists, so the lock reveals nothing.
+    The attempt is counted (committed) before the password is checked, for
+    the e-mail from ``address`` and for ``address`` alone; while either waits,
+    raises :class:`LoginLocked` without checking anything, whether or not the
+    e-mail exists, so the lock reveals nothing. The hash is checked off the
+    event loop through ``cpu``.
     """
     email = email.strip().lower()
-    throttle = await db.scalar(
-        select(LoginThrottle).where(LoginThrottle.email == email)
-    )
+    own_key = throttle.account_key(email, address)
+    keys = [own_key, throttle.address_key(address)]
     now = utcnow()
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        raise _locked_error(throttle.locked_until - now)
-    user = await db.scalar(select(User).where(func.lower(User.email) == email))
-    ok = verify_password(user.password_hash if user else DUMMY_PASSWORD_HASH, password)
-    if ok and user is not None and user.is_active:
-        if throttle is not None:
-            throttle.failures = 0
-            throttle.locked_until = None
-        user.last_login_at = now
-        return user
-    if throttle is None:
-        throttle = LoginThrottle(email=email, failures=0)
-        db.add(throttle)
-    throttle.failures += 1
-    throttle.last_failure_at = now
-    if throttle.failures >= max_failures:
-        throttle.locked_until = now + dt.timedelta(seconds=lockout_seconds)
-        throttle.failures = 0
-    return None
+    async with transaction(sessions) as db:
+        counted = await throttle.count_attempt(db, keys[0], policy.account, now)
+        counted = counted and await throttle.count_attempt(
+            db, keys[1], policy.address, now
+        )
+        if not counted:
+            until = await throttle.locked_until(db, keys)
+            # Raised inside the transaction: neither count is kept.
+            raise _locked_error((until or now) - now)
+        user = await db.scalar(select(User).where(func.lower(User.email) == email))
+    stored = user.password_hash if user else DUMMY_PASSWORD_HASH
+    ok = await cpu.run(verify_password, stored, password)
+    if not (ok and user is not None and user.is_active):
+        return None
+    async with transaction(sessions) as db:
+        await throttle.clear(db, own_key)
+        await throttle.forgive(db, keys[1], policy.address)
+        await db.execute(
+            update(User).where(User.id == user.id).values(last_login_at=utcnow())
+        )
+    return user
 
 
 def _locked_error(remaining: dt.timedelta) -> LoginLocked:
-    minutes = max(1, int(remaining.total_seconds() // 60) + 1)
+    seconds = max(1, int(remaining.total_seconds()) + 1)
+    minutes = max(1, -(-seconds // 60))
     return LoginLocked(
         Text(
             f"로그인 시도가 너무 많습니다. {minutes}분 뒤에 다시 시도해 주세요.",
@@ -79,8 +113,12 @@ async def create_user(
     company: Company | None = None,
     office_code: str | None = None,
     language: str = "ko",
+    cpu: CpuWork | None = None,
 ) -> User:
-    """Validate and add a user. Raises ``ValidationFailed`` or ``Conflict``."""
+    """Validate and add a user. Raises ``ValidationFailed`` or ``Conflict``.
+
+    The password is hashed off the event loop (through ``cpu`` when given).
+    """
     errors = FieldErrors()
     email = validate_email(email, errors)
     validate_password(password, errors)
@@ -106,7 +144,7 @@ async def create_user(
         )
     user = User(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=await hash_off_loop(password, cpu),
         role=role,
         name=name,
         company=company,
@@ -116,3 +154,10 @@ async def create_user(
     db.add(user)
     await db.flush()
     return user
+
+
+async def hash_off_loop(password: str, cpu: CpuWork | None = None) -> str:
+    """:func:`hash_password` in a worker thread (bounded by ``cpu`` if given)."""
+    if cpu is not None:
+        return await cpu.run(hash_password, password)
+    return await asyncio.to_thread(hash_password, password)

@@ -366,6 +366,9 @@ async def review_product_api(request: web.Request) -> web.Response:
 
 async def upload_images_api(request: web.Request) -> web.Response:
     user = await require_user(request, Role.COMPANY)
+    async with request.app[SESSIONS]() as db:
+        # The owner first: a stranger's upload is never decoded.
+        await get_product_for(db, user, _product_id(request))
     images = await read_uploads(request, await request.post())
     if not images:
         raise ValidationFailed(

@@ -14,6 +14,7 @@ import secrets
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from PIL import Image, UnidentifiedImageError
 
@@ -58,7 +59,11 @@ def _refuse(ko: str, en: str) -> ValidationFailed:
 
 
 def check_image(data: bytes, *, max_bytes: int, max_pixels: int) -> CheckedImage:
-    """Verify one upload; raises ``ValidationFailed`` on field ``images``."""
+    """Verify one upload; raises ``ValidationFailed`` on field ``images``.
+
+    CPU-bound (a full decode of up to ``max_pixels``): the web layer runs it
+    in a worker thread through :class:`export_hub.cpu.CpuWork`.
+    """
     if not data:
         raise _refuse("빈 파일입니다.", "The file is empty.")
     if len(data) > max_bytes:
@@ -99,6 +104,16 @@ def check_image(data: bytes, *, max_bytes: int, max_pixels: int) -> CheckedImage
         width=width,
         height=height,
         sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def check_image_file(
+    file: IO[bytes], *, max_bytes: int, max_pixels: int
+) -> CheckedImage:
+    """:func:`check_image` on an uploaded file, reading at most one byte past
+    ``max_bytes``. Blocking (file I/O, decoding): run it in a worker thread."""
+    return check_image(
+        file.read(max_bytes + 1), max_bytes=max_bytes, max_pixels=max_pixels
     )
 
 

@@ -15,8 +15,8 @@ from export_hub.catalog.images import (
     STORED_NAME_PATTERN,
     CheckedImage,
     ImageStore,
-    check_image,
     check_image_count,
+    check_image_file,
 )
 from export_hub.catalog.locking import check_version
 from export_hub.catalog.models import (
@@ -58,7 +58,7 @@ from export_hub.catalog.validation import clean_product, product_form_values
 from export_hub.errors import Conflict, NotFound, Text, ValidationFailed
 from export_hub.validation import parse_id
 from export_hub.web.auth import load_user, require_user
-from export_hub.web.keys import SESSIONS, SETTINGS
+from export_hub.web.keys import CPU_WORK, SESSIONS, SETTINGS
 from export_hub.web.render import render
 
 CONDITIONS = [
@@ -156,7 +156,11 @@ async def new_product_page(request: web.Request) -> web.StreamResponse:
 
 
 async def read_uploads(request: web.Request, form: Any) -> list[CheckedImage]:
-    """Check every file uploaded as ``images``; ``ValidationFailed`` if one is bad."""
+    """Check every file uploaded as ``images``; ``ValidationFailed`` if one is bad.
+
+    Decoding runs off the event loop, bounded by the app's ``CPU_WORK``; call
+    it only after the product's owner is checked.
+    """
     web_settings = request.app[SETTINGS].web
     uploads = [
         item
@@ -164,9 +168,11 @@ async def read_uploads(request: web.Request, form: Any) -> list[CheckedImage]:
         if isinstance(item, web.FileField) and item.filename
     ]
     check_image_count(0, len(uploads))
+    cpu = request.app[CPU_WORK]
     return [
-        check_image(
-            item.file.read(),
+        await cpu.run(
+            check_image_file,
+            item.file,
             max_bytes=web_settings.upload_max_bytes,
             max_pixels=web_settings.upload_max_pixels,
         )
@@ -273,6 +279,9 @@ def _form_operations(values: dict[str, str]) -> dict[str, Any]:
 
 async def update_product_submit(request: web.Request) -> web.StreamResponse:
     user = await require_user(request, Role.COMPANY)
+    async with request.app[SESSIONS]() as db:
+        # The owner first: a stranger's upload is never decoded.
+        await get_product_for(db, user, _product_id(request))
     values, _, images = await _fields_and_images(request)
     if values.get("action") == "refresh":
         async with request.app[SESSIONS]() as db:

@@ -349,18 +349,33 @@ def booking_action_api(action: str) -> Handler:
 async def booking_ics_api(request: web.Request) -> web.Response:
     user = await booking_user(request)
     async with request.app[SESSIONS]() as db:
-        booking, office, _ = await booking_for_user(
+        booking, office, actor = await booking_for_user(
             db, user, parse_id(request.match_info["booking_id"])
         )
         parties = await load_parties(db, booking)
-    return ics_response(booking, office, parties, now(request))
+    return ics_response(booking, office, parties, now(request), actor.kind)
+
+
+def invite_viewer(actor_kind: str) -> str:
+    """Whose copy of the invite an actor downloads: the office's (with every
+    address) for the office and the agency's staff, else the company's."""
+    return "office" if actor_kind in ("office", "staff") else "company"
 
 
 def ics_response(
-    booking: Booking, office: Office, parties: Any, moment: dt.datetime
+    booking: Booking,
+    office: Office,
+    parties: Any,
+    moment: dt.datetime,
+    actor_kind: str,
 ) -> web.Response:
     body = build_invite(
-        booking, office, parties.company.name_en, parties.everyone(), moment
+        booking,
+        office,
+        parties.company.name_en,
+        parties.everyone(),
+        moment,
+        viewer=invite_viewer(actor_kind),
     )
     method = "REQUEST" if booking.is_live else "CANCEL"
     return web.Response(

@@ -28,6 +28,41 @@ class Participant:
     email: str
     language: str  # ko | en
     zone: str
+    #: Who they work for (a buyer's company), shown beside their name.
+    affiliation: str = ""
+
+
+ROLE_LABELS = {
+    "company": "기업 / Company",
+    "buyer": "바이어 / Buyer",
+    "interpreter": "통역 / Interpreter",
+}
+
+
+def shown_to(
+    viewer: str, people: Sequence[Participant]
+) -> tuple[list[Participant], list[str]]:
+    """Split ``people`` for ``viewer``'s copy of the invite into attendees
+    (with their addresses) and name-only lines.
+
+    The office organises the meeting and sees everyone's address; any other
+    party (the company, a buyer, an interpreter) sees its own address and the
+    others by name (and company) only, never their contact details.
+    """
+    if viewer == "office":
+        return list(people), []
+    attendees, names = [], []
+    for person in people:
+        if person.role == viewer:
+            attendees.append(person)
+        elif person.role != "office":
+            who = (
+                f"{person.name} ({person.affiliation})"
+                if person.affiliation
+                else (person.name)
+            )
+            names.append(f"{ROLE_LABELS.get(person.role, person.role)}: {who}")
+    return attendees, names
 
 
 def _address(person: Participant, *, organizer: bool = False) -> vCalAddress:
@@ -47,7 +82,9 @@ def _event(
     company_name: str,
     attendees: Sequence[Participant],
     now: dt.datetime,
+    viewer: str = "office",
 ) -> Event:
+    attendees, named = shown_to(viewer, attendees)
     seoul = describe(booking.start_at, SEOUL)
     local = describe(booking.start_at, office.time_zone)
     event = Event()
@@ -63,6 +100,7 @@ def _event(
         f"서울 / Seoul: {seoul.label}",
         f"{office.city}: {local.label}",
         f"주제 / Topic: {booking.topic}",
+        *named,
     ]
     if booking.video_url:
         description.append(f"화상회의 / Video: {booking.video_url}")
@@ -95,17 +133,22 @@ def build_invite(
     company_name: str,
     attendees: Sequence[Participant],
     now: dt.datetime,
+    *,
+    viewer: str,
 ) -> bytes:
-    """The invite for the booking's current state.
+    """``viewer``'s copy of the invite for the booking's current state.
 
     ``METHOD:REQUEST`` while it is live (pending shows as TENTATIVE),
-    ``METHOD:CANCEL`` once declined, cancelled or expired.
+    ``METHOD:CANCEL`` once declined, cancelled or expired. ``viewer`` is the
+    role of who receives it (see :func:`shown_to`).
     """
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", "REQUEST" if booking.is_live else "CANCEL")
-    calendar.add_component(_event(booking, office, company_name, attendees, now))
+    calendar.add_component(
+        _event(booking, office, company_name, attendees, now, viewer)
+    )
     return bytes(calendar.to_ical())
 
 

@@ -131,6 +131,7 @@ class Parties:
                     self.buyer.email,
                     self.buyer.language,
                     self.buyer.time_zone,
+                    self.buyer.company,
                 )
             )
         if self.interpreter is not None:
@@ -215,7 +216,12 @@ def compose(
     base = settings.web.public_base_url.rstrip("/")
     lines += ["", f"{base}/consultations/bookings/{booking.id}"]
     invite = build_invite(
-        booking, office, parties.company.name_en, parties.everyone(), now
+        booking,
+        office,
+        parties.company.name_en,
+        parties.everyone(),
+        now,
+        viewer=person.role,
     )
     method = "REQUEST" if booking.is_live else "CANCEL"
     subject = f"[Export Hub] {en_subject if en else ko_subject}: {own}"

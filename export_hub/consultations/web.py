@@ -8,7 +8,7 @@ office's zone (a Seoul morning is the previous day in Los Angeles).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -147,6 +147,15 @@ async def office_week(request: web.Request) -> web.Response:
 # -- requesting -------------------------------------------------------------------
 
 
+class BuyerChoice(NamedTuple):
+    """What a company sees of a buyer it may invite."""
+
+    id: int
+    name: str
+    company: str
+    country: str
+
+
 async def _form_choices(
     request: web.Request, office: Office, user: User
 ) -> dict[str, Any]:
@@ -158,13 +167,15 @@ async def _form_choices(
                 .order_by(Product.sku)
             )
         )
-        buyers = list(
-            await db.scalars(
+        # A company picks a buyer by name and company: never their contacts.
+        buyers = [
+            BuyerChoice(b.id, b.name, b.company, b.country)
+            for b in await db.scalars(
                 select(Buyer)
                 .where((Buyer.office_id == office.id) | Buyer.office_id.is_(None))
                 .order_by(Buyer.name)
             )
-        )
+        ]
         interpreters = list(
             await db.scalars(select(Interpreter).where(Interpreter.active.is_(True)))
         )
@@ -417,11 +428,11 @@ async def _reschedule(
 async def invite_download(request: web.Request) -> web.Response:
     user = await booking_user(request)
     async with request.app[SESSIONS]() as db:
-        booking, office, _ = await booking_for_user(
+        booking, office, actor = await booking_for_user(
             db, user, parse_id(request.match_info["booking_id"])
         )
         parties = await load_parties(db, booking)
-    return api.ics_response(booking, office, parties, now(request))
+    return api.ics_response(booking, office, parties, now(request), actor.kind)
 
 
 # -- the manage link (no log-in) ----------------------------------------------------
@@ -467,7 +478,7 @@ async def manage_invite(request: web.Request) -> web.Response:
     booking, office = await _by_token(request)
     async with request.app[SESSIONS]() as db:
         parties = await load_parties(db, booking)
-    return api.ics_response(booking, office, parties, now(request))
+    return api.ics_response(booking, office, parties, now(request), "manage_link")
 
 
 def setup(app: web.Application) -> None:

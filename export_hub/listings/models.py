@@ -135,6 +135,9 @@ class SyncRun(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
+    #: ``host:pid:token`` of the running process, and its last sign of life.
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    heartbeat_at: Mapped[dt.datetime | None]
 
 
 class SyncClaim(Base):

@@ -19,6 +19,7 @@ from export_hub.orders.models import Order, Shipment
 from export_hub.orders.notify import seoul_label
 from export_hub.orders.runtime import services
 from export_hub.orders.shipments import ShipmentInput, confirm_shipment, order_for
+from export_hub.validation import clean_instant, is_id, parse_id, refuse_unknown
 from export_hub.web.auth import require_user
 from export_hub.web.keys import SESSIONS, SETTINGS
 
@@ -55,19 +56,25 @@ SCHEMAS: dict[str, Any] = {
     },
     "ShipmentInput": {
         "type": "object",
+        "additionalProperties": False,
         "required": ["carrier", "tracking_number"],
         "properties": {
-            "carrier": {"type": "string",
+            "carrier": {"type": "string", "minLength": 1, "maxLength": 60,
                         "description": "a code the marketplace accepts"},
-            "tracking_number": STR,
+            "tracking_number": {"type": "string", "minLength": 1, "maxLength": 60},
             "shipped_at": {"type": "string", "format": "date-time",
-                           "description": "default: now"},
-            "shipping_method": STR,
+                           "description": "default: now (ISO 8601 with offset)"},
+            "shipping_method": {"type": "string", "maxLength": 60},
             "lines": {
                 "type": "array",
+                "maxItems": 100,
                 "description": "default: every open unit",
                 "items": {"type": "object", "required": ["line_id", "quantity"],
-                          "properties": {"line_id": STR, "quantity": INT}},
+                          "additionalProperties": False,
+                          "properties": {
+                              "line_id": {"type": "string", "maxLength": 60},
+                              "quantity": {"type": "integer", "minimum": 1,
+                                           "maximum": 10000}}},
             },
         },
     },
@@ -149,18 +156,12 @@ def shipment_json(shipment: Shipment) -> dict[str, Any]:
     }
 
 
-def _instant(raw: str | None, name: str, errors: FieldErrors) -> dt.datetime | None:
-    if not raw:
+def _instant(raw: object, name: str, errors: FieldErrors) -> dt.datetime | None:
+    """An optional ISO 8601 instant (the shared parser: offset required,
+    2000..2100)."""
+    if raw is None or raw == "":
         return None
-    try:
-        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        value = None
-    if value is None or value.tzinfo is None:
-        errors.add(name, "시각은 ISO 8601(시간대 포함)입니다.",
-                   "Instants are ISO 8601 with a zone.")  # fmt: skip
-        return None
-    return value
+    return clean_instant(raw, errors, name)
 
 
 async def list_orders_api(request: web.Request) -> web.Response:
@@ -171,7 +172,7 @@ async def list_orders_api(request: web.Request) -> web.Response:
     end = _instant(q.get("to"), "to", errors)
     company_id = None
     if q.get("company_id"):
-        if not q["company_id"].isdigit():
+        if not is_id(q["company_id"]):
             errors.add("company_id", "기업 번호입니다.", "A company id.")
         else:
             company_id = int(q["company_id"])
@@ -208,13 +209,19 @@ async def list_orders_api(request: web.Request) -> web.Response:
 async def get_order_api(request: web.Request) -> web.Response:
     user = await require_user(request, *READERS)
     async with request.app[SESSIONS]() as db:
-        order = await order_for(db, user, int(request.match_info["order_id"]))
+        order = await order_for(db, user, parse_id(request.match_info["order_id"]))
     hours = request.app[SETTINGS].orders.at_risk_hours
     return web.json_response(order_json(order, services(request).now(), hours))
 
 
+SHIPMENT_FIELDS = frozenset(
+    {"carrier", "tracking_number", "shipped_at", "shipping_method", "lines"}
+)
+
+
 def shipment_input(body: dict[str, Any], now: dt.datetime) -> ShipmentInput:
     """Check the JSON body's types; the rules are the shipment service's."""
+    refuse_unknown(body, SHIPMENT_FIELDS)
     errors = FieldErrors()
     shipped_at = _instant(body.get("shipped_at"), "shipped_at", errors) or now
     raw_lines = body.get("lines")
@@ -263,7 +270,7 @@ async def create_shipment_api(request: web.Request) -> web.Response:
     shipment = await confirm_shipment(
         request.app[SESSIONS],
         user,
-        int(request.match_info["order_id"]),
+        parse_id(request.match_info["order_id"]),
         shipment_input(body, now),
         factory=services(request).factory,
         now=now,

@@ -29,6 +29,7 @@ from export_hub.orders.shipments import (
     confirm_shipment,
     order_for,
 )
+from export_hub.validation import parse_id
 from export_hub.web.auth import require_staff, require_user
 from export_hub.web.keys import SESSIONS, SETTINGS
 from export_hub.web.render import render
@@ -124,7 +125,7 @@ async def _detail(
     message: Text | None = None,
     status: int = 200,
 ) -> web.Response:
-    order_id = int(request.match_info["order_id"])
+    order_id = parse_id(request.match_info["order_id"])
     async with request.app[SESSIONS]() as db:
         order = await order_for(db, user, order_id)
         account = await db.get_one(SellerAccount, order.seller_account_id)
@@ -210,7 +211,7 @@ def shipped_instant(
 
 async def company_ship(request: web.Request) -> web.Response:
     user = await require_user(request, Role.COMPANY)
-    order_id = int(request.match_info["order_id"])
+    order_id = parse_id(request.match_info["order_id"])
     form = dict(await request.post())
     values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
     async with request.app[SESSIONS]() as db:

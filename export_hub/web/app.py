@@ -17,11 +17,19 @@ from aiohttp import web
 from aiohttp_session import session_middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from export_hub.db import create_engine, session_factory
+from export_hub.cpu import CpuWork
+from export_hub.db import create_engine_for, session_factory
 from export_hub.i18n import pick
 from export_hub.security import SecretBox
 from export_hub.settings import Settings
-from export_hub.web.keys import ENGINE, SECRET_BOX, SERVICES, SESSIONS, SETTINGS
+from export_hub.web.keys import (
+    CPU_WORK,
+    ENGINE,
+    SECRET_BOX,
+    SERVICES,
+    SESSIONS,
+    SETTINGS,
+)
 from export_hub.web.middlewares import (
     csrf_middleware,
     error_middleware,
@@ -37,6 +45,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def _feature_setups() -> list[Callable[[web.Application], None]]:
     # Imported here so that each feature may import the web core freely.
+    from export_hub.accounts import session_web as accounts_session_web
     from export_hub.accounts import web as accounts_web
     from export_hub.api import openapi as api_openapi
     from export_hub.api import routes as api_routes
@@ -57,6 +66,7 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
     return [
         core_routes.setup,
         accounts_web.setup,
+        accounts_session_web.setup,
         catalog_web.setup,
         catalog_staff_web.setup,
         api_openapi.setup,
@@ -80,7 +90,7 @@ def create_app(settings: Settings) -> web.Application:
         settings.web.session_key.get_secret_value(),
         cookie_name="export_hub_session",
         httponly=True,
-        secure=settings.web.secure_cookies,
+        secure=settings.web.secure_cookies or settings.environment == "production",
         samesite="Lax",
         max_age=settings.web.session_max_age_seconds,
     )
@@ -97,6 +107,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[SECRET_BOX] = SecretBox.from_settings(settings)
+    app[CPU_WORK] = CpuWork(settings.web.cpu_work_limit)
     app[SERVICES] = {}
     env = aiohttp_jinja2.setup(
         app,
@@ -114,7 +125,7 @@ def create_app(settings: Settings) -> web.Application:
 
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    engine = create_engine(settings.database.url, echo=settings.database.echo)
+    engine = create_engine_for(settings)
     app[ENGINE] = engine
     app[SESSIONS] = session_factory(engine)
     yield

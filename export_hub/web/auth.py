@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,13 +12,17 @@ from aiohttp_session import get_session, new_session
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from export_hub.accounts.models import ApiToken, Role, User
+from export_hub.accounts.models import ApiToken, Role, User, UserSession
 from export_hub.db import utcnow
 from export_hub.errors import AuthenticationRequired, PermissionDenied
 from export_hub.security import constant_time_equals, new_token, sha256_hex
-from export_hub.web.keys import SESSIONS
+from export_hub.web.keys import SESSIONS, SETTINGS
 
 USER = web.RequestKey("user", User)
+#: The id of the :class:`UserSession` this request came in with.
+CURRENT_SESSION = web.RequestKey("current_session", int)
+#: The cookie's key for the random session token (only its hash is stored).
+SESSION_TOKEN = "sid"  # noqa: S105 - a cookie key, not a secret
 VIA_TOKEN = web.RequestKey("auth_via_token", bool)
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -26,7 +31,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 async def load_user(request: web.Request) -> User | None:
-    """The signed-in user, from a bearer token or the session cookie."""
+    """The signed-in user, from a bearer token or the session cookie.
+
+    A cookie names a server-side :class:`UserSession`; it counts only while
+    that record is neither ended nor idle past ``web.session_max_age_seconds``.
+    """
     if USER in request:
         return request[USER]
     user: User | None = None
@@ -38,22 +47,65 @@ async def load_user(request: web.Request) -> User | None:
                 raise AuthenticationRequired()
             request[VIA_TOKEN] = True
         else:
-            session = await get_session(request)
-            user_id = session.get("user_id")
-            if isinstance(user_id, int):
-                user = await db.get(User, user_id)
-                if user is not None and (
-                    not user.is_active or session.get("auth_epoch") != _auth_epoch(user)
-                ):
-                    user = None
+            user = await _user_for_session(request, db)
         if user is not None:
             request[USER] = user
     return user
 
 
-def _auth_epoch(user: User) -> str:
-    # Changing the password invalidates every existing session.
-    return sha256_hex(user.password_hash)[:16]
+async def _user_for_session(request: web.Request, db: AsyncSession) -> User | None:
+    token = (await get_session(request)).get(SESSION_TOKEN)
+    if not isinstance(token, str):
+        return None
+    row = await db.scalar(
+        select(UserSession).where(
+            UserSession.token_sha256 == sha256_hex(token),
+            UserSession.revoked_at.is_(None),
+        )
+    )
+    now = utcnow()
+    max_age = dt.timedelta(seconds=request.app[SETTINGS].web.session_max_age_seconds)
+    if row is None or now - row.last_seen_at > max_age:
+        return None
+    user = await db.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    request[CURRENT_SESSION] = row.id
+    if now - row.last_seen_at > TOKEN_TOUCH_INTERVAL:
+        await db.execute(
+            update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now)
+        )
+        await db.commit()
+    return user
+
+
+def client_address(request: web.Request) -> str:
+    """The client's IP address: the socket peer, or the nearest address in
+    ``X-Forwarded-For`` not itself a trusted proxy when the peer is one
+    (``web.trusted_proxies``)."""
+    peer = request.remote or ""
+    trusted = [
+        ipaddress.ip_network(item, strict=False)
+        for item in request.app[SETTINGS].web.trusted_proxies
+    ]
+
+    def is_trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in trusted)
+
+    if not trusted or not is_trusted(peer):
+        return peer[:64]
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not is_trusted(hop):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer[:64]
+    return peer[:64]
 
 
 #: ``ApiToken.last_used_at`` is written at most this often per token.
@@ -83,11 +135,21 @@ async def _user_for_token(db: AsyncSession, token: str) -> User | None:
 
 
 async def log_in(request: web.Request, user: User) -> None:
-    """Start a fresh session (new id, new CSRF token) for ``user``."""
+    """Start a fresh session (new id, new CSRF token, a new server-side
+    record) for ``user``."""
     lang = (await get_session(request)).get("lang")
+    token = new_token()
+    async with request.app[SESSIONS].begin() as db:
+        db.add(
+            UserSession(
+                token_sha256=sha256_hex(token),
+                user_id=user.id,
+                user_agent=request.headers.get("User-Agent", "")[:300],
+                address=client_address(request),
+            )
+        )
     session = await new_session(request)
-    session["user_id"] = user.id
-    session["auth_epoch"] = _auth_epoch(user)
+    session[SESSION_TOKEN] = token
     session[CSRF_FIELD] = new_token()
     if lang:
         session["lang"] = lang
@@ -95,12 +157,37 @@ async def log_in(request: web.Request, user: User) -> None:
 
 
 async def log_out(request: web.Request) -> None:
+    """End the session on the server too: a copy of the cookie stops working."""
     session = await get_session(request)
+    token = session.get(SESSION_TOKEN)
+    if isinstance(token, str):
+        async with request.app[SESSIONS].begin() as db:
+            await db.execute(
+                update(UserSession)
+                .where(
+                    UserSession.token_sha256 == sha256_hex(token),
+                    UserSession.revoked_at.is_(None),
+                )
+                .values(revoked_at=utcnow())
+            )
     lang = session.get("lang")
     session.invalidate()
     fresh = await new_session(request)
     if lang:
         fresh["lang"] = lang
+
+
+async def end_sessions(
+    db: AsyncSession, user_id: int, *, keep: int | None = None
+) -> int:
+    """End ``user_id``'s open sessions except ``keep``; returns how many."""
+    query = update(UserSession).where(
+        UserSession.user_id == user_id, UserSession.revoked_at.is_(None)
+    )
+    if keep is not None:
+        query = query.where(UserSession.id != keep)
+    result = await db.execute(query.values(revoked_at=utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def csrf_token(request: web.Request) -> str:
@@ -148,14 +235,6 @@ async def issue_api_token(db: AsyncSession, user: User, label: str = "") -> str:
     token = new_token()
     db.add(ApiToken(user_id=user.id, token_sha256=sha256_hex(token), label=label))
     return token
-
-
-def touch_login(user: User) -> None:
-    user.last_login_at = utcnow()
-
-
-def login_is_locked(locked_until: dt.datetime | None) -> bool:
-    return locked_until is not None and locked_until > utcnow()
 
 
 def template_context(request: web.Request) -> dict[str, Any]:

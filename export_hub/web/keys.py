@@ -8,6 +8,7 @@ import procrastinate
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from export_hub.cpu import CpuWork
 from export_hub.security import SecretBox
 from export_hub.settings import Settings
 from jobs.embedded import EmbeddedScheduler
@@ -17,6 +18,8 @@ SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 SECRET_BOX = web.AppKey("secret_box", SecretBox)
+#: Bounded off-loop CPU work: password hashes, image checks.
+CPU_WORK = web.AppKey("cpu_work", CpuWork)
 #: Feature packages keep their own long-lived services here by name.
 SERVICES = web.AppKey("services", dict[str, Any])
 #: Every registered job (:func:`jobs.defaults.default_registry`).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import quote
 
@@ -19,8 +20,10 @@ from export_hub.errors import (
     ValidationFailed,
 )
 from export_hub.i18n import normalise_language
+from export_hub.settings import Settings
 from export_hub.validation import find_nul, is_id, nesting_depth
 from export_hub.web.auth import Handler, check_csrf
+from export_hub.web.keys import SETTINGS
 
 log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -123,19 +126,25 @@ def csrf_exempt(handler: Handler) -> Handler:
     return handler
 
 
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self' https: http:"
+)
+
+
 @web.middleware
 async def security_headers_middleware(
     request: web.Request, handler: Handler
 ) -> web.StreamResponse:
-    response = await handler(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; frame-ancestors 'none'; form-action 'self' https: http:",
-    )
+    """Security headers on every answer, redirects and errors raised as
+    exceptions included; HSTS in production (served over TLS only)."""
+    settings = request.app[SETTINGS]
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        _add_security_headers(exc.headers, settings)
+        raise
+    _add_security_headers(response.headers, settings)
     return response
 
 
@@ -243,3 +252,17 @@ async def _decoded_json(request: web.Request) -> Any:
         raise _too_deep() from None
     except (ValueError, LookupError):
         return None
+
+
+def _add_security_headers(
+    headers: MutableMapping[str, str], settings: Settings
+) -> None:
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if settings.environment == "production":
+        headers.setdefault(
+            "Strict-Transport-Security",
+            f"max-age={settings.web.hsts_max_age_seconds}; includeSubDomains",
+        )

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from aiohttp import web
 
 from export_hub.accounts.models import Role
-from export_hub.accounts.service import authenticate
+from export_hub.accounts.service import LoginPolicy, authenticate
 from export_hub.errors import Text
 from export_hub.reports.web import company_home, staff_home
-from export_hub.web.auth import load_user, log_in, log_out
-from export_hub.web.keys import SESSIONS, SETTINGS
+from export_hub.web.auth import client_address, load_user, log_in, log_out
+from export_hub.web.keys import CPU_WORK, SESSIONS, SETTINGS
 from export_hub.web.render import render
+
+RESET_DONE = Text(
+    "비밀번호를 바꿨습니다. 새 비밀번호로 로그인해 주세요.",
+    "Your password was changed. Log in with the new one.",
+)
 
 
 def setup(app: web.Application) -> None:
@@ -22,15 +29,20 @@ def setup(app: web.Application) -> None:
 
 
 def safe_next(value: str | None, default: str = "/") -> str:
-    """Only same-site relative paths, so ``next`` cannot redirect off-site."""
-    if (
-        value
-        and value.startswith("/")
-        and not value.startswith("//")
-        and "\\" not in value
-    ):
-        return value
-    return default
+    r"""Only same-site paths, so ``next`` cannot redirect off-site.
+
+    Browsers drop tabs and newlines from URLs and read ``\`` as ``/``, so
+    ``/\t/evil.example`` means ``//evil.example``: any control character or
+    backslash refuses the value, as do a scheme, a host and a leading ``//``.
+    """
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return default
+    if "\\" in value or any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value):
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return default
+    return value
 
 
 def landing_path(role: Role) -> str:
@@ -62,7 +74,12 @@ async def login_page(request: web.Request) -> web.Response:
     return await render(
         request,
         "login.html",
-        {"email": "", "error": None, "next": safe_next(request.query.get("next"), "")},
+        {
+            "email": "",
+            "error": None,
+            "next": safe_next(request.query.get("next"), ""),
+            "notice": RESET_DONE if request.query.get("reset") else None,
+        },
     )
 
 
@@ -71,15 +88,14 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     email = str(form.get("email", ""))
     password = str(form.get("password", ""))
     next_path = safe_next(str(form.get("next", "")), "")
-    web_settings = request.app[SETTINGS].web
-    async with request.app[SESSIONS].begin() as db:
-        user = await authenticate(
-            db,
-            email,
-            password,
-            max_failures=web_settings.login_max_failures,
-            lockout_seconds=web_settings.login_lockout_seconds,
-        )
+    user = await authenticate(
+        request.app[SESSIONS],
+        request.app[CPU_WORK],
+        email,
+        password,
+        address=client_address(request),
+        policy=LoginPolicy.from_settings(request.app[SETTINGS].web),
+    )
     if user is None:
         return await render(
             request,
@@ -87,6 +103,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
             {
                 "email": email,
                 "next": next_path,
+                "notice": None,
                 "error": Text(
                     "이메일 또는 비밀번호가 올바르지 않습니다.",
                     "Wrong e-mail address or password.",

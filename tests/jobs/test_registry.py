@@ -106,6 +106,7 @@ async def test_prune_keeps_recent_and_running(sessions, settings: Settings) -> N
                 error="",
                 status="running",
                 started_at=now - dt.timedelta(hours=1),
+                heartbeat_at=now - dt.timedelta(minutes=1),  # still beating
             )
         )
         db.add(
@@ -126,7 +127,7 @@ async def test_prune_keeps_recent_and_running(sessions, settings: Settings) -> N
         assert [r.kind for r in await recent_runs(db, status="running")] == ["t.live"]
         dead = (await recent_runs(db, kind="t.dead"))[0]
         assert dead.status == "failed"
-        assert "stopped" in dead.error
+        assert "worker gone" in dead.error
         assert await db.scalar(select(JobRun.id).where(JobRun.kind == "none")) is None
 
 

@@ -1,0 +1,1 @@
+"""Security regressions: log-in, sessions, redirects, headers, privacy."""

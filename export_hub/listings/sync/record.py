@@ -111,6 +111,8 @@ def event(
     request_id: str | None = None,
     **details: Any,
 ) -> None:
+    """Add one history event; ``now`` is when it happened (the sync engine
+    passes each event's own instant, not the run's start)."""
     db.add(
         ListingEvent(
             listing_id=listing.id,

@@ -58,6 +58,7 @@ from export_hub.listings.sync.load import RateBook, load_candidates, seller_acco
 from export_hub.listings.sync.options import SyncOptions, SyncReport
 from export_hub.listings.sync.plan import FULL, Action, PlanRules, Work, plan
 from export_hub.listings.sync.send import error_outcome, send_batch
+from export_hub.liveness import beat_forever
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.marketplaces.registry import ConnectorRegistry, NotConnected
 from export_hub.orders.restock import accounts_to_push
@@ -117,6 +118,7 @@ class SyncEngine:
         self.connectors = connectors or ConnectorRegistry(settings)
         self.run_id = sync_run_id
         self.now = now or utcnow()
+        self._clock_start = time.monotonic()
         self.brand, self.pricing = configs or load_configs(settings)
         self.rules = PlanRules.from_brand(
             self.brand, aging_seconds=self.options.aging_seconds
@@ -130,6 +132,11 @@ class SyncEngine:
         # SQLite has one writer at a time; queueing our own concurrent writers
         # here avoids its busy handler's sleeps (PostgreSQL needs no such lock).
         self._write_lock = asyncio.Lock() if is_sqlite(settings.database.url) else None
+
+    def instant(self) -> dt.datetime:
+        """Now on the run's clock (its start plus the time since): what
+        happens during the run is recorded when it happened."""
+        return self.now + dt.timedelta(seconds=time.monotonic() - self._clock_start)
 
     @contextlib.asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncSession]:
@@ -152,6 +159,9 @@ class SyncEngine:
     async def run(self) -> SyncReport:
         """Sync every seller account in scope; returns the report."""
         started = time.monotonic()
+        heartbeat = asyncio.create_task(
+            beat_forever(self._progress, self.settings.jobs.heartbeat_seconds)
+        )
         try:
             async with self.sessions() as db:
                 accounts = await seller_accounts(
@@ -168,6 +178,7 @@ class SyncEngine:
             workers = max(1, min(self.options.max_parallel_sellers, len(queue)))
             await asyncio.gather(*(self._worker(queue) for _ in range(workers)))
         finally:
+            heartbeat.cancel()
             # Cancelled or failed: give back every claim still held, so the
             # next run need not wait for the leases to expire.
             held = [s for s in self._sellers if s.claimed]
@@ -271,7 +282,7 @@ class SyncEngine:
                         db,
                         row,
                         state,
-                        now=self.now,
+                        now=self.instant(),
                         run_id=self.run_id,
                         pause_hours=self.pause_hours,
                     )
@@ -280,7 +291,7 @@ class SyncEngine:
                     row,
                     "check",
                     "found" if state else "absent",
-                    now=self.now,
+                    now=self.instant(),
                     run_id=self.run_id,
                     operation=operation,
                 )
@@ -455,7 +466,7 @@ class SyncEngine:
                         work,
                         answer,
                         outcome,
-                        now=self.now,
+                        now=self.instant(),
                         run_id=self.run_id,
                         pause_hours=self.pause_hours,
                     )
@@ -465,7 +476,7 @@ class SyncEngine:
                         listing,
                         work,
                         answer,
-                        now=self.now,
+                        now=self.instant(),
                         run_id=self.run_id,
                         pause_hours=self.pause_hours,
                     )
@@ -484,7 +495,7 @@ class SyncEngine:
                     work,
                     exc,
                     outcome,
-                    now=self.now,
+                    now=self.instant(),
                     run_id=self.run_id,
                     pause_hours=self.pause_hours,
                 )
@@ -496,7 +507,7 @@ class SyncEngine:
             for work in batch:
                 listing = await db.get_one(Listing, work.listing_row_id)
                 outcome = await record.record_preflight(
-                    db, listing, work, now=self.now, run_id=self.run_id
+                    db, listing, work, now=self.instant(), run_id=self.run_id
                 )
                 self.report.add("preflight", outcome)
             await self._progress_in(db, done=len(batch))
@@ -548,6 +559,9 @@ class SyncEngine:
         if changes.get("status") == "running":
             values["status"] = "running"
             values["started_at"] = utcnow()
+            values["owner"] = self.owner
+        # Every progress write is a sign of life (see jobs/maintenance.py).
+        values["heartbeat_at"] = utcnow()
         values["counts"] = self.report.as_counts()
         await db.execute(
             update(SyncRun).where(SyncRun.id == self.run_id).values(**values)
