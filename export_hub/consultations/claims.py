@@ -11,9 +11,9 @@ commit; leaving the live states deletes them in that transaction too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, insert, text
+from sqlalchemy import delete, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.consultations.models import Booking, BookingClaim
@@ -32,13 +32,16 @@ _LOCK_KEYS = {
 async def lock_resources(
     db: AsyncSession, resources: Iterable[tuple[str, int | None]]
 ) -> None:
-    """Queue writers of the same office, interpreter or buyer (PostgreSQL).
+    """Queue status changes of the same office, interpreter or buyer
+    (PostgreSQL).
 
-    Two transactions inserting overlapping bookings at once can deadlock in
-    the exclusion constraint (each finds the other's uncommitted row).
-    Taking transaction advisory locks on the resources, always in the same
-    order, makes them wait in line instead; the constraints still decide.
-    SQLite transactions are serial already (``BEGIN IMMEDIATE``).
+    A change moves a live booking's row and claims; two changes at once
+    could otherwise deadlock in the exclusion constraint (each finding the
+    other's uncommitted row). Taking transaction advisory locks on the
+    resources, always in the same order, makes them wait in line instead;
+    the constraints still decide. New bookings do not take them: they win
+    their claims before their row holds a span (see ``booking``). SQLite
+    transactions are serial already (``BEGIN IMMEDIATE``).
     """
     if db.get_bind().dialect.name != "postgresql":
         return
@@ -59,16 +62,11 @@ def resources_of(booking: object) -> list[tuple[str, int | None]]:
     ]
 
 
-async def add_claims(
-    db: AsyncSession, booking: Booking, kinds: tuple[str, ...] = RESOURCE_KINDS
-) -> None:
-    """Claim the booking's held span for its office, interpreter and buyer,
-    and its meeting span for its company (or only ``kinds``). Raises
-    ``IntegrityError`` if any unit is taken.
-
-    Rows are inserted in one sorted batch, so concurrent transactions take
-    the unique-index locks in the same order (no deadlock on PostgreSQL).
-    """
+def claim_keys(
+    booking: Booking, kinds: tuple[str, ...] = RESOURCE_KINDS
+) -> list[tuple[str, int, int]]:
+    """The (resource_type, resource_id, unit) keys the booking claims, in the
+    one global order every writer inserts them in."""
     owners = {
         "office": booking.office_id,
         "interpreter": booking.interpreter_id,
@@ -82,16 +80,52 @@ async def add_claims(
         booking.buffer_after_minutes,
     )
     meeting = held_span(booking.start_at, booking.end_at, 0, 0)
-    rows = [
-        {
-            "booking_id": booking.id,
-            "resource_type": kind,
-            "resource_id": owners[kind],
-            "unit": unit,
-        }
-        for kind in sorted(kinds)
-        if owners[kind] is not None
+    return sorted(
+        (kind, owner, unit)
+        for kind in kinds
+        if (owner := owners[kind]) is not None
         for unit in claim_units(meeting if kind == "company" else held)
+    )
+
+
+async def any_taken(db: AsyncSession, keys: Sequence[tuple[str, int, int]]) -> bool:
+    """Whether a committed live booking already holds one of ``keys``: a read
+    of the unique index that lets a late loser answer 409 without writing."""
+    by_resource: dict[tuple[str, int], list[int]] = {}
+    for kind, owner, unit in keys:
+        by_resource.setdefault((kind, owner), []).append(unit)
+    if not by_resource:
+        return False
+    query = select(BookingClaim.id).where(
+        or_(
+            *(
+                (BookingClaim.resource_type == kind)
+                & (BookingClaim.resource_id == owner)
+                & BookingClaim.unit.in_(units)
+                for (kind, owner), units in by_resource.items()
+            )
+        )
+    )
+    return await db.scalar(query.limit(1)) is not None
+
+
+async def add_claims(
+    db: AsyncSession, booking: Booking, kinds: tuple[str, ...] = RESOURCE_KINDS
+) -> None:
+    """Claim the booking's held span for its office, interpreter and buyer,
+    and its meeting span for its company (or only ``kinds``). Raises
+    ``IntegrityError`` if any unit is taken.
+
+    Rows are inserted in one sorted batch, so concurrent transactions take
+    the unique-index entries in the same order (no deadlock on PostgreSQL).
+    On PostgreSQL an insert that meets another transaction's uncommitted
+    claim waits for that transaction only; writers keep it to a few
+    statements, so the wait is short and every waiter learns at once when it
+    commits.
+    """
+    rows = [
+        {"booking_id": booking.id, "resource_type": k, "resource_id": r, "unit": u}
+        for k, r, u in claim_keys(booking, kinds)
     ]
     if rows:
         await db.execute(insert(BookingClaim), rows)
