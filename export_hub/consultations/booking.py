@@ -31,7 +31,7 @@ import json
 import re
 import uuid
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -55,7 +55,13 @@ from export_hub.consultations.availability import (
     slot_json,
     works_then,
 )
-from export_hub.consultations.claims import add_claims, any_taken, claim_keys
+from export_hub.consultations.claims import (
+    add_claims,
+    any_taken,
+    claim_keys,
+    hold_claims,
+    in_flight,
+)
 from export_hub.consultations.models import (
     Booking,
     BookingEvent,
@@ -202,7 +208,7 @@ async def run_booking_change(
     async for attempt in _race_retrying(attempts):
         with attempt:
             try:
-                async with _writer_turn(sessions), sessions() as db, db.begin():
+                async with _writing(sessions) as db:
                     return await work(db)
             except IntegrityError:
                 raise await conflict_with_slots(
@@ -221,18 +227,27 @@ async def run_booking_change(
 _WRITERS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
-def _writer_turn(
+@contextlib.asynccontextmanager
+async def _writing(
     sessions: async_sessionmaker[AsyncSession],
-) -> contextlib.AbstractAsyncContextManager[Any]:
-    """On SQLite, this process's booking writers take turns on an asyncio
-    lock: SQLite has one writer at a time and its busy handler waits by
-    sleeping (up to 100 ms a nap), while a queue here hands the write lock
-    on the moment the previous transaction ends. PostgreSQL writers run
-    concurrently (the claims' unique key decides)."""
+) -> AsyncIterator[AsyncSession]:
+    """A session in a write transaction that commits on success.
+
+    On SQLite this process's booking writers take turns on an asyncio lock,
+    taken once the connection is in hand and before ``BEGIN IMMEDIATE``:
+    SQLite has one writer at a time and its busy handler waits by sleeping
+    (up to 100 ms a nap), while this queue hands the write lock on the moment
+    the previous transaction ends. PostgreSQL writers run concurrently (the
+    claims' unique key decides)."""
     engine = sessions.kw.get("bind")
     if engine is None or engine.dialect.name != "sqlite":
-        return contextlib.nullcontext()
-    return _WRITERS.setdefault(engine.sync_engine, asyncio.Lock())
+        async with sessions() as db, db.begin():
+            yield db
+        return
+    turn = _WRITERS.setdefault(engine.sync_engine, asyncio.Lock())
+    async with engine.connect() as conn, turn, sessions(bind=conn) as db:
+        async with db.begin():
+            yield db
 
 
 def _race_retrying(attempts: int) -> AsyncRetrying:
@@ -319,8 +334,6 @@ async def request_booking(
     try:
         async with reading(sessions) as db:
             prepared = await prepare_booking(db, settings, requester, request, now)
-            if await any_taken(db, claim_keys(prepared.booking)):
-                raise BookingConflict(TAKEN)
     except BookingConflict as exc:
         # Every 409 offers other times, whatever the reason.
         raise await conflict_with_slots(
@@ -409,19 +422,16 @@ async def prepare_booking(
     """Check a request (only reads) and build its pending booking.
 
     Raises ``ValidationFailed``, ``NotFound``, or :class:`BookingConflict`
-    when the company is busy then."""
+    when the time is already claimed or the company is busy then."""
     office = await db.get(Office, request.office_id)
     if office is None or not office.active or requester.company_id is None:
         raise NotFound()
     errors = FieldErrors()
     check_content(request, errors)
-    await check_products(db, requester.company_id, request.product_ids, errors)
     buyer = await check_buyer(db, office, request.buyer_id, errors)
     interpreter = await check_interpreter(db, request.interpreter_id, errors)
-    end = request.start + dt.timedelta(minutes=request.minutes)
-    await check_slot(db, office, request.start, end, now, interpreter, errors)
     errors.raise_if_any()
-    await check_company_free(db, requester.company_id, request.start, end)
+    end = request.start + dt.timedelta(minutes=request.minutes)
     token = new_token(32)
     expiry = now + dt.timedelta(hours=settings.consultations.pending_expiry_hours)
     booking = Booking(
@@ -450,6 +460,16 @@ async def prepare_booking(
         created_at=now,
         updated_at=now,
     )
+    # The common loser of a race learns it here, from the claims' unique
+    # index, before the costlier checks.
+    keys = claim_keys(booking)
+    if in_flight(db, keys) or await any_taken(db, keys):
+        await check_company_free(db, requester.company_id, request.start, end)
+        raise BookingConflict(TAKEN)
+    await check_products(db, requester.company_id, request.product_ids, errors)
+    await check_slot(db, office, request.start, end, now, interpreter, errors)
+    errors.raise_if_any()
+    await check_company_free(db, requester.company_id, request.start, end)
     return PreparedBooking(booking, office, token)
 
 
@@ -461,16 +481,23 @@ async def insert_booking(
     now: dt.datetime,
 ) -> Booking:
     """Write a prepared booking: limits, the row, its claims, its event and
-    mails, in a handful of statements. Raises ``IntegrityError`` when a claim
-    is taken, :class:`BookingConflict` when a limit is reached.
+    mails, in a handful of statements. Raises :class:`BookingConflict` when
+    a claim is already committed or a limit is reached, ``IntegrityError``
+    when a claim is won meanwhile by a transaction still open.
 
-    The row is inserted with an empty held span and given its span only
-    after its claims are won: the exclusion constraint then never has two
-    uncommitted overlapping rows to wait on each other (a deadlock), and
-    the claims' unique key alone decides who wins.
+    Nobody waits for another booking's open transaction: the claim keys are
+    first marked as being claimed without waiting (:func:`hold_claims`), so
+    a writer of the same time that is still open answers this one 409 at
+    once; then committed claims answer 409. The row is inserted with an
+    empty held span and given its span only after its claims are won, so
+    the exclusion constraint never has two open overlapping rows to wait on
+    each other; the claims' unique key decides who wins.
     """
     booking, office = prepared.booking, prepared.office
     assert booking.company_id is not None  # noqa: S101 - set by prepare_booking
+    keys = claim_keys(booking)
+    if not await hold_claims(db, keys) or await any_taken(db, keys):
+        raise BookingConflict(TAKEN)
     await check_limits(db, office, booking.company_id, booking.start_at, now)
     span = held_span(
         booking.start_at,

@@ -11,10 +11,13 @@ commit; leaving the live states deletes them in that transaction too.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, text
+from sqlalchemy import delete, event, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import SessionTransaction
 
 from export_hub.consultations.models import Booking, BookingClaim
 from export_hub.consultations.slots import claim_units, held_span
@@ -107,6 +110,66 @@ async def any_taken(db: AsyncSession, keys: Sequence[tuple[str, int, int]]) -> b
         )
     )
     return await db.scalar(query.limit(1)) is not None
+
+
+#: Bits above a claim key's (resource, unit) part: a tag keeping these
+#: advisory locks apart from any other user of single-bigint locks.
+_KEY_TAG = 0x2A << 56
+_KINDS = {kind: index for index, kind in enumerate(RESOURCE_KINDS)}
+_IN_FLIGHT: weakref.WeakKeyDictionary[Any, set[tuple[str, int, int]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _lock_key(kind: str, owner: int, unit: int) -> int:
+    # Unit is UNIX seconds / 300 (~2**23 today); a clash of two keys only
+    # makes one writer answer 409 needlessly, never lets two win.
+    return _KEY_TAG | _KINDS[kind] << 53 | (owner % 2**21) << 32 | unit % 2**32
+
+
+def in_flight(db: AsyncSession, keys: Sequence[tuple[str, int, int]]) -> bool:
+    """Whether a transaction of this process is writing a claim on one of
+    ``keys`` right now (SQLite; PostgreSQL asks :func:`hold_claims`)."""
+    writing = _IN_FLIGHT.get(db.get_bind().engine)
+    return writing is not None and not writing.isdisjoint(keys)
+
+
+async def hold_claims(db: AsyncSession, keys: Sequence[tuple[str, int, int]]) -> bool:
+    """Mark ``keys`` as being claimed by this transaction, without waiting:
+    False when another open transaction is claiming one of them.
+
+    PostgreSQL: transaction advisory locks taken with
+    ``pg_try_advisory_xact_lock`` in the keys' one global order, stopping at
+    the first one held elsewhere (so of two writers of overlapping times at
+    least one gets all its keys, and nobody waits). SQLite: a set of this
+    process's keys in flight, emptied when the transaction ends (SQLite
+    serves one process).
+    """
+    if not keys:
+        return True
+    bind = db.get_bind()
+    if bind.dialect.name == "postgresql":
+        held_elsewhere = await db.scalar(
+            text(
+                "SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k "
+                "WHERE NOT pg_try_advisory_xact_lock(k) LIMIT 1"
+            ),
+            {"keys": [_lock_key(*key) for key in sorted(keys)]},
+        )
+        return held_elsewhere is None
+    writing = _IN_FLIGHT.setdefault(bind.engine, set())
+    if not writing.isdisjoint(keys):
+        return False
+    mine = set(keys)
+    writing |= mine
+
+    def release(_: object, transaction: SessionTransaction) -> None:
+        # Flushes end inner transactions; the claims live until the outer.
+        if transaction.parent is None:
+            writing.difference_update(mine)
+
+    event.listen(db.sync_session, "after_transaction_end", release)
+    return True
 
 
 async def add_claims(
