@@ -57,10 +57,10 @@ from export_hub.consultations.availability import (
 )
 from export_hub.consultations.claims import (
     add_claims,
-    any_taken,
     claim_keys,
     hold_claims,
     in_flight,
+    taken_kinds,
 )
 from export_hub.consultations.models import (
     Booking,
@@ -463,9 +463,10 @@ async def prepare_booking(
     # The common loser of a race learns it here, from the claims' unique
     # index, before the costlier checks.
     keys = claim_keys(booking)
-    if in_flight(db, keys) or await any_taken(db, keys):
-        await check_company_free(db, requester.company_id, request.start, end)
+    if in_flight(db, keys):
         raise BookingConflict(TAKEN)
+    if taken := await taken_kinds(db, keys):
+        raise BookingConflict(COMPANY_BUSY if "company" in taken else TAKEN)
     await check_products(db, requester.company_id, request.product_ids, errors)
     await check_slot(db, office, request.start, end, now, interpreter, errors)
     errors.raise_if_any()
@@ -496,7 +497,7 @@ async def insert_booking(
     booking, office = prepared.booking, prepared.office
     assert booking.company_id is not None  # noqa: S101 - set by prepare_booking
     keys = claim_keys(booking)
-    if not await hold_claims(db, keys) or await any_taken(db, keys):
+    if not await hold_claims(db, keys) or await taken_kinds(db, keys):
         raise BookingConflict(TAKEN)
     await check_limits(db, office, booking.company_id, booking.start_at, now)
     span = held_span(

@@ -91,15 +91,18 @@ def claim_keys(
     )
 
 
-async def any_taken(db: AsyncSession, keys: Sequence[tuple[str, int, int]]) -> bool:
-    """Whether a committed live booking already holds one of ``keys``: a read
-    of the unique index that lets a late loser answer 409 without writing."""
+async def taken_kinds(
+    db: AsyncSession, keys: Sequence[tuple[str, int, int]]
+) -> set[str]:
+    """The resource kinds of ``keys`` a committed live booking already
+    holds: a read of the unique index that lets a late loser answer 409
+    without writing."""
     by_resource: dict[tuple[str, int], list[int]] = {}
     for kind, owner, unit in keys:
         by_resource.setdefault((kind, owner), []).append(unit)
     if not by_resource:
-        return False
-    query = select(BookingClaim.id).where(
+        return set()
+    query = select(BookingClaim.resource_type).where(
         or_(
             *(
                 (BookingClaim.resource_type == kind)
@@ -109,7 +112,7 @@ async def any_taken(db: AsyncSession, keys: Sequence[tuple[str, int, int]]) -> b
             )
         )
     )
-    return await db.scalar(query.limit(1)) is not None
+    return set(await db.scalars(query.distinct()))
 
 
 #: Bits above a claim key's (resource, unit) part: a tag keeping these
