@@ -63,6 +63,11 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime()}
 
 
+#: Execution option marking a connection's transactions as read-only: on
+#: SQLite they begin DEFERRED instead of taking the write lock.
+READ_ONLY_OPTION = "export_hub_read_only"
+
+
 def utcnow() -> dt.datetime:
     """The current instant in UTC (patch this module's clock in tests)."""
     return dt.datetime.now(dt.UTC)
@@ -122,12 +127,26 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock at BEGIN, so two writers serialise
-        # instead of failing with "database is locked" on upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # instead of failing with "database is locked" on upgrade. A unit of
+        # work that only reads (READ_ONLY) begins DEFERRED: under WAL it
+        # neither waits for nor blocks the writer.
+        read_only = conn.get_execution_options().get(READ_ONLY_OPTION, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def reading(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A session for reads only: on SQLite it takes no write lock, so it
+    never queues behind writers. Writing through it is a bug."""
+    async with sessions() as session:
+        await session.connection(execution_options={READ_ONLY_OPTION: True})
+        yield session
 
 
 @asynccontextmanager

@@ -23,12 +23,15 @@ race into a :class:`BookingConflict` with fresh slots.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -52,7 +55,13 @@ from export_hub.consultations.availability import (
     slot_json,
     works_then,
 )
-from export_hub.consultations.claims import add_claims, lock_resources, resources_of
+from export_hub.consultations.claims import (
+    add_claims,
+    claim_keys,
+    hold_claims,
+    in_flight,
+    taken_kinds,
+)
 from export_hub.consultations.models import (
     Booking,
     BookingEvent,
@@ -69,6 +78,7 @@ from export_hub.consultations.slots import (
     is_aligned,
     local_date,
 )
+from export_hub.db import reading
 from export_hub.errors import Conflict, FieldErrors, NotFound, Text
 from export_hub.security import new_token, sha256_hex
 from export_hub.settings import Settings
@@ -198,7 +208,7 @@ async def run_booking_change(
     async for attempt in _race_retrying(attempts):
         with attempt:
             try:
-                async with sessions() as db, db.begin():
+                async with _writing(sessions) as db:
                     return await work(db)
             except IntegrityError:
                 raise await conflict_with_slots(
@@ -212,6 +222,32 @@ async def run_booking_change(
                     sessions, office_id, near, now, exc.message
                 ) from None
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+_WRITERS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+@contextlib.asynccontextmanager
+async def _writing(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A session in a write transaction that commits on success.
+
+    On SQLite this process's booking writers take turns on an asyncio lock,
+    taken once the connection is in hand and before ``BEGIN IMMEDIATE``:
+    SQLite has one writer at a time and its busy handler waits by sleeping
+    (up to 100 ms a nap), while this queue hands the write lock on the moment
+    the previous transaction ends. PostgreSQL writers run concurrently (the
+    claims' unique key decides)."""
+    engine = sessions.kw.get("bind")
+    if engine is None or engine.dialect.name != "sqlite":
+        async with sessions() as db, db.begin():
+            yield db
+        return
+    turn = _WRITERS.setdefault(engine.sync_engine, asyncio.Lock())
+    async with engine.connect() as conn, turn, sessions(bind=conn) as db:
+        async with db.begin():
+            yield db
 
 
 def _race_retrying(attempts: int) -> AsyncRetrying:
@@ -240,17 +276,39 @@ async def conflict_with_slots(
     now: dt.datetime,
     message: Text,
 ) -> BookingConflict:
-    async with sessions() as db:
+    """A 409 with the office's free slots near ``near``.
+
+    Losers of one race ask for the same slots at the same moment: they share
+    one computation that is under way (never a stored answer), read without
+    the SQLite write lock.
+    """
+    start = max(now, near - dt.timedelta(hours=12))
+    key = (sessions, office_id, start, now)
+    computing = _FRESH.get(key)
+    if computing is None:
+        computing = asyncio.ensure_future(_fresh_slots(sessions, office_id, start, now))
+        _FRESH[key] = computing
+        computing.add_done_callback(lambda _: _FRESH.pop(key, None))
+    return BookingConflict(message, await asyncio.shield(computing))
+
+
+_FRESH: dict[tuple[Any, ...], asyncio.Future[list[dict[str, Any]]]] = {}
+
+
+async def _fresh_slots(
+    sessions: async_sessionmaker[AsyncSession],
+    office_id: int,
+    start: dt.datetime,
+    now: dt.datetime,
+) -> list[dict[str, Any]]:
+    async with reading(sessions) as db:
         office = await db.get(Office, office_id)
         if office is None:
-            return BookingConflict(message)
-        start = max(now, near - dt.timedelta(hours=12))
+            return []
         slots = await find_slots(
             db, office, start, start + dt.timedelta(FRESH_DAYS), now
         )
-    return BookingConflict(
-        message, [slot_json(s, office.time_zone) for s in slots[:20]]
-    )
+    return [slot_json(s, office.time_zone) for s in slots[:20]]
 
 
 async def request_booking(
@@ -271,9 +329,20 @@ async def request_booking(
         if replay is not None:
             return replay
 
+    # Everything that only reads runs first, outside any write transaction;
+    # a time already claimed is a 409 here, without writing.
+    try:
+        async with reading(sessions) as db:
+            prepared = await prepare_booking(db, settings, requester, request, now)
+    except BookingConflict as exc:
+        # Every 409 offers other times, whatever the reason.
+        raise await conflict_with_slots(
+            sessions, request.office_id, request.start, now, exc.message
+        ) from None
+
     async def work(db: AsyncSession) -> Requested:
-        booking, token = await create_booking(db, settings, requester, request, now)
-        return Requested(booking, token, replayed=False)
+        booking = await insert_booking(db, settings, prepared, requester, now)
+        return Requested(booking, prepared.token, replayed=False)
 
     try:
         return await run_booking_change(
@@ -318,6 +387,16 @@ async def _replay(
 # -- creating ----------------------------------------------------------------
 
 
+@dataclass
+class PreparedBooking:
+    """A checked request: the booking to insert (no id yet), its office
+    and the manage token."""
+
+    booking: Booking
+    office: Office
+    token: str
+
+
 async def create_booking(
     db: AsyncSession,
     settings: Settings,
@@ -325,25 +404,35 @@ async def create_booking(
     request: BookingRequest,
     now: dt.datetime,
 ) -> tuple[Booking, str]:
-    """Validate and add a pending booking with its claims; returns it and the
-    manage token. Raises ``IntegrityError`` at flush when the time is taken."""
+    """Validate and add a pending booking with its claims in ``db``'s
+    transaction; returns it and the manage token. Raises ``IntegrityError``
+    when the time is taken."""
+    prepared = await prepare_booking(db, settings, requester, request, now)
+    booking = await insert_booking(db, settings, prepared, requester, now)
+    return booking, prepared.token
+
+
+async def prepare_booking(
+    db: AsyncSession,
+    settings: Settings,
+    requester: User,
+    request: BookingRequest,
+    now: dt.datetime,
+) -> PreparedBooking:
+    """Check a request (only reads) and build its pending booking.
+
+    Raises ``ValidationFailed``, ``NotFound``, or :class:`BookingConflict`
+    when the time is already claimed or the company is busy then."""
     office = await db.get(Office, request.office_id)
     if office is None or not office.active or requester.company_id is None:
         raise NotFound()
     errors = FieldErrors()
     check_content(request, errors)
-    await check_products(db, requester.company_id, request.product_ids, errors)
     buyer = await check_buyer(db, office, request.buyer_id, errors)
     interpreter = await check_interpreter(db, request.interpreter_id, errors)
-    end = request.start + dt.timedelta(minutes=request.minutes)
-    await check_slot(db, office, request.start, end, now, interpreter, errors)
     errors.raise_if_any()
-    await check_limits(db, office, requester.company_id, request.start, now)
-    await check_company_free(db, requester.company_id, request.start, end)
+    end = request.start + dt.timedelta(minutes=request.minutes)
     token = new_token(32)
-    span = held_span(
-        request.start, end, office.buffer_before_minutes, office.buffer_after_minutes
-    )
     expiry = now + dt.timedelta(hours=settings.consultations.pending_expiry_hours)
     booking = Booking(
         uid=f"{uuid.uuid4()}@export-hub",
@@ -356,8 +445,6 @@ async def create_booking(
         time_zone=office.time_zone,
         buffer_before_minutes=office.buffer_before_minutes,
         buffer_after_minutes=office.buffer_after_minutes,
-        span_start=span.start,
-        span_end=span.end,
         topic=request.topic.strip(),
         product_ids=list(request.product_ids),
         languages=list(request.languages),
@@ -373,15 +460,68 @@ async def create_booking(
         created_at=now,
         updated_at=now,
     )
-    await lock_resources(db, resources_of(booking))
+    # The common loser of a race learns it here, from the claims' unique
+    # index, before the costlier checks.
+    keys = claim_keys(booking)
+    if in_flight(db, keys):
+        raise BookingConflict(TAKEN)
+    if taken := await taken_kinds(db, keys):
+        raise BookingConflict(COMPANY_BUSY if "company" in taken else TAKEN)
+    await check_products(db, requester.company_id, request.product_ids, errors)
+    await check_slot(db, office, request.start, end, now, interpreter, errors)
+    errors.raise_if_any()
+    await check_company_free(db, requester.company_id, request.start, end)
+    return PreparedBooking(booking, office, token)
+
+
+async def insert_booking(
+    db: AsyncSession,
+    settings: Settings,
+    prepared: PreparedBooking,
+    requester: User,
+    now: dt.datetime,
+) -> Booking:
+    """Write a prepared booking: limits, the row, its claims, its event and
+    mails, in a handful of statements. Raises :class:`BookingConflict` when
+    a claim is already committed or a limit is reached, ``IntegrityError``
+    when a claim is won meanwhile by a transaction still open.
+
+    Nobody waits for another booking's open transaction: the claim keys are
+    first marked as being claimed without waiting (:func:`hold_claims`), so
+    a writer of the same time that is still open answers this one 409 at
+    once; then committed claims answer 409. The row is inserted with an
+    empty held span and given its span only after its claims are won, so
+    the exclusion constraint never has two open overlapping rows to wait on
+    each other; the claims' unique key decides who wins.
+    """
+    booking, office = prepared.booking, prepared.office
+    assert booking.company_id is not None  # noqa: S101 - set by prepare_booking
+    keys = claim_keys(booking)
+    if not await hold_claims(db, keys) or await taken_kinds(db, keys):
+        raise BookingConflict(TAKEN)
+    await check_limits(db, office, booking.company_id, booking.start_at, now)
+    span = held_span(
+        booking.start_at,
+        booking.end_at,
+        booking.buffer_before_minutes,
+        booking.buffer_after_minutes,
+    )
+    booking.span_start = booking.span_end = span.start
     db.add(booking)
     await db.flush()
     await add_claims(db, booking)
+    booking.span_end = span.end
     record_event(db, booking, Actor("company", requester), "requested", None, now)
+    await db.flush()
     await notify(
-        db, "requested", booking, settings, now, manage_url=manage_url(settings, token)
+        db,
+        "requested",
+        booking,
+        settings,
+        now,
+        manage_url=manage_url(settings, prepared.token),
     )
-    return booking, token
+    return booking
 
 
 def check_content(request: BookingRequest, errors: FieldErrors) -> None:

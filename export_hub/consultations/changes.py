@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.consultations.availability import find_slots, slot_json, works_then
 from export_hub.consultations.booking import (
+    TAKEN,
     Actor,
     BookingConflict,
     BookingRequest,
@@ -30,6 +31,8 @@ from export_hub.consultations.booking import (
 )
 from export_hub.consultations.claims import (
     add_claims,
+    claim_keys,
+    hold_claims,
     lock_resources,
     release_claims,
     resources_of,
@@ -255,6 +258,21 @@ async def reschedule_booking(
         db, booking.company_id, new_start, new_end, exclude_booking_id=booking.id
     )
     await lock_resources(db, resources_of(booking))
+    moving = Booking(
+        office_id=booking.office_id,
+        interpreter_id=booking.interpreter_id,
+        buyer_id=booking.buyer_id,
+        company_id=booking.company_id,
+        start_at=new_start,
+        end_at=new_end,
+        buffer_before_minutes=office.buffer_before_minutes,
+        buffer_after_minutes=office.buffer_after_minutes,
+    )
+    # New bookings of the new time hold these keys while they write: meet
+    # them here, before the row moves, rather than deadlock in the
+    # exclusion constraint against one of them.
+    if not await hold_claims(db, claim_keys(moving)):
+        raise BookingConflict(TAKEN)
     was = booking.status
     old = {
         "old_start": booking.start_at.isoformat(),

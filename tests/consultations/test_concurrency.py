@@ -16,7 +16,14 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from export_hub.consultations.booking import SYSTEM, Actor, run_booking_change
+from export_hub.consultations.booking import (
+    SYSTEM,
+    Actor,
+    BookingConflict,
+    BookingRequest,
+    create_booking,
+    run_booking_change,
+)
 from export_hub.consultations.changes import confirm_booking, end_booking
 from export_hub.consultations.models import Booking, BookingClaim, BookingStatus
 from export_hub.errors import Conflict
@@ -315,3 +322,50 @@ async def test_a_company_is_never_in_two_consultations_at_once(
     other = await bearer(sessions, world.other_company_user)
     resp = await web_client.post("/api/v1/bookings", json=elsewhere, headers=other)
     assert resp.status == 201, await resp.text()
+
+
+async def test_a_loser_is_answered_while_the_winner_is_still_open(
+    world, sessions, settings
+) -> None:
+    """A booking of slot X holds its transaction open; another request for X
+    gets its 409 before that transaction ends, instead of waiting for it.
+
+    Ordering, not a clock: the holder ends only after the second answer is
+    in (or after that answer's task has been given up on, which fails)."""
+    office = await unlimit(sessions, "FRA")
+    claimed, release = asyncio.Event(), asyncio.Event()
+
+    async def hold(db):
+        booking, _ = await create_booking(
+            db,
+            settings,
+            world.company_user,
+            BookingRequest(office.id, FRA_SLOT, 60, "holder"),
+            NOW,
+        )
+        claimed.set()
+        await release.wait()
+        return booking
+
+    holder = asyncio.create_task(
+        run_booking_change(
+            sessions, settings, hold, office_id=office.id, near=FRA_SLOT, now=NOW
+        )
+    )
+    await claimed.wait()
+    second = asyncio.create_task(
+        book(sessions, settings, world.other_company_user, office, FRA_SLOT, 30)
+    )
+    # The timeout only keeps a regression from hanging the suite.
+    done, _ = await asyncio.wait(
+        {second, holder}, timeout=60, return_when=asyncio.FIRST_COMPLETED
+    )
+    release.set()
+    assert done == {second}, "the second request waited for the open holder"
+    assert not holder.done()
+    with pytest.raises(BookingConflict) as conflict:
+        await second
+    assert conflict.value.slots  # other times, as with every 409
+    winner = await holder
+    assert winner.status is BookingStatus.PENDING
+    assert await live_count(sessions) == 1
