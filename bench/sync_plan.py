@@ -177,7 +177,10 @@ async def mark_in_sync(
         async with transaction(sessions) as db:
             account = await db.get_one(SellerAccount, account_id)
             candidates = await load_candidates(
-                db, account, RateBook(pricing, now.date())
+                db,
+                account,
+                RateBook(pricing, now.date()),
+                safety_buffer=brand.sync.safety_buffer,
             )
             work = plan(
                 candidates,

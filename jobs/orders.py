@@ -7,6 +7,15 @@
   Embedded (or SQLite): pulls every connected seller here, one after the
   other, a failing seller not stopping the others. Scaled out (PostgreSQL,
   ``jobs.embedded = false``): enqueues one ``orders.pull`` per seller.
+
+After importing, both push the stock that moved (:func:`jobs.sync.push_stock`:
+the other channels' quantities marked due by the import, nothing else). Why
+here and not at the next ``sync.all``: orders are pulled every 300 s by
+default, listings synced every 900 s, so waiting for the sync would leave a
+sold unit on offer elsewhere for up to 15 minutes more; pushing right after
+the pull corrects the other channel within the pull interval that saw the
+sale. ``orders.pull_all`` pushes once, after all its sellers, so one push
+serves every sale of the round.
 * ``orders.ship_by_reminders`` — periodic: one e-mail per open order whose
   ship-by date is within ``orders.at_risk_hours``.
 
@@ -33,7 +42,7 @@ from export_hub.orders.models import Order, OrderNotice
 from export_hub.orders.notify import notify_order
 from export_hub.settings import Settings
 from jobs.registry import Counts, JobSpec, Sessions
-from jobs.sync import fans_out, seller_lock
+from jobs.sync import fans_out, push_stock, seller_lock
 
 log = logging.getLogger(__name__)
 REMINDER_BATCH = 200
@@ -69,7 +78,9 @@ async def pull(
         factory=connector_factory(settings),
         now=now,
     )
-    return report.as_counts()
+    counts = report.as_counts()
+    _merge(counts, await push_stock(sessions, settings, now=now))
+    return counts
 
 
 async def pull_all(
@@ -91,11 +102,16 @@ async def pull_all(
             log.warning("orders.pull seller_account=%s failed: %s", account.id, exc)
             continue
         counts["orders.pull"]["ok"] += 1
-        for action, outcomes in report.as_counts().items():
-            merged = counts.setdefault(action, {})
-            for outcome, n in outcomes.items():
-                merged[outcome] = merged.get(outcome, 0) + n
+        _merge(counts, report.as_counts())
+    _merge(counts, await push_stock(sessions, settings, now=now))
     return counts
+
+
+def _merge(counts: Counts, more: Counts) -> None:
+    for action, outcomes in more.items():
+        merged = counts.setdefault(action, {})
+        for outcome, n in outcomes.items():
+            merged[outcome] = merged.get(outcome, 0) + n
 
 
 async def _enqueue_pulls(

@@ -7,6 +7,11 @@
 * ``sync.all`` — periodic. Embedded (or SQLite): syncs every seller in this
   process, round-robin. Scaled out (PostgreSQL, ``jobs.embedded = false``):
   enqueues one ``sync.seller`` job per connected seller account instead.
+* ``sync.push`` — the stock push: quantities marked due after stock moved
+  (a sale on another channel), only those, for every seller concerned. The
+  order jobs start it right after an import that marked listings
+  (:func:`push_stock`), so a sale reaches the other channels within the
+  order pull that imported it, not at the next ``sync.all``.
 * ``sync.follow_up`` — periodic: follows submitted listings until live or
   failed.
 
@@ -25,6 +30,7 @@ from export_hub.listings.sync.follow import follow_submitted
 from export_hub.listings.sync.load import seller_accounts
 from export_hub.listings.sync.options import SyncOptions
 from export_hub.listings.sync.run import run_sync
+from export_hub.orders.restock import accounts_to_push
 from export_hub.settings import Settings
 from jobs.registry import Counts, JobSpec, Sessions
 
@@ -111,6 +117,37 @@ async def sync_seller(
     return report.as_counts()
 
 
+async def sync_push(
+    sessions: Sessions, settings: Settings, *, now: dt.datetime
+) -> Counts:
+    """Send the quantities due after stock moved, and nothing else."""
+    report = await run_sync(sessions, settings, SyncOptions(push_only=True), now=now)
+    return report.as_counts()
+
+
+async def push_stock(
+    sessions: Sessions, settings: Settings, *, now: dt.datetime
+) -> Counts:
+    """After stock moved: push the quantities due now — in this process
+    (embedded, SQLite) or as one ``sync.push`` job for the workers (scaled
+    out; a push already waiting is not queued twice). Nothing when no
+    listing is due."""
+    async with sessions() as db:
+        due = await accounts_to_push(db)
+    if not due:
+        return {}
+    if not fans_out(settings):
+        return await sync_push(sessions, settings, now=now)
+    from jobs.defaults import default_registry
+    from jobs.worker import WorkerRuntime, build_app, defer
+
+    registry = default_registry(settings)
+    app = build_app(settings, registry, WorkerRuntime(settings, sessions))
+    async with app.open_async():
+        job = await defer(app, registry["sync.push"], {}, started_by="job")
+    return {"sync.push": {"queued" if job is not None else "already_queued": 1}}
+
+
 def fans_out(settings: Settings) -> bool:
     """Whether ``sync.all`` enqueues per-seller jobs (procrastinate) instead of
     syncing in this process."""
@@ -128,6 +165,10 @@ async def sync_all(
 
     async with sessions() as db:
         accounts = await seller_accounts(db)
+        due = set(await accounts_to_push(db))
+    # Sellers with stock pushes due are queued first (workers take jobs of
+    # one priority in the order they were queued).
+    accounts.sort(key=lambda a: a.id not in due)
     registry = default_registry(settings)
     app = build_app(settings, registry, WorkerRuntime(settings, sessions))
     queued = skipped = 0
@@ -182,6 +223,12 @@ def job_specs(settings: Settings) -> list[JobSpec]:
             run=sync_all,
             interval_seconds=settings.jobs.sync_interval_seconds,
             description="Sync every connected seller account",
+        ),
+        JobSpec(
+            name="sync.push",
+            run=sync_push,
+            priority=10,
+            description="Push quantities due after stock moved (sales elsewhere)",
         ),
         JobSpec(
             name="sync.follow_up",

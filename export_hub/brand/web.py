@@ -23,6 +23,7 @@ from export_hub.catalog.models import Product
 from export_hub.db import utcnow
 from export_hub.errors import NotFound, Text
 from export_hub.listings.explain import explain
+from export_hub.listings.sync.load import offered_quantity
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.pricing.config import PricingConfig
 from export_hub.pricing.web import PRICING
@@ -105,7 +106,9 @@ async def preview(
 ) -> list[PreparedListing]:
     """``product`` prepared for each of its company's seller accounts (or, before
     any is connected, for Amazon US and eBay US), exactly as the sync would
-    prepare it on ``on``. ``product`` comes from :func:`load_product`. Reads only.
+    prepare it on ``on``, with the quantity every channel offers (on hand −
+    reserved − safety buffer). ``product`` comes from :func:`load_product`.
+    Reads only.
     """
     accounts = list(
         await db.scalars(
@@ -133,7 +136,9 @@ async def preview(
             company=product.company,
             seller=account,
             images=product.images,
-            quantity=product.quantity,
+            quantity=offered_quantity(
+                brand.sync.safety_buffer, product.company, product
+            ),
             rates=rates,
             public_base_url=public_base_url,
         )

@@ -120,6 +120,17 @@ async def record_legacy_listings(
     return report
 
 
+def trading_items(account: SellerAccount) -> dict[str, str]:
+    """SKU → eBay ItemID of the account's listings still managed through the
+    Trading API (as :func:`remember_trading_items` stored them): the
+    connector revises these with ReviseInventoryStatus, so the sync must
+    never create or replace them, only send their price and quantity."""
+    if account.marketplace != "ebay":
+        return {}
+    items = (account.setup or {}).get(TRADING_ITEMS) or {}
+    return {str(sku): str(item) for sku, item in dict(items).items()}
+
+
 async def remember_trading_items(db: AsyncSession, account: SellerAccount) -> None:
     """Copy the active Trading-managed SKUs into ``account.setup`` so the
     connector routes them through Trading and never lists them a second time

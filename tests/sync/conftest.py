@@ -87,8 +87,8 @@ def refresh_token(seller: str) -> str:
     return f"Atzr|test-{seller}"
 
 
-@pytest.fixture
-def amazon_config() -> EmulatorConfig:
+def amazon_emulator_config() -> EmulatorConfig:
+    """The Amazon emulator the sync tests (and the order e2e tests) run."""
     return EmulatorConfig(
         sellers=[
             SellerConfig(
@@ -102,9 +102,18 @@ def amazon_config() -> EmulatorConfig:
     )
 
 
+def ebay_emulator_config() -> EbayConfig:
+    return EbayConfig(rate_per_second=10.0, rate_burst=10, rate_scale=SCALE)
+
+
+@pytest.fixture
+def amazon_config() -> EmulatorConfig:
+    return amazon_emulator_config()
+
+
 @pytest.fixture
 def ebay_config() -> EbayConfig:
-    return EbayConfig(rate_per_second=10.0, rate_burst=10, rate_scale=SCALE)
+    return ebay_emulator_config()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -333,3 +334,82 @@ def test_priorities_and_aging(brand, pricing, rules) -> None:
         ).work
     ]
     assert order[0] is Action.CREATE
+
+
+def test_a_changed_quantity_goes_ahead_of_a_full_replace(brand, pricing, rules) -> None:
+    listing = sent(candidate(), brand, pricing, rules)
+    both = candidate(quantity=4, listing=listing)
+    both.product.name_en = "Green Tea, renamed"
+    work = plan_one(both, brand, pricing, rules, now=NOW, public_base_url=URL)
+    assert isinstance(work, list)
+    assert next((w.action, w.quantity) for w in work) == (Action.UPDATE_QUANTITY, 4)
+    assert work[1].action is Action.UPDATE_CONTENT
+    result = plan([both], brand, pricing, rules, now=NOW, public_base_url=URL)
+    assert [w.action for w in result.work] == [
+        Action.UPDATE_QUANTITY,
+        Action.UPDATE_CONTENT,
+    ]
+    # Content alone: one full replace, as before.
+    renamed = candidate(listing=sent(candidate(), brand, pricing, rules))
+    renamed.product.name_en = "Green Tea, renamed"
+    assert (
+        only(plan_one(renamed, brand, pricing, rules, now=NOW, public_base_url=URL))
+        is Action.UPDATE_CONTENT
+    )
+
+
+def trading(
+    quantity: int, *, state: ReviewState = ReviewState.APPROVED, **listing: object
+) -> Candidate:
+    """A linked legacy eBay listing, as the import left it (5 at 12.00)."""
+    base = candidate(quantity=quantity, state=state, marketplace="ebay")
+    values: dict[str, object] = {
+        "id": 1,
+        "sku": base.product.sku,
+        "status": "live",
+        "marketplace": "ebay",
+        "sent_hashes": {},
+        "sent_price": "12.00",
+        "sent_currency": "USD",
+        "sent_quantity": 5,
+        "last_quantity_assert_at": None,
+        "last_submitted_at": None,
+        "in_doubt_operation": None,
+        "paused_until": None,
+        "pending_since": None,
+        "listing_id": "110001",
+        "offer_id": None,
+    }
+    values.update(listing)
+    return replace(base, listing=Listing(**values), trading_item="110001")
+
+
+def test_a_trading_listing_is_never_created_only_revised(brand, pricing, rules) -> None:
+    work = plan_one(trading(9), brand, pricing, rules, now=NOW, public_base_url=URL)
+    assert isinstance(work, list)
+    assert [(w.action, w.quantity, w.price) for w in work] == [
+        (Action.UPDATE_QUANTITY, 9, None),
+        (Action.UPDATE_PRICE, None, Decimal("19.99")),
+    ]
+    assert {w.marketplace_listing_id for w in work} == {"110001"}
+    assert all(w.payload is None for w in work)
+    # In step with eBay: nothing to send until the quantity is due again.
+    synced = trading(
+        9, sent_quantity=9, sent_price="19.99", last_quantity_assert_at=NOW
+    )
+    assert plan_one(synced, brand, pricing, rules, now=NOW, public_base_url=URL) == (
+        "in_sync"
+    )
+    # Stock never waits for review: a product not approved yet still gets
+    # its quantity (its price stays the company's own).
+    pending = trading(3, state=ReviewState.SUBMITTED)
+    assert [
+        (w.action, w.quantity)
+        for w in plan_one(pending, brand, pricing, rules, now=NOW, public_base_url=URL)
+    ] == [(Action.UPDATE_QUANTITY, 3)]
+    # Out of stock with the default rule: quantity 0, still not ended.
+    empty = trading(0)
+    assert next(
+        (w.action, w.quantity)
+        for w in plan_one(empty, brand, pricing, rules, now=NOW, public_base_url=URL)
+    ) == (Action.UPDATE_QUANTITY, 0)

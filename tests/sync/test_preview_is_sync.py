@@ -71,7 +71,8 @@ async def store(
     sessions: async_sessionmaker[AsyncSession], on: dt.date
 ) -> dict[str, int]:
     """One company with an Amazon and an eBay account, a product in stock
-    (images stored out of display order) and one out of stock."""
+    (images stored out of display order), one out of stock, and one with
+    units reserved by open orders and a safety buffer of its own."""
     async with transaction(sessions) as db:
         company = Company(
             name_ko="한빛공방",
@@ -83,7 +84,11 @@ async def store(
         db.add(company)
         await db.flush()
         ids = {}
-        for sku, quantity in (("HB-IN", 7), ("HB-OUT", 0)):
+        for sku, quantity, reserved, buffer in (
+            ("HB-IN", 7, 0, None),
+            ("HB-OUT", 0, 0, None),
+            ("HB-RES", 9, 3, 2),
+        ):
             product = Product(
                 company_id=company.id,
                 sku=sku,
@@ -102,6 +107,8 @@ async def store(
                 cost_krw=20000,
                 weight_g=120,
                 quantity=quantity,
+                reserved=reserved,
+                stock_buffer=buffer,
                 state=ReviewState.APPROVED,
                 reviewed_at=utcnow(),
             )
@@ -160,7 +167,9 @@ async def planned_work(
     async with sessions() as db:
         for account in await seller_accounts(db):
             result = plan(
-                await load_candidates(db, account, rates),
+                await load_candidates(
+                    db, account, rates, safety_buffer=brand.sync.safety_buffer
+                ),
                 brand,
                 pricing,
                 PlanRules.from_brand(brand),
@@ -180,7 +189,11 @@ async def test_preview_and_planner_send_the_same_bytes(
     ids = await store(sessions, now.date())
     brand, pricing = load_configs(settings)
     work = await planned_work(sessions, settings, now)
-    assert len(work) == 4
+    assert len(work) == 6
+    # Offered: on hand - reserved - buffer (the brand's default, 1, unless
+    # the product overrides it), never below 0.
+    assert brand.sync.safety_buffer == 1
+    offered = {"HB-IN": 7 - 0 - 1, "HB-OUT": 0, "HB-RES": 9 - 3 - 2}
     for sku, product_id in ids.items():
         async with sessions() as db:
             product = await load_product(db, product_id)
@@ -208,7 +221,7 @@ async def test_preview_and_planner_send_the_same_bytes(
             )
             # What both agree on is the real thing, not two empty answers.
             assert item.payload.sku == sku
-            assert item.quantity == (7 if sku == "HB-IN" else 0)
+            assert item.quantity == offered[sku]
             # 1 KRW = 1 / 1388.8888 = 0.00072 USD; Amazon (39000 + 9000) x
             # 0.00072 / 0.85 = 40.66, eBay / 0.864 = 40.00: both end in .99.
             assert (item.price, item.currency) == (Decimal("40.99"), "USD")
@@ -252,4 +265,4 @@ async def test_dry_run_plans_the_same_items(
     work = await planned_work(sessions, settings, now)
     report = await run_sync(sessions, settings, SyncOptions(dry_run=True), now=now)
     assert report.as_counts() == {"create": {"planned": len(work)}}
-    assert report.planned == 4
+    assert report.planned == 6

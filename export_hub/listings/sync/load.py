@@ -17,9 +17,11 @@ from export_hub.brand.prepare import ExchangeRates, currencies_of, load_rates
 from export_hub.catalog.models import Product, ProductImage, ReviewState
 from export_hub.listings.models import Listing
 from export_hub.listings.sync.plan import Candidate
+from export_hub.marketplaces.ebay_legacy import trading_items
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.pricing.config import PricingConfig
 from export_hub.pricing.rates import RateInForce
+from export_hub.stock import ledger
 
 
 class RateBook:
@@ -44,13 +46,37 @@ class RateBook:
         )
 
 
+def offered_quantity(
+    default_buffer: int, company: Company | None, product: Product
+) -> int:
+    """What every channel offers of ``product``: on hand − reserved − the
+    safety buffer that applies (the product's, else the company's, else
+    ``default_buffer``, the brand's ``sync.safety_buffer``); never below 0.
+
+    The sync and the staff preview both call this, so what staff see is what
+    is sent."""
+    buffer = ledger.safety_buffer(
+        default_buffer,
+        company.stock_buffer if company is not None else None,
+        product.stock_buffer,
+    )
+    return ledger.available(product.quantity, product.reserved, buffer)
+
+
 async def load_candidates(
-    db: AsyncSession, account: SellerAccount, rates_book: RateBook
+    db: AsyncSession,
+    account: SellerAccount,
+    rates_book: RateBook,
+    *,
+    safety_buffer: int,
 ) -> list[Candidate]:
     """Every product of the account's company that is approved or already has
-    a listing on this account, with its images, listing, available quantity
-    and the exchange rates in force."""
+    a listing on this account, with its images, listing, the quantity to
+    offer (:func:`offered_quantity`; ``safety_buffer`` is the brand's
+    default) and the exchange rates in force. A listing still managed through
+    eBay's Trading API carries its ItemID (``trading_item``)."""
     company = await db.get_one(Company, account.company_id)
+    trading = trading_items(account)
     listings = {
         row.product_id: row
         for row in await db.scalars(
@@ -82,11 +108,13 @@ async def load_candidates(
             company=company,
             account=account,
             images=images.get(product.id, ()),
-            listing=listings.get(product.id),
-            quantity=product.quantity,
+            listing=listing,
+            quantity=offered_quantity(safety_buffer, company, product),
             rates=rates,
+            trading_item=trading.get(listing.sku) if listing is not None else None,
         )
         for product in products
+        for listing in (listings.get(product.id),)
     ]
 
 

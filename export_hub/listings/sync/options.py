@@ -18,6 +18,10 @@ class SyncOptions:
     dry_run: bool = False
     #: Re-send every listable listing in full.
     force: bool = False
+    #: Only the seller accounts with quantities due after stock moved
+    #: (:func:`export_hub.orders.restock.accounts_to_push`), and only their
+    #: quantity and end work: the push that follows an order import.
+    push_only: bool = False
     max_parallel_sellers: int = 32
     #: Most listings per batch where the marketplace takes batches (eBay: 25).
     batch_size: int = 25

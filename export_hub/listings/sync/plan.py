@@ -14,9 +14,19 @@ plans only the difference:
   replace, which carries price and quantity too);
 * ``update_price``: the price moved by more than the threshold (1 % default);
 * ``update_quantity``: the quantity changed, or was last asserted longer ago
-  than ``quantity_reassert_hours`` (a lost update must not oversell forever);
+  than ``quantity_reassert_hours`` (a lost update must not oversell forever),
+  or a sale on another channel marked it due
+  (:data:`export_hub.orders.restock.PUSH_DUE`). When the content changed too,
+  the quantity still goes first, on its own, ahead of the full replace;
 * ``check``: an earlier operation's outcome is unknown: look it up first;
 * ``preflight``: the pre-flight check failed: record the issues, send nothing.
+
+A listing still managed through eBay's Trading API (``Candidate.trading_item``)
+exists already: it is never created or replaced (its content is the
+seller's until it is migrated); its quantity — whatever the product's review
+state, since stock never waits for review — and, once the product is
+approved, its price are compared with what was last sent and revised
+(ReviseInventoryStatus, through the connector).
 
 Paused listings (``paused_until`` in the future) are skipped. Work is ordered
 by priority — end and quantity first, then price, then content and new
@@ -79,9 +89,14 @@ class Candidate:
     account: SellerAccount
     images: Sequence[ProductImage]
     listing: Listing | None
-    #: Units available to sell (today the product's own count).
+    #: Units to offer: on hand − reserved − safety buffer, never below 0
+    #: (:func:`export_hub.listings.sync.load.offered_quantity`).
     quantity: int
     rates: ExchangeRates
+    #: The eBay ItemID when the listing is still managed through the Trading
+    #: API (imported and linked, not yet migrated): only its price and
+    #: quantity are ours to send (ReviseInventoryStatus); it is never created.
+    trading_item: str | None = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +235,18 @@ def plan_one(
         if listing is None or listing.status == "ended" or not _was_sent(listing):
             return "ended"
         return [replace(base, action=Action.END)]
+    if candidate.trading_item is not None and listing is not None:
+        return _plan_trading(
+            candidate,
+            listing,
+            state,
+            base,
+            config,
+            pricing,
+            rules,
+            now=now,
+            public_base_url=public_base_url,
+        )
     if state != "approved":
         return "not_approved"
     prepared = prepare_listing(
@@ -254,19 +281,21 @@ def plan_one(
     ):
         return [replace(full, action=Action.CREATE)]
     changed = set(rendered.changed_parts(listing.sent_hashes))
+    quantity = replace(
+        base,
+        action=Action.UPDATE_QUANTITY,
+        quantity=rendered.quantity,
+        currency=rendered.currency,
+        hashes={"quantity": rendered.hashes["quantity"]},
+    )
     if force or changed & {"content", "images"}:
-        return [replace(full, action=Action.UPDATE_CONTENT)]
+        content = replace(full, action=Action.UPDATE_CONTENT)
+        # A full replace waits behind all quantity work; a changed quantity
+        # (a sale elsewhere) must not wait with it.
+        return [quantity, content] if "quantity" in changed else [content]
     work: list[Work] = []
     if "quantity" in changed or _reassert_due(listing, rules, now):
-        work.append(
-            replace(
-                base,
-                action=Action.UPDATE_QUANTITY,
-                quantity=rendered.quantity,
-                currency=rendered.currency,
-                hashes={"quantity": rendered.hashes["quantity"]},
-            )
-        )
+        work.append(quantity)
     if "price" in changed and _price_moved(
         listing, rendered.price, rendered.currency, rules
     ):
@@ -277,6 +306,53 @@ def plan_one(
                 price=rendered.price,
                 currency=rendered.currency,
                 hashes={"price": rendered.hashes["price"]},
+            )
+        )
+    return work or "in_sync"
+
+
+def _plan_trading(
+    candidate: Candidate,
+    listing: Listing,
+    state: str,
+    base: Work,
+    config: BrandConfig,
+    pricing: PricingConfig,
+    rules: PlanRules,
+    *,
+    now: dt.datetime,
+    public_base_url: str,
+) -> list[Work] | str:
+    """Price and quantity of a listing managed through the Trading API,
+    compared with what was last sent (or read from eBay when it was linked)."""
+    prepared = prepare_listing(
+        config,
+        pricing,
+        product=candidate.product,
+        company=candidate.company,
+        seller=candidate.account,
+        images=candidate.images,
+        quantity=candidate.quantity,
+        rates=candidate.rates,
+        public_base_url=public_base_url,
+    )
+    quantity = candidate.quantity if prepared.action == "list" else 0
+    base = replace(base, marketplace_listing_id=candidate.trading_item)
+    work: list[Work] = []
+    if listing.sent_quantity != quantity or _reassert_due(listing, rules, now):
+        work.append(replace(base, action=Action.UPDATE_QUANTITY, quantity=quantity))
+    quote = prepared.quote
+    if (
+        state == "approved"
+        and quote is not None
+        and _price_moved(listing, quote.price, quote.currency, rules)
+    ):
+        work.append(
+            replace(
+                base,
+                action=Action.UPDATE_PRICE,
+                price=quote.price,
+                currency=quote.currency,
             )
         )
     return work or "in_sync"

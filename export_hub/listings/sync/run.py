@@ -7,6 +7,15 @@ turns send one batch of its highest-priority work) and puts the seller back
 at the tail. One busy company therefore never delays the others, and each
 seller's calls are paced by its own rate limiters in the connectors.
 
+Stock pushes come before everything else: a sale on one marketplace lowers
+what the others may offer, and every minute the old quantity stays up is a
+chance to oversell. The sellers with quantities marked due by the order
+import (:func:`export_hub.orders.restock.accounts_to_push`) head the queue,
+and while such a seller's next work is quantity (or end) work it goes back
+to the *head* of the queue, not the tail, so its pushes are sent before any
+other seller's price, content or new listings. ``SyncOptions.push_only``
+serves those sellers' quantity work alone (the push right after an import).
+
 Batches use the bulk paths where they pay (see the builder's capabilities in
 :mod:`export_hub.marketplaces.registry`): eBay sends 25 listings or
 price/quantity updates a call; Amazon sends a ``JSON_LISTINGS_FEED`` when a
@@ -51,6 +60,7 @@ from export_hub.listings.sync.plan import FULL, Action, PlanRules, Work, plan
 from export_hub.listings.sync.send import error_outcome, send_batch
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.marketplaces.registry import ConnectorRegistry, NotConnected
+from export_hub.orders.restock import accounts_to_push
 from export_hub.pricing.config import PricingConfig, load_pricing
 from export_hub.settings import Settings
 
@@ -66,6 +76,17 @@ class _Seller:
     work: deque[Work] = field(default_factory=deque)
     started: bool = False
     claimed: bool = False
+    #: Stock moved: its quantity work goes before every other seller's work.
+    urgent: bool = False
+
+    @property
+    def pushing(self) -> bool:
+        """Urgent, and its next work is a quantity push or an end."""
+        return self.urgent and bool(self.work) and self.work[0].action in PUSH
+
+
+#: The work a stock push sends (and all ``push_only`` sends).
+PUSH = frozenset({Action.UPDATE_QUANTITY, Action.END})
 
 
 def load_configs(settings: Settings) -> tuple[BrandConfig, PricingConfig]:
@@ -139,9 +160,10 @@ class SyncEngine:
                     marketplace=self.options.marketplace,
                     account_id=self.options.account_id,
                 )
-            self.report.sellers = len(accounts)
-            await self._progress(sellers_total=len(accounts), status="running")
-            queue = deque(_Seller(a) for a in accounts)
+                due = await accounts_to_push(db)
+            queue = deque(_push_first(accounts, due, only=self.options.push_only))
+            self.report.sellers = len(queue)
+            await self._progress(sellers_total=len(queue), status="running")
             self._sellers = list(queue)
             workers = max(1, min(self.options.max_parallel_sellers, len(queue)))
             await asyncio.gather(*(self._worker(queue) for _ in range(workers)))
@@ -159,10 +181,12 @@ class SyncEngine:
     async def _worker(self, queue: deque[_Seller]) -> None:
         while queue:
             seller = queue.popleft()
-            if await self._turn(seller):
-                queue.append(seller)
-            else:
+            if not await self._turn(seller):
                 await self._finish(seller)
+            elif seller.pushing:
+                queue.appendleft(seller)  # pushes first (module docstring)
+            else:
+                queue.append(seller)
 
     async def _turn(self, seller: _Seller) -> bool:
         """One turn for ``seller``; ``True`` if it has more work."""
@@ -264,7 +288,12 @@ class SyncEngine:
 
     async def _plan(self, seller: _Seller) -> None:
         async with self.sessions() as db:
-            candidates = await load_candidates(db, seller.account, self.rates)
+            candidates = await load_candidates(
+                db,
+                seller.account,
+                self.rates,
+                safety_buffer=self.brand.sync.safety_buffer,
+            )
         result = plan(
             candidates,
             self.brand,
@@ -274,6 +303,8 @@ class SyncEngine:
             public_base_url=self.settings.web.public_base_url,
             force=self.options.force,
         )
+        if self.options.push_only:
+            result.work = [w for w in result.work if w.action in PUSH]
         for reason, n in result.skipped.items():
             self.report.add("skip", reason, n)
         self.report.planned += len(result.work)
@@ -534,6 +565,18 @@ async def _listings(
     }
     await record.note_issue_free(db, wanted)
     return {key: row for key, row in found.items()}
+
+
+def _push_first(
+    accounts: list[SellerAccount], due: list[int], *, only: bool
+) -> list[_Seller]:
+    """The run's sellers: those with pushes due first (oldest sale first,
+    marked urgent), then the others in their order (none with ``only``)."""
+    by_id = {a.id: a for a in accounts}
+    urgent = [_Seller(by_id[i], urgent=True) for i in due if i in by_id]
+    if only:
+        return urgent
+    return urgent + [_Seller(a) for a in accounts if a.id not in set(due)]
 
 
 def _connector(seller: _Seller) -> MarketplaceConnector:
