@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlalchemy import select
 
-from export_hub.accounts.models import Role
+from export_hub.accounts.models import Role, User
 from export_hub.api.openapi import API_PREFIX, add_api_route, add_schema
 from export_hub.consultations.access import (
     apply_action,
@@ -33,6 +33,15 @@ from export_hub.consultations.booking import BookingRequest, manage_url, request
 from export_hub.consultations.invites import build_invite
 from export_hub.consultations.models import Booking, Interpreter, Office
 from export_hub.consultations.notify import load_parties
+from export_hub.consultations.outcomes import FIELDS as OUTCOME_FIELDS
+from export_hub.consultations.outcomes import SCHEMAS as OUTCOME_SCHEMAS
+from export_hub.consultations.outcomes import (
+    OutcomeView,
+    check_can_record,
+    clean_outcome,
+    outcome_views,
+    save_outcome,
+)
 from export_hub.consultations.slots import SEOUL
 from export_hub.errors import FieldErrors, Text, ValidationFailed
 from export_hub.validation import (
@@ -127,8 +136,11 @@ SCHEMAS: dict[str, Any] = {
             "expires_at": {"type": "string", "format": "date-time", "nullable": True},
             "manage_url": {"type": "string",
                            "description": "only in the answer that made the booking"},
+            "outcome": {"$ref": "#/components/schemas/Outcome",
+                        "description": "once the office recorded one"},
         },
     },
+    **OUTCOME_SCHEMAS,
 }  # fmt: skip
 
 
@@ -153,8 +165,16 @@ def office_json(office: Office) -> dict[str, Any]:
     }
 
 
-def booking_json(booking: Booking, office: Office) -> dict[str, Any]:
-    return {
+def booking_json(
+    booking: Booking,
+    office: Office,
+    outcome: OutcomeView | None = None,
+    *,
+    with_notes: bool = False,
+) -> dict[str, Any]:
+    """The booking as the API shows it; ``outcome`` once the office recorded
+    one (its notes only ``with_notes``: the office and staff)."""
+    data = {
         "id": booking.id,
         "uid": booking.uid,
         "sequence": booking.sequence,
@@ -179,6 +199,9 @@ def booking_json(booking: Booking, office: Office) -> dict[str, Any]:
         "video_note": booking.video_note,
         "decision_reason": booking.decision_reason,
     }
+    if outcome is not None:
+        data["outcome"] = outcome.as_json(with_notes=with_notes)
+    return data
 
 
 async def list_offices(request: web.Request) -> web.Response:
@@ -320,13 +343,35 @@ async def create_booking_api(request: web.Request) -> web.Response:
     return web.json_response(data, status=200 if result.replayed else 201)
 
 
+async def _with_outcome(
+    request: web.Request, booking_id: int, user: User
+) -> web.Response:
+    async with request.app[SESSIONS]() as db:
+        booking, office, actor = await booking_for_user(db, user, booking_id)
+        outcome = (await outcome_views(db, [booking.id])).get(booking.id)
+    notes = actor.kind in ("office", "staff")
+    return web.json_response(booking_json(booking, office, outcome, with_notes=notes))
+
+
 async def get_booking_api(request: web.Request) -> web.Response:
     user = await booking_user(request)
+    return await _with_outcome(
+        request, parse_id(request.match_info["booking_id"]), user
+    )
+
+
+async def put_outcome_api(request: web.Request) -> web.Response:
+    """Record or edit what came of a held consultation (its office)."""
+    user = await booking_user(request)
+    booking_id = parse_id(request.match_info["booking_id"])
+    body = await json_object(request)
     async with request.app[SESSIONS]() as db:
-        booking, office, _ = await booking_for_user(
-            db, user, parse_id(request.match_info["booking_id"])
-        )
-    return web.json_response(booking_json(booking, office))
+        booking, _, actor = await booking_for_user(db, user, booking_id)
+    check_can_record(booking, actor, now(request))
+    refuse_unknown(body, OUTCOME_FIELDS)
+    data = clean_outcome(body)
+    await save_outcome(request.app[SESSIONS], booking.id, actor, data, now(request))
+    return await _with_outcome(request, booking.id, user)
 
 
 def booking_action_api(action: str) -> Handler:
@@ -471,6 +516,10 @@ def setup(app: web.Application) -> None:
         get_booking_api,
         tag=tag,
         summary="One booking",
+        description=(
+            "One booking, with its `outcome` once the office recorded one (the"
+            " company sees no `notes`; the buyer's contact details are never in it)."
+        ),
         response_schema="Booking",
     )
     add_api_route(
@@ -482,6 +531,24 @@ def setup(app: web.Application) -> None:
         summary="The booking's iCalendar invite (text/calendar)",
         response_schema={"type": "string"},
         response_content="text/calendar",
+    )
+    add_api_route(
+        app,
+        "PUT",
+        f"{booking_path}/outcome",
+        put_outcome_api,
+        tag=tag,
+        summary="Record or edit what came of a held consultation (its office)",
+        description=(
+            "Only the booking's office (or an admin), only once the confirmed"
+            " meeting has ended (409 before). A `deal` needs `deal_value_usd` and"
+            " `deal_on`; other outcomes take neither. `product_ids` are the"
+            " company's own. Every change is audited. Send `version` to refuse"
+            " a stale edit (409). Answers the booking with its `outcome`."
+        ),
+        request_schema="OutcomeInput",
+        response_schema="Booking",
+        responses=(400, 401, 403, 404, 409),
     )
     for action, text in (
         ("confirm", "Confirm a pending request (office); makes the video link"),

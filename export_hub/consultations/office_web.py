@@ -28,6 +28,7 @@ from export_hub.consultations.models import (
     OverrideKind,
     VideoMode,
 )
+from export_hub.consultations.outcome_web import office_board
 from export_hub.consultations.pages import page
 from export_hub.consultations.public_holidays import public_holidays_between
 from export_hub.consultations.reports import bar_chart, build_report
@@ -129,7 +130,8 @@ async def office_home(request: web.Request) -> web.Response:
             "interpreters": interpreters,
             "offices": offices,
             "now": moment,
-        },
+        }
+        | await office_board(request, office, today),
     )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from export_hub.accounts.models import Company, Role, User
 from export_hub.catalog.models import Product
-from export_hub.consultations import api, office_web, people_web
+from export_hub.consultations import api, office_web, outcome_web, people_web
 from export_hub.consultations.access import (
     CLOCK,
     Clock,
@@ -47,6 +47,7 @@ from export_hub.consultations.models import (
     Office,
 )
 from export_hub.consultations.notify import load_parties
+from export_hub.consultations.outcomes import LABELS, outcome_views
 from export_hub.consultations.pages import page
 from export_hub.consultations.slots import SEOUL, Slot, describe
 from export_hub.errors import (
@@ -314,12 +315,20 @@ async def bookings_page(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as db:
         rows = await db.execute(query.order_by(Booking.start_at.desc()).limit(300))
         bookings = list(rows)
+        outcomes = await outcome_views(db, [b.id for b, _, _ in bookings])
     async with request.app[SESSIONS]() as db:
         codes = list(await db.scalars(select(Office.code).order_by(Office.code)))
     return await page(
         request,
         "bookings.html",
-        {"rows": bookings, "status": status, "office_code": code, "codes": codes},
+        {
+            "rows": bookings,
+            "status": status,
+            "office_code": code,
+            "codes": codes,
+            "outcomes": outcomes,
+            "outcome_labels": LABELS,
+        },
     )
 
 
@@ -343,7 +352,10 @@ async def _detail_context(
                 select(Product).where(Product.id.in_(booking.product_ids or [0]))
             )
         )
+        outcome = (await outcome_views(db, [booking.id])).get(booking.id)
     return {
+        "outcome": outcome,
+        "outcome_labels": LABELS,
         "booking": booking,
         "office": office,
         "parties": parties,
@@ -504,5 +516,6 @@ def setup(app: web.Application) -> None:
     r.add_get(f"{manage}/reschedule", manage_reschedule)
     r.add_post(f"{manage}/{{action:cancel|reschedule}}", manage_action)
     office_web.setup(app)
+    outcome_web.setup(app)
     people_web.setup(app)
     api.setup(app)
