@@ -7,19 +7,26 @@ it did not exist.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aiohttp import web
 from aiohttp_session import get_session
 
 from export_hub.accounts.models import Company, Role, User
 from export_hub.db import utcnow
 from export_hub.errors import NotFound, Text, ValidationFailed
+from export_hub.reports.attribution import (
+    Attribution,
+    attribution_csv,
+    consultation_attribution,
+)
 from export_hub.reports.charts import ChartView, Series, chart
 from export_hub.reports.dashboards import company_dashboard, staff_dashboard
 from export_hub.reports.files import COLUMNS, results_csv, results_xlsx
 from export_hub.reports.params import parse_results_params
 from export_hub.reports.results import GroupBy, Results, ResultsQuery, export_results
-from export_hub.web.auth import require_user
-from export_hub.web.keys import SESSIONS
+from export_hub.web.auth import require_staff, require_user
+from export_hub.web.keys import SESSIONS, SETTINGS
 from export_hub.web.render import render
 
 READERS = (Role.ADMIN, Role.STAFF, Role.COMPANY)
@@ -128,8 +135,34 @@ async def results_xlsx_download(request: web.Request) -> web.Response:
     )
 
 
+async def load_attribution(
+    request: web.Request, query: Mapping[str, str]
+) -> Attribution:
+    """Consultations held from ``from`` to ``to`` in ``query`` (default: the
+    last twelve months) and what followed, per office and country (staff)."""
+    await require_staff(request)
+    now = utcnow()
+    start, end, _ = parse_results_params(query, now.date())
+    days = request.app[SETTINGS].consultations.attribution_days
+    async with request.app[SESSIONS]() as db:
+        return await consultation_attribution(db, start, end, now, days)
+
+
+async def attribution_csv_download(request: web.Request) -> web.Response:
+    """``GET /reports/consultations.csv``: deals and attributed sales."""
+    result = await load_attribution(request, request.query)
+    name = f"consultation-results_{result.start}_{result.end}.csv"
+    return web.Response(
+        text=attribution_csv(result),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 def setup(app: web.Application) -> None:
     r = app.router
+    r.add_get("/reports/consultations.csv", attribution_csv_download)
     r.add_get("/reports/export-results", results_page, name="export_results")
     r.add_get("/reports/export-results.csv", results_csv_download)
     r.add_get("/reports/export-results.xlsx", results_xlsx_download)
@@ -178,6 +211,7 @@ async def staff_home(request: web.Request) -> web.Response:
     lang = await page_language(request)
     async with request.app[SESSIONS]() as db:
         board = await staff_dashboard(db, now.date(), now)
+    attribution = await load_attribution(request, {})
     funnel = chart(
         "bars",
         title=Text("가입에서 첫 판매까지", "From sign-up to first sale").get(lang),
@@ -200,7 +234,12 @@ async def staff_home(request: web.Request) -> web.Response:
     return await render(
         request,
         "dashboard/staff.html",
-        {"board": board, "charts": charts, "funnel_labels": FUNNEL_LABELS},
+        {
+            "board": board,
+            "charts": charts,
+            "funnel_labels": FUNNEL_LABELS,
+            "attribution": attribution,
+        },
     )
 
 
