@@ -121,7 +121,7 @@ class Attribution:
 
 def _key(scope: str) -> ColumnElement[Any]:
     if scope == "office":
-        return Office.code
+        return Office.__table__.c.code
     return func.coalesce(func.nullif(Buyer.country, ""), Office.country)
 
 
