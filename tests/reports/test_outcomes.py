@@ -52,8 +52,10 @@ async def held(sessions, settings, world) -> dict[str, Any]:
                       name_en="Mug", state=ReviewState.APPROVED)  # fmt: skip
         cup = Product(company_id=world.company.id, sku="CUP", name_ko="컵",
                       name_en="Cup", state=ReviewState.APPROVED)  # fmt: skip
-        vase = Product(company_id=world.other_company_user.company_id, sku="VASE",
-                       name_ko="화병", name_en="Vase", state=ReviewState.APPROVED)  # fmt: skip
+        vase = Product(
+            company_id=world.other_company_user.company_id, sku="VASE",
+            name_ko="화병", name_en="Vase", state=ReviewState.APPROVED,
+        )  # fmt: skip
         db.add_all([mug, cup, vase])
         await create_user(db, email="lax@office.example", password=PASSWORD,
                           role=Role.OFFICE, office_code="LAX")  # fmt: skip
@@ -132,7 +134,8 @@ async def test_record_edit_audit_and_the_company_sees_it(
     )
     text = await resp.text()
     seen = (await resp.json())["outcome"]
-    assert seen["kind"] == "quote_sent" and seen["next_step"] == "Send the price list"
+    assert seen["kind"] == "quote_sent"
+    assert seen["next_step"] == "Send the price list"
     assert "notes" not in seen
     assert "jonas@weber.example" not in text
 
@@ -143,7 +146,8 @@ async def test_record_edit_audit_and_the_company_sees_it(
               "csrf_token": await _csrf(web_client)},
     )  # fmt: skip
     page = await (await web_client.get("/consultations/bookings?lang=en")).text()
-    assert "Quote sent" in page and "Send the price list" in page
+    assert "Quote sent" in page
+    assert "Send the price list" in page
     assert "Buyer wants 500 units" not in page
 
 
@@ -210,7 +214,8 @@ async def test_bad_input_gets_a_bilingual_400_and_saves_nothing(
     resp = await web_client.put(outcome_url(held), json=change, headers=office)
     error = (await resp.json())["error"]
     assert resp.status == 400, error
-    assert error["fields"][field]["ko"] and error["fields"][field]["en"]
+    assert error["fields"][field]["ko"]
+    assert error["fields"][field]["en"]
     assert await count_outcomes(sessions) == (0, 0, 0)
 
 
@@ -238,7 +243,8 @@ async def test_the_office_page_lists_records_and_counts(
     csrf = await login(web_client, "fra@office.example", PASSWORD)
     home = await (await web_client.get("/office?lang=en")).text()
     booking_id = held["booking"].id
-    assert 'id="awaiting"' in home and f'data-booking="{booking_id}"' in home
+    assert 'id="awaiting"' in home
+    assert f'data-booking="{booking_id}"' in home
     assert "Record outcome" in home
     form = {
         "csrf_token": csrf, "kind": "deal", "deal_value_usd": "", "deal_on": "",
@@ -255,7 +261,8 @@ async def test_the_office_page_lists_records_and_counts(
     )
     assert saved.status == 303
     page = await (await web_client.get(saved.headers["Location"])).text()
-    assert 'id="history"' in page and "fra@office.example" in page
+    assert 'id="history"' in page
+    assert "fra@office.example" in page
     home = await (await web_client.get("/office?lang=en")).text()
     assert "Every held consultation has its outcome." in home
     assert "USD 2,000" in home
@@ -309,7 +316,8 @@ async def test_attribution_counts_sales_inside_the_window_only(
     assert (office.orders, office.units) == (2, 2)
     assert office.sales == {"USD": Decimal("45.00")}
     [country] = report.by_country
-    assert country.key == "DE" and country.sales == {"USD": Decimal("45.00")}
+    assert country.key == "DE"
+    assert country.sales == {"USD": Decimal("45.00")}
     assert shorter.by_office[0].sales == {"USD": Decimal("20.00")}
 
 
@@ -327,7 +335,8 @@ async def test_the_staff_dashboard_and_csv_show_the_section(
     )
     text = await resp.text()
     assert resp.status == 200
-    assert "Consultations held" in text and "attribution_days=180" in text
+    assert "Consultations held" in text
+    assert "attribution_days=180" in text
     bad = await web_client.get(
         "/reports/consultations.csv?from=2026-12-31&to=2026-01-01"
     )
