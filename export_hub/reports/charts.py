@@ -10,8 +10,8 @@ the application goes through :func:`chart`. Three kinds:
 * ``bars``: categories down the side (countries, offices), one stacked
   horizontal bar per category.
 
-The value axis always starts at 0 and ends at a "nice" round number above
-the largest value (at least 1), so a flat series is not drawn as a spike.
+The value axis always starts at 0 and ends at a "nice" round number a
+little above the largest value (at least 1), so a flat series is not drawn as a spike.
 Margins grow with the longest label (Hangul counted as wide glyphs) and
 edge labels are anchored inwards, so no label leaves the viewBox.
 """
@@ -35,6 +35,8 @@ LEGEND_ROW = 18
 #: Category labels on the bars chart are cut to this many characters.
 BAR_LABEL_CHARS = 28
 EMPTY_TEXT = "자료 없음 / No data"
+#: The axis ends at least this factor above the largest value.
+HEADROOM = 1.05
 
 
 @dataclass(frozen=True)
@@ -114,8 +116,10 @@ def text_width(text: str) -> float:
 
 
 def nice_ceiling(value: float) -> tuple[float, float]:
-    """A round upper bound ≥ ``value`` (at least 1) and a tick step (a fifth)."""
-    value = max(value, 1.0)
+    """A round upper bound (at least 1) a little above ``value``, so the
+    largest value never touches the top of the plot, and a tick step (a
+    fifth of it)."""
+    value = max(value * HEADROOM, 1.0)
     exponent = math.floor(math.log10(value))
     top = 10.0 ** (exponent + 1)
     for factor in (1, 2, 2.5, 5, 10):
