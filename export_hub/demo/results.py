@@ -91,7 +91,7 @@ async def load_results_demo(sessions: Sessions, settings: Settings) -> list[Demo
     now = utcnow()
     async with sessions.begin() as db:
         await _backfill_rates(db, now.date())
-        for brn in DEMO_BRNS:
+        for index, brn in enumerate(DEMO_BRNS):
             company = await db.scalar(select(Company).where(Company.brn == brn))
             if company is None:
                 continue
@@ -114,7 +114,7 @@ async def load_results_demo(sessions: Sessions, settings: Settings) -> list[Demo
             )
             for account in accounts:
                 await _order_history(db, account, products, brn, now)
-            await _consultations(db, company, products, now)
+            await _consultations(db, company, products, now, index)
     return []
 
 
@@ -243,8 +243,15 @@ async def _backfill_rates(db: AsyncSession, today: dt.date) -> None:
 
 
 async def _consultations(
-    db: AsyncSession, company: Company, products: list[Product], now: dt.datetime
+    db: AsyncSession,
+    company: Company,
+    products: list[Product],
+    now: dt.datetime,
+    index: int,
 ) -> None:
+    """Held consultations; each company meets at its own hours (01–04 or
+    06–09 UTC), so two never hold the same office at once (the live
+    bookings' exclusion constraint on PostgreSQL)."""
     requester = await db.scalar(
         select(User)
         .where(User.company_id == company.id, User.role == Role.COMPANY)
@@ -264,7 +271,7 @@ async def _consultations(
         day = (now - dt.timedelta(days=30 * months_ago + 3 * (n % 3))).date()
         while day.weekday() >= 5:
             day -= dt.timedelta(days=1)
-        start = dt.datetime.combine(day, dt.time(1 + n % 4), dt.UTC)
+        start = dt.datetime.combine(day, dt.time(1 + 5 * index + n % 4), dt.UTC)
         end = start + dt.timedelta(minutes=office.meeting_minutes)
         discussed = [products[(n + i) % len(products)] for i in range(2)]
         booking = Booking(
