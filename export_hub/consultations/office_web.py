@@ -31,10 +31,11 @@ from export_hub.consultations.models import (
 from export_hub.consultations.outcome_web import office_board
 from export_hub.consultations.pages import page
 from export_hub.consultations.public_holidays import public_holidays_between
-from export_hub.consultations.reports import bar_chart, build_report
+from export_hub.consultations.reports import build_report, status_chart
 from export_hub.consultations.slots import local_date
 from export_hub.consultations.video import jitsi_problem
 from export_hub.errors import FieldErrors, NotFound, PermissionDenied
+from export_hub.i18n import pick
 from export_hub.mail import OutboxMessage
 from export_hub.security import constant_time_equals, new_token, sha256_hex
 from export_hub.validation import (
@@ -47,6 +48,7 @@ from export_hub.validation import (
 )
 from export_hub.web.auth import require_staff, require_user
 from export_hub.web.keys import SESSIONS, SETTINGS
+from export_hub.web.middlewares import request_language
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KO_WEEKDAYS = ("월", "화", "수", "목", "금", "토", "일")
@@ -440,6 +442,7 @@ async def office_feed(request: web.Request) -> web.Response:
 
 async def staff_page(request: web.Request) -> web.Response:
     await require_staff(request)
+    lang = await request_language(request)
     async with request.app[SESSIONS]() as db:
         report = await build_report(db)
         recent = list(
@@ -456,11 +459,15 @@ async def staff_page(request: web.Request) -> web.Response:
         "staff.html",
         {
             "report": report,
-            "office_chart": bar_chart(
-                report.by_office, title="사무소별 상담 / Consultations per office"
+            "office_chart": status_chart(
+                report.by_office,
+                title=pick(lang, "사무소별 상담", "Consultations per office"),
+                lang=lang,
             ),
-            "company_chart": bar_chart(
-                report.by_company[:15], title="기업별 상담 / Consultations per company"
+            "company_chart": status_chart(
+                report.by_company[:15],
+                title=pick(lang, "기업별 상담", "Consultations per company"),
+                lang=lang,
             ),
             "recent": recent,
             "statuses": list(BookingStatus),

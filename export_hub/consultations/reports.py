@@ -1,26 +1,27 @@
 """Consultation reports for staff: counts per office, per company and by
-outcome, and a server-rendered SVG bar chart (no JavaScript needed)."""
+outcome, and their stacked bar charts (the one chart component of
+:mod:`export_hub.reports.charts`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from html import escape
 
-from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.accounts.models import Company
 from export_hub.consultations.models import Booking, BookingStatus, Office
+from export_hub.errors import Text
+from export_hub.reports.charts import ChartView, Series, chart
 
 STATUSES = tuple(BookingStatus)
-COLOURS = {
-    BookingStatus.PENDING: "#d08a00",
-    BookingStatus.CONFIRMED: "#1b7f3a",
-    BookingStatus.DECLINED: "#b00020",
-    BookingStatus.CANCELLED: "#5b6775",
-    BookingStatus.EXPIRED: "#9a6fb0",
+STATUS_LABELS = {
+    BookingStatus.PENDING: Text("대기", "Pending"),
+    BookingStatus.CONFIRMED: Text("확정", "Confirmed"),
+    BookingStatus.DECLINED: Text("거절", "Declined"),
+    BookingStatus.CANCELLED: Text("취소", "Cancelled"),
+    BookingStatus.EXPIRED: Text("만료", "Expired"),
 }
 
 
@@ -77,45 +78,27 @@ async def build_report(
     )
 
 
-def bar_chart(rows: list[ReportRow], *, title: str) -> Markup:
-    """A horizontal stacked bar per row, one colour per status, as inline SVG."""
-    label_width, bar_width, row_height = 220, 420, 26
-    top = 30
-    height = top + row_height * max(len(rows), 1) + 40
-    most = max((r.total for r in rows), default=0) or 1
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {label_width + bar_width + 60} {height}" '
-        f'aria-label="{escape(title)}">',
-        f'<text x="0" y="16" font-weight="700">{escape(title)}</text>',
-    ]
-    for index, row in enumerate(rows):
-        y = top + index * row_height
-        parts.append(
-            f'<text x="0" y="{y + 15}" font-size="12">{escape(row.label)}</text>'
-        )
-        x = float(label_width)
-        for status in STATUSES:
-            count = row.counts.get(status, 0)
-            if not count:
-                continue
-            width = bar_width * count / most
-            parts.append(
-                f'<rect x="{x:.1f}" y="{y + 3}" width="{width:.1f}" height="18" '
-                f'fill="{COLOURS[status]}">'
-                f"<title>{status.value}: {count}</title></rect>"
+def status_chart(rows: list[ReportRow], *, title: str, lang: str) -> ChartView:
+    """A horizontal stacked bar per row, one series per booking status, drawn
+    by the one chart component."""
+    names = [STATUS_LABELS[status].get(lang) for status in STATUSES]
+    return chart(
+        "bars",
+        title=title,
+        desc="; ".join(
+            f"{row.label}: "
+            + ", ".join(
+                f"{name} {row.counts.get(status, 0)}"
+                for status, name in zip(STATUSES, names, strict=True)
             )
-            x += width
-        parts.append(
-            f'<text x="{x + 6:.1f}" y="{y + 16}" font-size="12">{row.total}</text>'
+            for row in rows
         )
-    legend_y = top + row_height * max(len(rows), 1) + 20
-    for index, status in enumerate(STATUSES):
-        x = label_width + index * 90
-        parts.append(
-            f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" '
-            f'fill="{COLOURS[status]}"/>'
-            f'<text x="{x + 16}" y="{legend_y}" font-size="12">{status.value}</text>'
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 - every text part is escaped above
+        or "-",
+        categories=[row.label for row in rows],
+        series=[
+            Series(name, [row.counts.get(status, 0) for row in rows])
+            for status, name in zip(STATUSES, names, strict=True)
+        ],
+        unit=Text("건", "bookings").get(lang),
+        empty_text=Text("예약 없음", "No bookings").get(lang),
+    )

@@ -21,6 +21,7 @@ from export_hub.demo.catalog import load_foundation_demo
 from export_hub.demo.consultations import load_consultations_demo
 from export_hub.demo.ebay import connect_demo_ebay_sellers
 from export_hub.demo.listings import demo_sync_ctx, prepare_listings_demo
+from export_hub.demo.results import load_results_demo
 from export_hub.migrations import upgrade
 from export_hub.settings import Settings
 from export_hub.web.app import create_app
@@ -34,6 +35,7 @@ def demo_steps() -> list[DemoStep]:
         connect_demo_ebay_sellers,
         prepare_listings_demo,
         load_consultations_demo,
+        load_results_demo,
     ]
 
 

@@ -1,6 +1,6 @@
 """The programme report: companies onboarded per marketplace and listings
-live / needing action, day by day (UTC), as rows, CSV and a server-rendered
-SVG chart (no script needed).
+live / needing action, day by day (UTC), as rows, CSV and a line chart drawn
+by the one chart component (:mod:`export_hub.reports.charts`).
 
 Listing history comes from the listing events: each records the listing's
 status after it, so the status of every listing at the end of any day is the
@@ -13,24 +13,25 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
-from html import escape
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.listings.models import ListingEvent
 from export_hub.marketplaces.models import SellerAccount
+from export_hub.reports.charts import ChartView, Series, chart
 
 SERIES = (
-    ("companies_amazon", "#e47911", ("아마존 연결 기업", "Companies on Amazon")),
-    ("companies_ebay", "#0064d2", ("이베이 연결 기업", "Companies on eBay")),
-    ("listings_live", "#2e7d32", ("판매 중 리스팅", "Listings live")),
-    (
-        "listings_needs_action",
-        "#c62828",
-        ("조치 필요 리스팅", "Listings needing action"),
-    ),
+    ("companies_amazon", ("아마존 연결 기업", "Companies on Amazon")),
+    ("companies_ebay", ("이베이 연결 기업", "Companies on eBay")),
+    ("listings_live", ("판매 중 리스팅", "Listings live")),
+    ("listings_needs_action", ("조치 필요 리스팅", "Listings needing action")),
 )
+TITLE = (
+    "일별 연결 기업과 리스팅 (UTC)",
+    "Companies connected and listings per day (UTC)",
+)
+UNIT = ("개 (기업·리스팅)", "count (companies, listings)")
 
 
 @dataclass(frozen=True)
@@ -98,58 +99,34 @@ async def programme_report(
 def report_csv(rows: list[ReportRow]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["date", *(name for name, _, _ in SERIES)])
+    writer.writerow(["date", *(name for name, _ in SERIES)])
     for row in rows:
-        writer.writerow([row.day.isoformat(), *(row.value(n) for n, _, _ in SERIES)])
+        writer.writerow([row.day.isoformat(), *(row.value(n) for n, _ in SERIES)])
     return out.getvalue()
 
 
-def report_svg(
-    rows: list[ReportRow], lang: str = "ko", *, width: int = 760, height: int = 280
-) -> str:
-    """A line chart of every series, with axes, a legend and a title per point."""
-    left, right, top, bottom = 48, 16, 16, 56
-    plot_w, plot_h = width - left - right, height - top - bottom
-    peak = max([1, *(row.value(n) for row in rows for n, _, _ in SERIES)])
-    n = max(len(rows) - 1, 1)
-
-    def x(i: int) -> float:
-        return left + plot_w * i / n
-
-    def y(v: int) -> float:
-        return top + plot_h * (1 - v / peak)
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'role="img" class="chart" width="100%">',
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
-        f'y2="{top + plot_h}" stroke="#888"/>',
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#888"/>',
-    ]
-    for tick in sorted({0, peak // 2, peak}):
-        parts.append(
-            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" '
-            f'font-size="11">{tick}</text>'
+def report_chart(rows: list[ReportRow], lang: str = "ko") -> ChartView:
+    """A line chart of every series over the report's days (x: the period)."""
+    names = [(label[1] if lang == "en" else label[0]) for _, label in SERIES]
+    last = rows[-1] if rows else None
+    desc = (
+        ", ".join(
+            f"{label}: {last.value(name)}"
+            for (name, _), label in zip(SERIES, names, strict=True)
         )
-    if rows:
-        for i in sorted({0, len(rows) // 2, len(rows) - 1}):
-            parts.append(
-                f'<text x="{x(i):.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
-                f'font-size="11">{rows[i].day.isoformat()}</text>'
-            )
-    for index, (name, colour, label) in enumerate(SERIES):
-        text = label[1] if lang == "en" else label[0]
-        points = " ".join(
-            f"{x(i):.1f},{y(r.value(name)):.1f}" for i, r in enumerate(rows)
-        )
-        parts.append(
-            f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
-            f'points="{points}"><title>{escape(text)}</title></polyline>'
-        )
-        lx = left + index * (plot_w // len(SERIES))
-        parts.append(
-            f'<rect x="{lx}" y="{height - 18}" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{lx + 14}" y="{height - 9}" font-size="11">{escape(text)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+        + f" ({last.day.isoformat()})"
+        if last
+        else "-"
+    )
+    return chart(
+        "lines",
+        title=TITLE[1] if lang == "en" else TITLE[0],
+        desc=desc,
+        categories=[row.day.isoformat() for row in rows],
+        series=[
+            Series(label, [row.value(name) for row in rows])
+            for (name, _), label in zip(SERIES, names, strict=True)
+        ],
+        unit=UNIT[1] if lang == "en" else UNIT[0],
+        width=760,
+    )

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from markupsafe import Markup
 from sqlalchemy import select
 
 from export_hub.accounts.models import Company, Role
@@ -22,10 +21,11 @@ from export_hub.errors import NotFound, Text, ValidationFailed
 from export_hub.listings import queries
 from export_hub.listings.explain import explain, field_labels, form_field
 from export_hub.listings.models import Listing, SyncRun
-from export_hub.listings.report import programme_report, report_csv, report_svg
+from export_hub.listings.report import programme_report, report_chart, report_csv
 from export_hub.validation import lenient_int, parse_id
 from export_hub.web.auth import require_staff, require_user
 from export_hub.web.keys import JOB_REGISTRY, QUEUE, SCHEDULER, SESSIONS
+from export_hub.web.middlewares import request_language
 from export_hub.web.render import render
 from jobs.sync import new_sync_run
 from jobs.worker import defer
@@ -231,8 +231,7 @@ async def report_page(request: web.Request) -> web.Response:
         {
             "rows": rows,
             "groups": groups,
-            # Server-rendered SVG in the page's language (escaped inside).
-            "chart": lambda lang: Markup(report_svg(rows, lang)),  # noqa: S704
+            "chart_view": report_chart(rows, await request_language(request)),
         },
     )
 

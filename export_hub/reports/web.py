@@ -7,12 +7,14 @@ it did not exist.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 from aiohttp import web
 from aiohttp_session import get_session
 
 from export_hub.accounts.models import Company, Role, User
+from export_hub.consultations.models import OutcomeKind
 from export_hub.db import utcnow
 from export_hub.errors import NotFound, Text, ValidationFailed
 from export_hub.reports.attribution import (
@@ -24,6 +26,7 @@ from export_hub.reports.charts import ChartView, Series, chart
 from export_hub.reports.dashboards import company_dashboard, staff_dashboard
 from export_hub.reports.files import COLUMNS, results_csv, results_xlsx
 from export_hub.reports.params import parse_results_params
+from export_hub.reports.programme import ProgrammeReport, parse_year, programme_year
 from export_hub.reports.results import GroupBy, Results, ResultsQuery, export_results
 from export_hub.web.auth import require_staff, require_user
 from export_hub.web.keys import SESSIONS, SETTINGS
@@ -166,6 +169,7 @@ def setup(app: web.Application) -> None:
     r.add_get("/reports/export-results", results_page, name="export_results")
     r.add_get("/reports/export-results.csv", results_csv_download)
     r.add_get("/reports/export-results.xlsx", results_xlsx_download)
+    r.add_get("/staff/reports/programme", programme_page, name="programme_report")
 
 
 def _krw_by_key(results: Results) -> dict[str, tuple[str, float]]:
@@ -174,6 +178,34 @@ def _krw_by_key(results: Results) -> dict[str, tuple[str, float]]:
         label, total = out.get(row.key, (row.label, 0.0))
         out[row.key] = (label, total + float(row.sales_krw))
     return out
+
+
+def months_between(start: dt.date, end: dt.date) -> list[str]:
+    """``YYYY-MM`` of every month touching ``[start, end)``, in order."""
+    months, day = [], start.replace(day=1)
+    while day < end:
+        months.append(f"{day.year:04d}-{day.month:02d}")
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def monthly_chart(results: Results, title: Text, lang: str) -> ChartView:
+    """KRW sales per month as columns over every month of the query's range
+    (months without sales at 0, so the x axis is the period asked for)."""
+    totals = _krw_by_key(results)
+    months = months_between(results.query.start, results.query.end)
+    values = [totals.get(m, (m, 0.0))[1] for m in months]
+    return chart(
+        "columns",
+        title=title.get(lang),
+        desc=", ".join(
+            f"{m}: {v:,.0f} KRW" for m, v in zip(months, values, strict=True)
+        )
+        or "-",
+        categories=months,
+        series=[Series(SALES_KRW.get(lang), values)],
+        unit=Text("원", "KRW").get(lang),
+    )
 
 
 def krw_chart(
@@ -224,8 +256,8 @@ async def staff_home(request: web.Request) -> web.Response:
     )
     charts = {
         "funnel": funnel,
-        "monthly": krw_chart(board.monthly, "columns",
-                             Text("월별 수출 매출", "Export sales by month"), lang, 13),
+        "monthly": monthly_chart(board.monthly,
+                                 Text("월별 수출 매출", "Export sales by month"), lang),
         "countries": krw_chart(board.countries, "bars",
                                Text("상위 국가", "Top countries"), lang),
         "products": krw_chart(board.products, "bars",
@@ -251,11 +283,92 @@ async def company_home(request: web.Request, user: User) -> web.Response:
     async with request.app[SESSIONS]() as db:
         board = await company_dashboard(db, user.company_id, utcnow().date())
     charts = {
-        "monthly": krw_chart(board.monthly, "columns",
-                             Text("월별 매출", "Sales by month"), lang, 13),
+        "monthly": monthly_chart(board.monthly, Text("월별 매출", "Sales by month"),
+                                 lang),
         "marketplaces": krw_chart(board.by_marketplace, "bars",
                                   Text("마켓별 매출", "Sales by marketplace"), lang),
     }  # fmt: skip
     return await render(
         request, "dashboard/company.html", {"board": board, "charts": charts}
+    )
+
+
+OUTCOME_LABELS = {
+    OutcomeKind.NO_INTEREST: Text("관심 없음", "No interest"),
+    OutcomeKind.FOLLOW_UP: Text("후속 상담", "Follow-up"),
+    OutcomeKind.SAMPLE_REQUESTED: Text("샘플 요청", "Sample requested"),
+    OutcomeKind.QUOTE_SENT: Text("견적 발송", "Quote sent"),
+    OutcomeKind.DEAL: Text("계약", "Deal"),
+}
+
+
+def programme_charts(report: ProgrammeReport, lang: str) -> dict[str, ChartView]:
+    """The programme report's charts, one per section."""
+    onboarding = chart(
+        "lines",
+        title=Text(
+            "월말 연결 기업과 리스팅", "Companies and listings at month end"
+        ).get(lang),
+        desc=", ".join(
+            f"{row.day}: Amazon {row.companies_amazon}, eBay {row.companies_ebay}, "
+            f"live {row.listings_live}, needs action {row.listings_needs_action}"
+            for row in report.month_ends
+        ),
+        categories=[row.day.strftime("%Y-%m") for row in report.month_ends],
+        series=[
+            Series(label.get(lang), [row.value(name) for row in report.month_ends])
+            for name, label in (
+                ("companies_amazon", Text("아마존 연결 기업", "Companies on Amazon")),
+                ("companies_ebay", Text("이베이 연결 기업", "Companies on eBay")),
+                ("listings_live", Text("판매 중 리스팅", "Listings live")),
+                ("listings_needs_action", Text("조치 필요", "Needing action")),
+            )
+        ],
+        unit=Text("개", "count").get(lang),
+    )
+    outcomes = chart(
+        "bars",
+        title=Text("상담 결과", "Consultation outcomes").get(lang),
+        desc=", ".join(
+            f"{OUTCOME_LABELS[k].get(lang)}: {n}" for k, n in report.outcomes.items()
+        ),
+        categories=[OUTCOME_LABELS[k].get(lang) for k in report.outcomes],
+        series=[
+            Series(Text("상담 수", "Consultations").get(lang),
+                   list(report.outcomes.values()))
+        ],
+        unit=Text("건", "consultations").get(lang),
+    )  # fmt: skip
+    return {
+        "onboarding": onboarding,
+        "months": monthly_chart(
+            report.by_month, Text("월별 수출 매출", "Export sales by month"), lang
+        ),
+        "countries": krw_chart(
+            report.by_country, "bars", Text("배송 국가별", "By ship-to country"), lang
+        ),
+        "marketplaces": krw_chart(
+            report.by_marketplace, "bars", Text("마켓별", "By marketplace"), lang
+        ),
+        "outcomes": outcomes,
+    }
+
+
+async def programme_page(request: web.Request) -> web.Response:
+    """``/staff/reports/programme?year=``: the year's figures, made to print."""
+    await require_user(request, Role.ADMIN, Role.STAFF)
+    now = utcnow()
+    year = parse_year(request.query.get("year"), now.date())
+    lang = await page_language(request)
+    async with request.app[SESSIONS]() as db:
+        report = await programme_year(db, year, now)
+    return await render(
+        request,
+        "reports/programme.html",
+        {
+            "report": report,
+            "charts": programme_charts(report, lang),
+            "outcome_labels": OUTCOME_LABELS,
+            "years": list(range(now.year, max(now.year - 5, 1999), -1)),
+        },
     )

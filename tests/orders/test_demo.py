@@ -57,7 +57,11 @@ async def demo_orders(sessions) -> list[Order]:
             await db.scalars(
                 select(Order)
                 .join(Company, Company.id == Order.company_id)
-                .where(Company.brn.in_([HANBIT, DAEDEOK]))
+                .where(
+                    Company.brn.in_([HANBIT, DAEDEOK]),
+                    # Not the year of history from demo.results.
+                    ~Order.marketplace_order_id.startswith("DEMO-"),
+                )
                 .options(selectinload(Order.lines))
                 .order_by(Order.id)
             )
