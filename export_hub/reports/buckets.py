@@ -4,6 +4,8 @@
 the instant in UTC: ``strftime`` on SQLite (which stores the UTC wall clock
 as text), ``to_char(col AT TIME ZONE 'UTC', ...)`` on PostgreSQL. Both give
 strings, so buckets compare and join the same way on either backend.
+``utc_date`` and ``iso_day`` do the same in two steps, so that the cheap
+part runs per order line and the text is made per aggregated day.
 """
 
 from __future__ import annotations

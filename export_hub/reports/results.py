@@ -15,9 +15,14 @@ The figures, for orders purchased in ``[start, end)`` (UTC days):
   sales on days without a rate stay out of it and are reported as
   ``unconverted``, so no figure silently mixes currencies.
 
-One row per group and currency (sales in different currencies never add up);
-the query aggregates per day first, joins the day's rate, then aggregates per
-group, so Python only labels the rows.
+One row per group and currency (sales in different currencies never add up).
+One statement in three levels, so Python only labels the rows: per order
+(and line currency, and product when grouping by product), which counts an
+order once without ``COUNT(DISTINCT)``; per day, joined to the KRW rate
+period that covers it; per group. The refunded orders' totals (a few per
+cent of the orders) are summed once in a CTE and joined, not recomputed per
+line. :func:`export_results_batch` answers several queries in one pass over
+the lines (the dashboards).
 """
 
 from __future__ import annotations
@@ -443,7 +448,7 @@ async def _results(
         totals: dict[str, Decimal] = {}
         for r in rows:
             totals[r.key] = totals.get(r.key, Decimal(0)) + r.sales_krw
-        rows.sort(key=lambda r: (-totals[r.key], r.label, r.currency))
+        rows.sort(key=lambda r: (-totals[r.key], r.label, r.key, r.currency))
     return Results(query=query, rows=rows)
 
 
