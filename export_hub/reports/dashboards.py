@@ -31,7 +31,7 @@ from export_hub.reports.results import (
     GroupBy,
     Results,
     ResultsQuery,
-    export_results,
+    export_results_batch,
 )
 
 OPEN_ORDER = (OrderStatus.UNSHIPPED.value, OrderStatus.PARTIALLY_SHIPPED.value)
@@ -142,26 +142,31 @@ async def staff_dashboard(
     tomorrow = today + dt.timedelta(days=1)
     year_start = _year_start(today)
     last_year_same_day = tomorrow.replace(year=tomorrow.year - 1)
-    this_month = await export_results(
-        db, ResultsQuery(today.replace(day=1), tomorrow, GroupBy.MARKETPLACE)
-    )
-    this_year = await export_results(
-        db, ResultsQuery(year_start, tomorrow, GroupBy.MARKETPLACE)
-    )
-    last_year = await export_results(
-        db,
-        ResultsQuery(
-            year_start.replace(year=year_start.year - 1),
-            last_year_same_day,
-            GroupBy.MARKETPLACE,
-        ),
-    )
     twelve = today.replace(day=1).replace(year=today.year - 1)
-    monthly = await export_results(db, ResultsQuery(twelve, tomorrow, GroupBy.MONTH))
-    countries = await export_results(
-        db, ResultsQuery(twelve, tomorrow, GroupBy.COUNTRY)
+    # One pass over the order lines for the tiles, months and countries, one
+    # for the products (see export_results_batch).
+    (
+        this_month,
+        this_year,
+        last_year,
+        monthly,
+        countries,
+        products,
+    ) = await export_results_batch(
+        db,
+        [
+            ResultsQuery(today.replace(day=1), tomorrow, GroupBy.MARKETPLACE),
+            ResultsQuery(year_start, tomorrow, GroupBy.MARKETPLACE),
+            ResultsQuery(
+                year_start.replace(year=year_start.year - 1),
+                last_year_same_day,
+                GroupBy.MARKETPLACE,
+            ),
+            ResultsQuery(twelve, tomorrow, GroupBy.MONTH),
+            ResultsQuery(twelve, tomorrow, GroupBy.COUNTRY),
+            ResultsQuery(twelve, tomorrow, GroupBy.PRODUCT),
+        ],
     )
-    products = await export_results(db, ResultsQuery(twelve, tomorrow, GroupBy.PRODUCT))
     connected_any = max(connected.values(), default=0)
     return StaffDashboard(
         companies=companies,
@@ -230,11 +235,12 @@ async def company_dashboard(
     )
     tomorrow = today + dt.timedelta(days=1)
     twelve = today.replace(day=1).replace(year=today.year - 1)
-    monthly = await export_results(
-        db, ResultsQuery(twelve, tomorrow, GroupBy.MONTH, company_id)
-    )
-    by_marketplace = await export_results(
-        db, ResultsQuery(twelve, tomorrow, GroupBy.MARKETPLACE, company_id)
+    monthly, by_marketplace = await export_results_batch(
+        db,
+        [
+            ResultsQuery(twelve, tomorrow, GroupBy.MONTH, company_id),
+            ResultsQuery(twelve, tomorrow, GroupBy.MARKETPLACE, company_id),
+        ],
     )
     outcomes = [
         (booking, outcome)

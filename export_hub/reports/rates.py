@@ -103,3 +103,47 @@ def _calendar(
             out.append(DayRate(currency, day, chosen[1], chosen[0]))
         day += dt.timedelta(days=1)
     return out
+
+
+@dataclass(frozen=True)
+class RatePeriod:
+    """``1 currency = rate KRW`` on the days ``[valid_from, valid_to)``, as
+    entered on ``effective_on``: consecutive days of one :class:`DayRate`."""
+
+    currency: str
+    valid_from: dt.date
+    valid_to: dt.date
+    rate: Decimal
+    effective_on: dt.date
+
+
+def rate_periods(days: list[DayRate]) -> list[RatePeriod]:
+    """Collapse a calendar from :func:`krw_rates` into periods (rates change
+    rarely, so a year is a dozen rows per currency instead of 365)."""
+    periods: list[RatePeriod] = []
+    for day in days:
+        last = periods[-1] if periods else None
+        if (
+            last is not None
+            and last.currency == day.currency
+            and last.valid_to == day.day
+            and (last.rate, last.effective_on) == (day.rate, day.effective_on)
+        ):
+            periods[-1] = RatePeriod(
+                last.currency,
+                last.valid_from,
+                day.day + dt.timedelta(days=1),
+                last.rate,
+                last.effective_on,
+            )
+        else:
+            periods.append(
+                RatePeriod(
+                    day.currency,
+                    day.day,
+                    day.day + dt.timedelta(days=1),
+                    day.rate,
+                    day.effective_on,
+                )
+            )
+    return periods

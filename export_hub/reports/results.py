@@ -15,9 +15,14 @@ The figures, for orders purchased in ``[start, end)`` (UTC days):
   sales on days without a rate stay out of it and are reported as
   ``unconverted``, so no figure silently mixes currencies.
 
-One row per group and currency (sales in different currencies never add up);
-the query aggregates per day first, joins the day's rate, then aggregates per
-group, so Python only labels the rows.
+One row per group and currency (sales in different currencies never add up).
+One statement in three levels, so Python only labels the rows: per order
+(and line currency, and product when grouping by product), which counts an
+order once without ``COUNT(DISTINCT)``; per day, joined to the KRW rate
+period that covers it; per group. The refunded orders' totals (a few per
+cent of the orders) are summed once in a CTE and joined, not recomputed per
+line. :func:`export_results_batch` answers several queries in one pass over
+the lines (the dashboards).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -34,10 +41,12 @@ from sqlalchemy import (
     String,
     and_,
     case,
+    cast,
     func,
     literal,
     select,
     text,
+    union_all,
 )
 from sqlalchemy import column as sa_column
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,8 +56,8 @@ from connectors.base import OrderStatus
 from export_hub.accounts.models import Company
 from export_hub.catalog.models import Product
 from export_hub.orders.models import Order, OrderLine
-from export_hub.reports.buckets import day_of, month_of
-from export_hub.reports.rates import KRW, DayRate, krw_rates
+from export_hub.reports.buckets import iso_day, utc_date
+from export_hub.reports.rates import KRW, RatePeriod, krw_rates, rate_periods
 
 CENT = Decimal("0.01")
 #: Orders that count nothing.
@@ -153,128 +162,265 @@ class Results:
         return sum(r.units for r in self.rows)
 
 
-def _key_column(group_by: GroupBy) -> ColumnElement[Any]:
-    o, line = Order.__table__.c, OrderLine.__table__.c
-    if group_by is GroupBy.COMPANY:
-        return o.company_id
-    if group_by is GroupBy.MARKETPLACE:
-        return o.marketplace
-    if group_by is GroupBy.COUNTRY:
-        return func.coalesce(o.ship_to_country, "")
-    if group_by is GroupBy.PRODUCT:
-        return func.coalesce(line.product_id, 0)
-    return month_of(o.purchased_at)
+#: The column each grouping needs below the day (``MONTH`` is the day's).
+_DIMENSIONS = {
+    GroupBy.COMPANY: "company_id",
+    GroupBy.MARKETPLACE: "marketplace",
+    GroupBy.COUNTRY: "country",
+    GroupBy.PRODUCT: "product",
+}
 
 
-def line_sales() -> ColumnElement[Any]:
-    """A line's sales after its cancelled units and its share of the refund."""
-    o, line = Order.__table__.c, OrderLine.__table__.c
-    other = OrderLine.__table__.alias("other_line")
-    amount = func.coalesce(line.amount, 0)
-    kept = case(
-        (line.quantity > 0, amount * (line.quantity - line.cancelled) / line.quantity),
-        else_=literal(0),
-    )
-    other_amount = func.coalesce(other.c.amount, 0)
-    gross = (
-        select(func.sum(other_amount)).where(other.c.order_id == o.id).scalar_subquery()
-    )
-    order_kept = (
-        select(
-            func.sum(
-                case(
-                    (
-                        other.c.quantity > 0,
-                        other_amount
-                        * (other.c.quantity - other.c.cancelled)
-                        / other.c.quantity,
-                    ),
-                    else_=literal(0),
-                )
-            )
-        )
-        .where(other.c.order_id == o.id)
-        .scalar_subquery()
-    )
-    # The subqueries run only for the few orders with a refund.
-    refund_beyond_cancelled = case(
-        (o.refunded > gross - order_kept, o.refunded - (gross - order_kept)),
-        else_=literal(0),
-    )
-    refund_share = case(
+def _kept(line: Any) -> ColumnElement[Any]:
+    """A line's amount less its cancelled units' share."""
+    amount = func.coalesce(line.c.amount, 0)
+    return case(
         (
-            and_(o.refunded > 0, order_kept > 0),
-            kept * refund_beyond_cancelled / order_kept,
+            line.c.quantity > 0,
+            amount * (line.c.quantity - line.c.cancelled) / line.c.quantity,
         ),
         else_=literal(0),
     )
-    return kept - refund_share
+
+
+def line_sales() -> ColumnElement[Any]:
+    """A line's sales after its cancelled units and its share of the refund,
+    as one expression over ``orders`` joined to ``order_lines`` (correlated
+    subqueries per refunded order; :func:`export_results` joins the refund
+    totals once instead)."""
+    o, line = Order.__table__.c, OrderLine.__table__
+    other = OrderLine.__table__.alias("other_line")
+    gross = (
+        select(func.sum(func.coalesce(other.c.amount, 0)))
+        .where(other.c.order_id == o.id)
+        .scalar_subquery()
+    )
+    order_kept = (
+        select(func.sum(_kept(other))).where(other.c.order_id == o.id)
+    ).scalar_subquery()
+    return _net(_kept(line), o.refunded, gross, order_kept)
+
+
+def _net(
+    kept: ColumnElement[Any],
+    refunded: ColumnElement[Any],
+    gross: ColumnElement[Any],
+    order_kept: ColumnElement[Any],
+) -> ColumnElement[Any]:
+    """``kept`` less its share (by value) of the order's refund beyond what the
+    order's cancellations already removed."""
+    beyond = case(
+        (refunded > gross - order_kept, refunded - (gross - order_kept)),
+        else_=literal(0),
+    )
+    share = case(
+        (and_(refunded > 0, order_kept > 0), kept * beyond / order_kept),
+        else_=literal(0),
+    )
+    return kept - share
+
+
+def _conditions(
+    company_id: int | None, start: dt.date, end: dt.date
+) -> list[ColumnElement[bool]]:
+    o = Order.__table__.c
+    conditions = [
+        o.purchased_at >= dt.datetime.combine(start, dt.time(), dt.UTC),
+        o.purchased_at < dt.datetime.combine(end, dt.time(), dt.UTC),
+        o.status.not_in(VOID_STATUSES),
+    ]
+    if company_id is not None:
+        conditions.append(o.company_id == company_id)
+    return conditions
+
+
+def _per_order(conditions: list[ColumnElement[bool]], names: list[str]) -> Any:
+    """Level 1: one row per order and line currency (and product): its units,
+    net sales and whether any line kept a unit. Grouping by the order here
+    replaces a ``COUNT(DISTINCT order)`` that would sort every line."""
+    o, line = Order.__table__.c, OrderLine.__table__
+    refunds = (
+        select(
+            line.c.order_id,
+            func.sum(func.coalesce(line.c.amount, 0)).label("gross"),
+            func.sum(_kept(line)).label("kept"),
+        )
+        .select_from(line.join(Order.__table__))
+        .where(o.refunded > 0, *conditions)
+        .group_by(line.c.order_id)
+        .cte("refunds")
+    )
+    r = refunds.c
+    units = line.c.quantity - line.c.cancelled
+    available: dict[str, ColumnElement[Any]] = {
+        "company_id": o.company_id,
+        "marketplace": o.marketplace,
+        "country": func.coalesce(o.ship_to_country, ""),
+        "product": func.coalesce(line.c.product_id, 0),
+    }
+    dims = [
+        line.c.currency.label("currency"),
+        utc_date(o.purchased_at).label("day"),
+        *(available[name].label(name) for name in names),
+    ]
+    return (
+        select(
+            *dims,
+            func.max(units).label("most"),
+            func.sum(units).label("units"),
+            func.sum(_net(_kept(line), o.refunded, r.gross, r.kept)).label("sales"),
+        )
+        .select_from(line.join(Order.__table__).outerjoin(refunds, r.order_id == o.id))
+        .where(*conditions)
+        .group_by(o.id, *dims)
+        .subquery("per_order")
+    )
+
+
+def _rated(per_order: Any, names: list[str], periods: list[RatePeriod]) -> Any:
+    """Level 2: one row per day, currency and the groupings' columns, with the
+    KRW rate in force that day."""
+    p = per_order.c
+    dims = [p.currency, *(p[name] for name in names)]
+    daily = (
+        select(
+            *dims,
+            iso_day(p.day).label("day"),
+            func.sum(case((p.most > 0, literal(1)), else_=literal(0))).label("orders"),
+            func.sum(p.units).label("units"),
+            func.sum(p.sales).label("sales"),
+        )
+        .group_by(*dims, p.day)
+        .subquery("daily")
+    )
+    d = daily.c
+    if not periods:
+        return select(
+            daily,
+            literal(None, Numeric(24, 12)).label("rate"),
+            literal(None, String).label("effective_on"),
+        ).cte("rated")
+    rates = _rates_table(periods)
+    return (
+        select(daily, rates.c.rate, rates.c.effective_on)
+        .select_from(
+            daily.outerjoin(
+                rates,
+                and_(
+                    rates.c.currency == d.currency,
+                    d.day >= rates.c.valid_from,
+                    d.day < rates.c.valid_to,
+                ),
+            )
+        )
+        .cte("rated")
+    )
+
+
+def _key(rated: Any, group_by: GroupBy) -> ColumnElement[Any]:
+    c = rated.c
+    if group_by is GroupBy.MONTH:
+        return func.substr(c.day, 1, 7)
+    return cast(c[_DIMENSIONS[group_by]], String)
+
+
+def _summary(
+    rated: Any, index: int, query: ResultsQuery, whole: tuple[dt.date, dt.date]
+) -> Any:
+    """Level 3: one query's rows, per group and currency, over its days (the
+    days filter only when the pass covers more than ``query``: PostgreSQL
+    would push it down to every order line)."""
+    c = rated.c
+    key = _key(rated, query.group_by)
+    identity = c.currency == KRW
+    rate = case((identity, literal(1)), else_=c.rate)
+    statement = select(
+        literal(index).label("q"),
+        key.label("key"),
+        c.currency,
+        func.sum(c.orders),
+        func.sum(c.units),
+        func.sum(c.sales),
+        func.sum(c.sales * rate),
+        func.sum(case((rate.is_(None), c.sales), else_=literal(0))),
+        func.min(c.effective_on),
+        func.max(c.effective_on),
+        func.min(c.rate),
+        func.max(c.rate),
+    ).group_by(key, c.currency)
+    if (query.start, query.end) != whole:
+        statement = statement.where(
+            c.day >= query.start.isoformat(), c.day < query.end.isoformat()
+        )
+    return statement
 
 
 async def export_results(session: AsyncSession, query: ResultsQuery) -> Results:
     """The export results for ``query``, one row per group and currency, the
     groups ordered by their KRW sales (months in calendar order)."""
-    o, line = Order.__table__.c, OrderLine.__table__.c
-    key = _key_column(query.group_by).label("key")
-    start = dt.datetime.combine(query.start, dt.time(), dt.UTC)
-    end = dt.datetime.combine(query.end, dt.time(), dt.UTC)
-    units = line.quantity - line.cancelled
-    conditions = [
-        o.purchased_at >= start,
-        o.purchased_at < end,
-        o.status.not_in(VOID_STATUSES),
-    ]
-    if query.company_id is not None:
-        conditions.append(o.company_id == query.company_id)
-    daily = (
-        select(
-            key,
-            line.currency.label("currency"),
-            day_of(o.purchased_at).label("day"),
-            func.count(func.distinct(case((units > 0, o.id)))).label("orders"),
-            func.sum(units).label("units"),
-            func.sum(line_sales()).label("sales"),
-        )
-        .select_from(OrderLine.__table__.join(Order.__table__))
-        .where(*conditions)
-        .group_by(key, line.currency, day_of(o.purchased_at))
-        .subquery("daily")
+    return (await export_results_batch(session, [query]))[0]
+
+
+async def export_results_batch(
+    session: AsyncSession, queries: Sequence[ResultsQuery]
+) -> list[Results]:
+    """:func:`export_results` for each of ``queries`` (all of one company, or
+    all of every company), in at most two statements: one pass over the
+    order lines of all their days for the groupings by order attribute and
+    month, one for those by product. Raises ``ValueError`` for mixed scopes."""
+    if len({q.company_id for q in queries}) > 1:
+        raise ValueError("the queries of one batch share their company scope")
+    raw: dict[int, list[Any]] = {i: [] for i in range(len(queries))}
+    for by_product in (False, True):
+        chosen = [
+            (i, q)
+            for i, q in enumerate(queries)
+            if (q.group_by is GroupBy.PRODUCT) is by_product
+        ]
+        if chosen:
+            for row in await _run(session, chosen, by_product):
+                raw[row[0]].append(row[1:])
+    return [await _results(session, query, raw[i]) for i, query in enumerate(queries)]
+
+
+async def _run(
+    session: AsyncSession, chosen: list[tuple[int, ResultsQuery]], by_product: bool
+) -> list[Any]:
+    start = min(q.start for _, q in chosen)
+    end = max(q.end for _, q in chosen)
+    periods = rate_periods(await krw_rates(session, start, end))
+    conditions = _conditions(chosen[0][1].company_id, start, end)
+    names = sorted(
+        {_DIMENSIONS[q.group_by] for _, q in chosen if q.group_by in _DIMENSIONS}
     )
-    rate_rows = await krw_rates(session, query.start, query.end)
-    d = daily.c
-    rate_value: ColumnElement[Any]
-    source: Any
-    if rate_rows:
-        rates = _rates_table(rate_rows)
-        source = daily.outerjoin(
-            rates, and_(rates.c.currency == d.currency, rates.c.day == d.day)
-        )
-        rate_value = rates.c.rate
-        effective: ColumnElement[Any] = rates.c.effective_on
-    else:
-        source = daily
-        rate_value = literal(None, Numeric(24, 12))
-        effective = literal(None, String)
-    identity = d.currency == KRW
-    rate = case((identity, literal(1)), else_=rate_value)
-    statement = (
-        select(
-            d.key,
-            d.currency,
-            func.sum(d.orders),
-            func.sum(d.units),
-            func.sum(d.sales),
-            func.sum(d.sales * rate),
-            func.sum(case((rate.is_(None), d.sales), else_=literal(0))),
-            func.min(effective),
-            func.max(effective),
-            func.min(rate_value),
-            func.max(rate_value),
-        )
-        .select_from(source)
-        .group_by(d.key, d.currency)
+    rated = _rated(_per_order(conditions, names), names, periods)
+    statement = union_all(*(_summary(rated, i, q, (start, end)) for i, q in chosen))
+    async with _without_jit(session):
+        return list((await session.execute(statement)).all())
+
+
+@asynccontextmanager
+async def _without_jit(session: AsyncSession) -> AsyncIterator[None]:
+    """Run without PostgreSQL's JIT for the rest of the block: the planner's
+    cost estimate of a year of lines passes its thresholds, and compiling
+    (seconds under load) costs more than it could save on such a query."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    previous = await session.scalar(
+        text("SELECT current_setting('jit'), set_config('jit', 'off', true)")
     )
-    raw = (await session.execute(statement)).all()
+    try:
+        yield
+    finally:
+        await session.execute(
+            text("SELECT set_config('jit', :previous, true)"), {"previous": previous}
+        )
+
+
+async def _results(
+    session: AsyncSession, query: ResultsQuery, raw: list[Any]
+) -> Results:
     labels = await _labels(session, query.group_by, {r[0] for r in raw})
     rows = [
         ResultRow(
@@ -302,35 +448,38 @@ async def export_results(session: AsyncSession, query: ResultsQuery) -> Results:
         totals: dict[str, Decimal] = {}
         for r in rows:
             totals[r.key] = totals.get(r.key, Decimal(0)) + r.sales_krw
-        rows.sort(key=lambda r: (-totals[r.key], r.label, r.currency))
+        rows.sort(key=lambda r: (-totals[r.key], r.label, r.key, r.currency))
     return Results(query=query, rows=rows)
 
 
-def _rates_table(rows: list[DayRate]) -> Any:
-    """The day rates as a ``VALUES`` table both backends read.
+def _rates_table(periods: list[RatePeriod]) -> Any:
+    """The rate periods as a ``VALUES`` table both backends read.
 
     SQLite cannot name a ``VALUES`` table's columns in its alias, but both
     backends call them ``column1``...; the values are dates, ISO currency
-    codes and decimals from the database, rendered as literals because a
-    five-year range would pass SQLite's bound-parameter limit.
+    codes and decimals from the database, rendered as literals because
+    daily rate changes over five years would pass SQLite's bound-parameter
+    limit.
     """
     literals = ", ".join(
-        f"('{r.currency}', '{r.day.isoformat()}', {r.rate}, "
-        f"'{r.effective_on.isoformat()}')"
-        for r in rows
-        if CURRENCY.fullmatch(r.currency)
+        f"('{p.currency}', '{p.valid_from.isoformat()}', "
+        f"'{p.valid_to.isoformat()}', {p.rate}, '{p.effective_on.isoformat()}')"
+        for p in periods
+        if CURRENCY.fullmatch(p.currency)
     )
     names = (
-        "column1 AS currency, column2 AS day, column3 AS rate, column4 AS effective_on"
+        "column1 AS currency, column2 AS valid_from, column3 AS valid_to,"
+        " column4 AS rate, column5 AS effective_on"
     )
     sql = f"SELECT {names} FROM (VALUES {literals}) AS v"  # noqa: S608
     statement = text(sql).columns(
         sa_column("currency", String),
-        sa_column("day", String),
+        sa_column("valid_from", String),
+        sa_column("valid_to", String),
         sa_column("rate", Numeric(24, 12)),
         sa_column("effective_on", String),
     )
-    return statement.subquery("day_rates")
+    return statement.subquery("rate_periods")
 
 
 def _money(value: Any) -> Decimal:

@@ -16,8 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from export_hub.pricing.rates import rate_on
 from export_hub.reports.files import COLUMNS
-from export_hub.reports.rates import krw_rates
-from export_hub.reports.results import GroupBy, ResultsQuery, export_results
+from export_hub.reports.rates import DayRate, RatePeriod, krw_rates, rate_periods
+from export_hub.reports.results import (
+    GroupBy,
+    ResultsQuery,
+    export_results,
+    export_results_batch,
+)
 from tests.conftest import login
 from tests.reports.conftest import PASSWORD, World
 
@@ -182,3 +187,52 @@ async def test_the_endpoint_is_in_the_openapi_document(client: Any) -> None:
     operation = doc["paths"]["/api/v1/reports/export-results"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"from", "to", "group_by"}
     assert "ExportResults" in doc["components"]["schemas"]
+
+
+async def test_a_batch_gives_each_query_its_own_figures(
+    sessions: async_sessionmaker[AsyncSession], world: World
+) -> None:
+    queries = [
+        *(ResultsQuery(JAN, MAR, group) for group in GroupBy),
+        ResultsQuery(dt.date(2026, 1, 15), dt.date(2026, 2, 1), GroupBy.MARKETPLACE),
+        ResultsQuery(dt.date(2026, 1, 20), dt.date(2026, 1, 21), GroupBy.PRODUCT),
+        ResultsQuery(MAR, dt.date(2026, 4, 1), GroupBy.COUNTRY),
+    ]
+    async with sessions() as db:
+        batch = await export_results_batch(db, queries)
+        alone = [await export_results(db, query) for query in queries]
+        with pytest.raises(ValueError, match="company scope"):
+            await export_results_batch(
+                db, [queries[0], ResultsQuery(JAN, MAR, GroupBy.MONTH, world.other.id)]
+            )
+    assert batch == alone
+    assert [r.query for r in batch] == queries
+    # Jan 15-31: A-2 (15.00 after its refund, USD) on Amazon; E-1 on eBay.
+    marketplaces = _by(batch[5].rows)
+    assert marketplaces["amazon", "USD"].sales == Decimal("15.00")
+    assert marketplaces["ebay", "EUR"].sales == Decimal("12.00")
+    assert [(r.key, r.sales) for r in batch[6].rows] == [
+        (str(world.mug.id), Decimal("15.00"))
+    ]
+    assert batch[7].rows == []
+
+
+def test_rate_periods_collapse_days_with_one_rate() -> None:
+    day = dt.date(2026, 1, 1)
+    calendar = [
+        DayRate("EUR", day, Decimal(1500), day),
+        DayRate("USD", day, Decimal(1300), day),
+        DayRate("USD", day + dt.timedelta(1), Decimal(1300), day),
+        DayRate("USD", day + dt.timedelta(2), Decimal(1250), day + dt.timedelta(2)),
+    ]
+    assert rate_periods(calendar) == [
+        RatePeriod("EUR", day, day + dt.timedelta(1), Decimal(1500), day),
+        RatePeriod("USD", day, day + dt.timedelta(2), Decimal(1300), day),
+        RatePeriod(
+            "USD",
+            day + dt.timedelta(2),
+            day + dt.timedelta(3),
+            Decimal(1250),
+            day + dt.timedelta(2),
+        ),
+    ]
