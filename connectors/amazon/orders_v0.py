@@ -71,9 +71,7 @@ def _line(item: Mapping[str, Any], status: OrderStatus) -> OrderLine:
         sku=item.get("SellerSKU") or None,
         quantity=quantity,
         quantity_shipped=shipped,
-        quantity_cancelled=quantity - shipped
-        if status is OrderStatus.CANCELLED
-        else 0,
+        quantity_cancelled=quantity - shipped if status is OrderStatus.CANCELLED else 0,
         amount=Decimal(price["Amount"]) if price else None,
         currency=price["CurrencyCode"] if price else "USD",
         title=str(item.get("Title") or ""),

@@ -207,14 +207,16 @@ async def test_a_pending_order_reserves_at_the_first_pull_that_reaches_it(
     report = await pull_at(
         sessions, settings, amazon, clock, account_id, lag - seconds(30)
     )
-    assert report.before is not None and report.before < order.created
+    assert report.before is not None
+    assert report.before < order.created
     assert await stored(sessions, order.order_id) is None
     assert await reserved(sessions, product_id) == 0
 
     # The first pull whose window reaches the purchase: imported as pending,
     # its units reserved at once.
     report = await pull_at(sessions, settings, amazon, clock, account_id, lag)
-    assert report.before is not None and report.before >= order.created
+    assert report.before is not None
+    assert report.before >= order.created
     assert book.orders[order.order_id].status == "PENDING"
     assert await stored(sessions, order.order_id) == ("pending", "PENDING")
     assert report.orders_new == 1
