@@ -17,6 +17,23 @@ For the same freshness (a pull every few minutes with an overlap window) the
 2026-01-01 search needs one request where v0 needs 1 + N, so this client uses
 ``searchOrders``; ``confirmShipment`` exists only in v0 (2 req/s, burst 10).
 
+Why a window also asks v0 ``getOrders`` by creation: Amazon filters
+``lastUpdatedAfter``/``lastUpdatedBefore`` on an order's *latest* update
+(``lastUpdatedTime``), and ``lastUpdatedBefore`` must be two minutes old. An
+order bought inside ``[after, before]`` and changed again after ``before``
+(Amazon authorises a Pending order's payment within minutes, a buyer cancels)
+is in no answer for that window; it would surface only at the first pull
+whose window ends after its newest change, so its units would stay on offer
+for one more pull interval. ``getOrders`` with ``CreatedAfter``/``CreatedBefore``
+(the same window; 0.0167 req/s, three times searchOrders' rate, a page of 100
+orders without items) lists every order bought in the window whatever its
+later changes; the few the search did not return (changed since ``before``)
+get their items with ``getOrderItems``, one call each. So a window costs
+``ceil(N/100)`` search pages, ``ceil(C/100)`` getOrders pages for the ``C``
+orders bought in it, and one ``getOrderItems`` per order changed in the last
+minutes; a second ``searchOrders`` by creation would cost the scarcest rate
+twice.
+
 Buyer personal data: ``includedData`` never asks for ``BUYER``. It asks for
 ``RECIPIENT`` only for the country and state: in 2026-01-01 the name, address
 lines, postal code and phone are gated by the restricted Direct-to-Consumer
@@ -35,6 +52,7 @@ from typing import Any
 
 from sp_api.asyncio.api import OrdersV0, OrdersV20260101
 
+from connectors.amazon.orders_v0 import order_from_v0, parse_instant
 from connectors.amazon.transport import AmazonTransport, SellerSession
 from connectors.base import (
     Marketplace,
@@ -127,7 +145,10 @@ class AmazonOrdersClient:
         self, *, after: dt.datetime, before: dt.datetime
     ) -> AsyncIterator[Order]:
         """Every order updated in ``[after, before]`` with its items, 100 a page
-        (``searchOrders``, following ``nextToken``).
+        (``searchOrders``, following ``nextToken``), then every order bought
+        in ``[after, before]`` and changed since ``before`` (``getOrders`` by
+        creation and ``getOrderItems``), as it is now: its ``updated_at`` is
+        later than ``before``.
 
         Raises ``ValueError`` before sending if ``before`` is later than two
         minutes ago or not after ``after`` (both must be UTC-aware). A page
@@ -135,6 +156,17 @@ class AmazonOrdersClient:
         orders is yielded.
         """
         _check_window(after, before, self._clock())
+        seen: set[str] = set()
+        async for order in self._updated(after, before):
+            seen.add(order.order_id)
+            yield order
+        async for raw in self._created(after, before):
+            if str(raw.get("AmazonOrderId")) not in seen:
+                yield await self._with_items(raw)
+
+    async def _updated(
+        self, after: dt.datetime, before: dt.datetime
+    ) -> AsyncIterator[Order]:
         query: dict[str, Any] = {
             "lastUpdatedAfter": iso(after),
             "lastUpdatedBefore": iso(before),
@@ -157,6 +189,78 @@ class AmazonOrdersClient:
                 yield order
             if not token:
                 return
+
+    async def _created(
+        self, after: dt.datetime, before: dt.datetime
+    ) -> AsyncIterator[Mapping[str, Any]]:
+        """The v0 orders bought in ``[after, before]``, without items."""
+        query: dict[str, Any] = {
+            "CreatedAfter": iso(after),
+            "CreatedBefore": iso(before),
+            "MarketplaceIds": [self.account.marketplace_id],
+            "MaxResultsPerPage": PAGE_SIZE,
+        }
+        token: str | None = None
+        while True:
+            page_query = {"NextToken": token, **query} if token else query
+            response = await self.transport.call(
+                "getOrders", self.session, self._v0_call("get_orders", page_query)
+            )
+            raw_orders, token = self._v0_page(response, "getOrders", "Orders")
+            for raw in raw_orders:
+                yield raw
+            if not token:
+                return
+
+    async def _with_items(self, raw: Mapping[str, Any]) -> Order:
+        """The v0 order ``raw`` with its items (``getOrderItems``, every page)."""
+        order_id = str(raw.get("AmazonOrderId") or "")
+        items: list[Mapping[str, Any]] = []
+        token: str | None = None
+        while True:
+            query = {"NextToken": token} if token else {}
+            response = await self.transport.call(
+                "getOrderItems",
+                self.session,
+                self._v0_call("get_order_items", query, order_id),
+            )
+            page, token = self._v0_page(response, "getOrderItems", "OrderItems")
+            items.extend(page)
+            if not token:
+                break
+        try:
+            return order_from_v0(raw, items, STATUSES)
+        except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            raise UnreadableAnswer(
+                f"unreadable getOrders order {order_id!r}: {exc}",
+                marketplace="amazon",
+                operation="getOrders",
+                seller_id=self.account.seller_id,
+            ) from exc
+
+    def _v0_call(
+        self, method: str, query: dict[str, Any], *args: str
+    ) -> Callable[[], Awaitable[Any]]:
+        # A fresh copy per attempt: the library pops keys from what it gets.
+        return lambda: getattr(self._v0, method)(*args, **dict(query))
+
+    def _v0_page(
+        self, response: Any, operation: str, key: str
+    ) -> tuple[list[Mapping[str, Any]], str | None]:
+        payload = getattr(response, "payload", None)
+        entries = payload.get(key) if isinstance(payload, Mapping) else None
+        if not isinstance(entries, list) or not all(
+            isinstance(entry, Mapping) for entry in entries
+        ):
+            raise UnreadableAnswer(
+                f"unreadable {operation} page: no list of {key}",
+                marketplace="amazon",
+                operation=operation,
+                seller_id=self.account.seller_id,
+                request_id=_request_id(response),
+            )
+        token = payload.get("NextToken") if isinstance(payload, Mapping) else None
+        return entries, token if isinstance(token, str) and token else None
 
     def _searcher(self, query: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
         # Each attempt (retries included) sends a fresh copy: the library
@@ -305,16 +409,6 @@ def _check_window(after: dt.datetime, before: dt.datetime, now: dt.datetime) -> 
 def iso(instant: dt.datetime) -> str:
     """ISO 8601 in UTC with a ``Z`` (whole seconds), as SP-API examples write it."""
     return instant.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_instant(value: Any) -> dt.datetime:
-    """An ISO 8601 instant as a UTC-aware datetime; ``ValueError`` otherwise."""
-    if not isinstance(value, str):
-        raise ValueError(f"not a date-time: {value!r}")
-    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        raise ValueError(f"date-time without a time zone: {value!r}")
-    return parsed.astimezone(dt.UTC)
 
 
 def _request_id(response: Any) -> str | None:

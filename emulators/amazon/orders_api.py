@@ -165,6 +165,15 @@ async def search_orders(request: web.Request) -> web.Response:
         book,
         ("createdAfter", "createdBefore", "lastUpdatedAfter", "lastUpdatedBefore"),
     )
+    statuses = set(_csv(request, "fulfillmentStatuses"))
+    if statuses - set(V0_STATUS):
+        raise bad_request(
+            f"Invalid fulfillmentStatuses value(s): "
+            f"{', '.join(sorted(statuses - set(V0_STATUS)))}."
+        )
+    fulfilled_by = set(_csv(request, "fulfilledBy"))
+    if fulfilled_by - {"MERCHANT", "AMAZON"}:
+        raise bad_request("Invalid fulfilledBy value.")
     size = _page_size(request, "maxResultsPerPage")
     ids, token = _paginate(
         request,
@@ -174,6 +183,9 @@ async def search_orders(request: web.Request) -> web.Response:
             for o in book.updated_between(
                 request[SELLER_ID], markets, after, before, by_creation=by_creation
             )
+            # Every order here is fulfilled by the merchant.
+            if (not statuses or o.status in statuses)
+            and (not fulfilled_by or "MERCHANT" in fulfilled_by)
         ],
         size,
     )
@@ -360,6 +372,8 @@ async def get_order_items(request: web.Request) -> web.Response:
     _log(request, "getOrderItems")
     _only(request, frozenset({"NextToken"}))
     order = _own_order(request)
+    # The model: no pricing while the payment is not authorised.
+    priced = order.status not in ("PENDING", "PENDING_AVAILABILITY")
     items = [
         {
             "ASIN": item.asin,
@@ -368,11 +382,17 @@ async def get_order_items(request: web.Request) -> web.Response:
             "Title": item.title,
             "QuantityOrdered": item.quantity,
             "QuantityShipped": item.shipped,
-            "ItemPrice": {
-                "CurrencyCode": item.currency,
-                "Amount": f"{item.unit_price * item.quantity:.2f}",
-            },
         }
+        | (
+            {
+                "ItemPrice": {
+                    "CurrencyCode": item.currency,
+                    "Amount": f"{item.unit_price * item.quantity:.2f}",
+                }
+            }
+            if priced
+            else {}
+        )
         for item in order.items
     ]
     return web.json_response(

@@ -349,3 +349,29 @@ async def test_buyers_run_on_the_wall_clock(emulator: AmazonEmulator) -> None:
         runner.cancel()
     assert offered_quantity(record) == 0
     assert sum(o.items[0].quantity for o in book.orders.values()) == 3
+
+
+async def test_orders_bought_in_the_window_and_changed_after_it_come_by_creation(
+    emulator: AmazonEmulator, make_orders: MakeOrders
+) -> None:
+    live_listing(emulator)
+    book = emulator.state.orders
+    seen = book.place_order(SELLER, "HB-TEA-001", 1, at=EARLIER)
+    book.authorise_payments(at=EARLIER)
+    # Bought in the window, paid after its end: Amazon's last-updated filter
+    # leaves it out of the search.
+    late = book.place_order(SELLER, "HB-TEA-001", 2, at=EARLIER)
+    book.authorise_payments(at=BEFORE + dt.timedelta(seconds=30))
+
+    orders = {o.order_id: o for o in await pull(make_orders())}
+
+    assert set(orders) == {seen.order_id, late.order_id}
+    found = orders[late.order_id]
+    assert (found.status, found.raw_status) == (OrderStatus.UNSHIPPED, "UNSHIPPED")
+    assert found.updated_at > BEFORE
+    assert [(line.sku, line.quantity) for line in found.lines] == [("HB-TEA-001", 2)]
+    assert found.lines[0].line_id == late.items[0].order_item_id
+    assert found.ship_to_country == "US"
+    # One page of each listing; items only for the order the search left out.
+    assert (calls(emulator, "searchOrders"), calls(emulator, "getOrders")) == (1, 1)
+    assert calls(emulator, "getOrderItems") == 1

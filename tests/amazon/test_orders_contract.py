@@ -137,11 +137,14 @@ async def test_connector_requests_follow_the_models(
     placed = [book.place_order(SELLER, "HB-TEA-001", 1, at=EARLIER) for _ in range(3)]
     book.authorise_payments(at=EARLIER)
     book.cancel(placed[2].order_id, at=EARLIER)
+    # Bought in the window, paid after it: found by creation, with its items.
+    book.place_order(SELLER, "HB-TEA-001", 1, at=EARLIER)
+    book.authorise_payments(at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
     client = make_orders()
     before = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3)
     after = EARLIER - dt.timedelta(minutes=1)
     assert (
-        len([o async for o in client.orders_updated(after=after, before=before)]) == 3
+        len([o async for o in client.orders_updated(after=after, before=before)]) == 4
     )
     request = ShipmentRequest(
         order_id=placed[0].order_id,
@@ -163,7 +166,12 @@ async def test_connector_requests_follow_the_models(
         await client.confirm_shipment(cancelled)
 
     sent = book.requests
-    assert {name for name, _, _ in sent} == {"searchOrders", "confirmShipment"}
+    assert {name for name, _, _ in sent} == {
+        "searchOrders",
+        "getOrders",
+        "getOrderItems",
+        "confirmShipment",
+    }
     for name, query, body in sent:
         check_query(name, query)
         if body is not None:
@@ -269,3 +277,46 @@ async def test_emulator_answers_follow_the_models(
     )
     assert unknown.status_code == 400
     check(V0, "GetOrderItemsResponse", unknown.json())
+
+
+async def test_emulator_filters_by_fulfillment_status_and_prices_no_pending_item(
+    emulator: AmazonEmulator, http: httpx.AsyncClient
+) -> None:
+    live_listing(emulator)
+    book = emulator.state.orders
+    paid = book.place_order(SELLER, "HB-TEA-001", 1, at=EARLIER)
+    book.authorise_payments(at=EARLIER)
+    pending = book.place_order(SELLER, "HB-TEA-001", 1, at=EARLIER)
+    query = {
+        "lastUpdatedAfter": (EARLIER - dt.timedelta(minutes=1)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        ),
+        "marketplaceIds": US,
+        "includedData": "FULFILLMENT",
+    }
+
+    answers = {
+        statuses: await http.get(
+            "/orders/2026-01-01/orders",
+            params={**query, "fulfillmentStatuses": statuses} if statuses else query,
+        )
+        for statuses in ("", "PENDING", "UNSHIPPED,SHIPPED")
+    }
+    wrong = await http.get(
+        "/orders/2026-01-01/orders", params={**query, "fulfillmentStatuses": "Pending"}
+    )
+    items = await http.get(f"/orders/v0/orders/{pending.order_id}/orderItems")
+
+    found = {
+        statuses: {o["orderId"] for o in answer.json()["orders"]}
+        for statuses, answer in answers.items()
+    }
+    assert found == {
+        "": {paid.order_id, pending.order_id},
+        "PENDING": {pending.order_id},
+        "UNSHIPPED,SHIPPED": {paid.order_id},
+    }
+    assert wrong.status_code == 400
+    check(V2026, "ErrorList", wrong.json())
+    check(V0, "GetOrderItemsResponse", items.json())
+    assert "ItemPrice" not in items.json()["payload"]["OrderItems"][0]
