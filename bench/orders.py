@@ -409,7 +409,11 @@ async def _simulate(
                            accounts={"amazon": info["amazon_sellers"],
                                      "ebay": info["ebay_sellers"]})  # fmt: skip
         async with transaction(sessions) as db:
-            await db.execute(update(SellerAccount).values(setup={}))
+            # The sellers' connection test has run: their brand approval is
+            # known, so pre-flight lets Amazon listings go out.
+            await db.execute(
+                update(SellerAccount).values(setup={}, last_check_ok=True)
+            )
             # The buffer as each company's override of the brand's default.
             await db.execute(update(Company).values(stock_buffer=args.buffer))
             on_hand = dict(
