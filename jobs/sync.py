@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select, update
@@ -174,14 +175,19 @@ async def sync_seller(
     dry_run: bool = False,
     force: bool = False,
     push_only: bool = False,
+    step_items: int | None = None,
 ) -> Counts | Again:
     """One bounded step of one seller account (the job holds its lock);
-    :class:`Again` with the same arguments while work remains."""
+    :class:`Again` with the same arguments while work remains.
+    ``step_items`` overrides the step's size (tests, benchmarks)."""
+    options = SyncOptions(dry_run=dry_run, force=force, push_only=push_only)
+    if step_items is not None:
+        options = replace(options, step_items=step_items)
     report, more = await sync_seller_step(
         sessions,
         settings,
         seller_account_id,
-        SyncOptions(dry_run=dry_run, force=force, push_only=push_only),
+        options,
         sync_run_id=sync_run_id,
         now=now,
     )
@@ -193,6 +199,7 @@ async def sync_seller(
         ("dry_run", dry_run),
         ("force", force),
         ("push_only", push_only),
+        ("step_items", step_items),
     ):
         if value:
             kwargs[name] = value
