@@ -139,22 +139,22 @@ async def test_two_workers_sync_with_per_seller_locks(
     registry = default_registry(settings)
     try:
         await asyncio.wait_for(_wait_workers(sessions, 2), 60)
+        # Small steps first: each seller is served in several continuations,
+        # interleaved across both workers.
+        app = build_app(settings, registry, WorkerRuntime(settings, sessions))
+        async with app.open_async():
+            for account_id in world.accounts.values():
+                await defer(
+                    app,
+                    registry["sync.seller"],
+                    {"seller_account_id": account_id, "step_items": 1},
+                )
+        # A second round for every seller while the first still runs: the
+        # per-seller lock must serialise them.
         fan_out = await run_job(
             registry["sync.all"], sessions, settings, started_by="user"
         )
         assert fan_out.counts == {"sync.seller": {"queued": 4, "already_queued": 0}}
-        # A second round for every seller while the first may still run: the
-        # per-seller lock must serialise them.
-        app = build_app(settings, registry, WorkerRuntime(settings, sessions))
-        async with app.open_async():
-            for account_id in world.accounts.values():
-                # Small steps: each seller is served in several
-                # continuations, interleaved across both workers.
-                await defer(
-                    app,
-                    registry["sync.seller"],
-                    {"seller_account_id": account_id, "step_items": 3},
-                )
         await asyncio.wait_for(_finished(sessions, "sync.seller", 8), 180)
         await asyncio.wait_for(_queue_empty(sessions), 180)
     finally:

@@ -236,7 +236,7 @@ class SyncEngine:
         while seller.work:
             if sent >= self.options.step_items or time.monotonic() >= deadline:
                 return True
-            batch = self._next_batch(seller)
+            batch = self._next_batch(seller, max(1, self.options.step_items - sent))
             await self._send(seller, batch)
             sent += len(batch)
         return False
@@ -386,7 +386,9 @@ class SyncEngine:
                 )
         return out
 
-    def _next_batch(self, seller: _Seller) -> list[Work]:
+    def _next_batch(self, seller: _Seller, budget: int) -> list[Work]:
+        """The next batch: one action group, at most what the step's
+        ``budget`` (listings) allows, yet a feed stays a feed."""
         first = seller.work[0]
         builder = self.connectors.builder(seller.account.marketplace)
         batched = (
@@ -401,9 +403,13 @@ class SyncEngine:
             threshold = builder.feed_threshold
             remaining = sum(1 for w in seller.work if w.action in FULL)
             if threshold is not None and remaining >= threshold:
-                limit = max(remaining, limit)
+                limit = max(min(remaining, budget), threshold)
+            else:
+                limit = min(limit, budget)
         elif first.action is Action.PREFLIGHT:
             limit = 500
+        else:
+            limit = min(limit, budget)
         batch: list[Work] = []
         kept: deque[Work] = deque()
         group = FULL if first.action in FULL else {first.action}
