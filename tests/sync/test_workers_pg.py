@@ -219,7 +219,7 @@ async def test_worker_killed_mid_batch_another_finishes_without_duplicate(
         amazon.config.faults = FaultConfig(latency_seconds=0.02)
         ebay.config.latency = (0.02, 0.04)
         second = await _worker(env, tmp_path, 2, "--stalled-after", "3")
-        await asyncio.wait_for(_queue_empty(sessions), 180)
+        await asyncio.wait_for(_queue_empty(sessions), 300)
     finally:
         await _stop([p for p in (first, second) if p is not None])
     # The second worker finished every seller, looking up what was in doubt
@@ -238,6 +238,6 @@ async def test_worker_killed_mid_batch_another_finishes_without_duplicate(
     _assert_no_overlap([r for r in runs if r.finished_at is not None])
     logs = (tmp_path / "worker2.log").read_text()
     assert "retried stalled job" in logs
-    assert "Traceback" not in logs
+    assert "Traceback" not in logs, logs
     amazon.config.faults = FaultConfig()
     await assert_all_live_once(sessions, settings, amazon, ebay, world)
