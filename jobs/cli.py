@@ -25,8 +25,17 @@ from export_hub.settings import Settings
     is_flag=True,
     help="Stop when the queue is empty instead of waiting for more jobs.",
 )
+@click.option(
+    "--stalled-after",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Seconds without a worker's heartbeat before its jobs are retried.",
+)
 @click.pass_obj
-def worker_command(obj: Any, concurrency: int, name: str | None, once: bool) -> None:
+def worker_command(
+    obj: Any, concurrency: int, name: str | None, once: bool, stalled_after: float
+) -> None:
     """Process jobs from the PostgreSQL queue (procrastinate), with the periodic
     schedules; applies procrastinate's schema first if it is missing."""
     from jobs.defaults import default_registry
@@ -41,6 +50,7 @@ def worker_command(obj: Any, concurrency: int, name: str | None, once: bool) -> 
                 concurrency=concurrency,
                 name=name,
                 wait=not once,
+                stalled_after=stalled_after,
             )
         )
     except WorkerError as exc:

@@ -4,7 +4,10 @@
 (first run one interval after start), each run as its own asyncio task.
 Runs with the same lock key never overlap: a periodic run whose lock is held
 is skipped until its next turn; a manual :meth:`EmbeddedScheduler.trigger`
-waits for the lock. The clock and sleep are injected so tests need no waiting.
+waits for the lock. A job that returns :class:`~jobs.registry.Again` (a
+seller's bounded sync step) is queued again on its lock, behind the runs
+already waiting for it (``asyncio.Lock`` wakes its waiters in order).
+The clock and sleep are injected so tests need no waiting.
 """
 
 from __future__ import annotations
@@ -126,7 +129,11 @@ class EmbeddedScheduler:
                     user_id=user_id,
                     runner="embedded",
                     now=self._clock(),
+                    again=again,
                 )
+
+        async def again(more: dict[str, Any]) -> None:
+            self._spawn(spec, more, started_by, user_id)
 
         task = asyncio.create_task(guarded(), name=f"job:{spec.name}")
         self._tasks.add(task)

@@ -2,9 +2,10 @@
 
 A :class:`JobSpec` names an async function ``run(sessions, settings, *, now,
 **kwargs)`` returning how much it did (an ``int``, or ``{action: {outcome:
-n}}``), an optional schedule (``interval_seconds``; procrastinate gets the
-equivalent cron), and a lock key function: two runs with the same key never
-run at once, in-process (embedded) or across workers (procrastinate ``lock``).
+n}}``, or :class:`Again` when a bounded step left work), an optional
+schedule (``interval_seconds``; procrastinate gets the equivalent cron), and a
+lock key function: two runs with the same key never run at once, in-process
+(embedded) or across workers (procrastinate ``lock``).
 The default key is the job name, so a periodic job never overlaps itself;
 per-seller jobs key on the seller account.
 
@@ -24,8 +25,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 Sessions = async_sessionmaker[AsyncSession]
 Counts = dict[str, dict[str, int]]
-JobFunction = Callable[..., Awaitable[int | Mapping[str, Mapping[str, int]] | None]]
 LockKey = Callable[[Mapping[str, Any]], str]
+
+
+@dataclass(frozen=True)
+class Again:
+    """A job's result when its bounded step is done and work remains: the
+    runner runs the job again with ``kwargs`` under the same lock, after the
+    jobs already waiting (procrastinate: a deferred continuation; embedded:
+    a new run queued on the lock; foreground: at once)."""
+
+    counts: Mapping[str, Mapping[str, int]]
+    kwargs: Mapping[str, Any]
+
+
+JobResult = int | Mapping[str, Mapping[str, int]] | Again | None
+JobFunction = Callable[..., Awaitable[JobResult]]
 
 
 @dataclass(frozen=True)
@@ -91,10 +106,10 @@ def interval_to_cron(seconds: float) -> str:
     )
 
 
-def counts_from(
-    result: int | Mapping[str, Mapping[str, int]] | None, name: str
-) -> Counts:
+def counts_from(result: JobResult, name: str) -> Counts:
     """A job's result as ``{action: {outcome: n}}``."""
+    if isinstance(result, Again):
+        result = result.counts
     if result is None:
         return {}
     if isinstance(result, int):

@@ -3,8 +3,12 @@
 :func:`run_job` writes a ``running`` :class:`~jobs.models.JobRun` in its own
 transaction (so the run is visible while it works) with its owner process,
 renews the run's heartbeat while the job works, calls the job, then
-records its counts, status, error and duration. It never raises the job's
-error: the record says what happened (the procrastinate task re-raises).
+records its counts, status, error and duration. A job that returns
+:class:`~jobs.registry.Again` is continued through the runner's ``again``
+(before this run is closed, so a crash between the two leaves the run open,
+never the work unscheduled); without one it is run again here at once.
+It never raises the job's error: the record says what happened (the
+procrastinate task re-raises).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from sqlalchemy import select, update
@@ -23,10 +27,12 @@ from export_hub.db import transaction, utcnow
 from export_hub.liveness import beat_forever, new_owner
 from export_hub.settings import Settings
 from jobs.models import JobRun
-from jobs.registry import JobSpec, Sessions, counts_from
+from jobs.registry import Again, Counts, JobSpec, Sessions, counts_from
 
 log = logging.getLogger(__name__)
 MAX_ERROR_CHARS = 2000
+#: How a runner continues a job that returned :class:`Again`.
+Continue = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 async def run_job(
@@ -39,6 +45,7 @@ async def run_job(
     user_id: int | None = None,
     runner: str = "embedded",
     now: dt.datetime | None = None,
+    again: Continue | None = None,
 ) -> JobRun:
     """Run ``spec`` once with ``kwargs`` and return its finished record."""
     args = dict(kwargs or {})
@@ -64,7 +71,7 @@ async def run_job(
     )
     try:
         try:
-            result = await spec.run(sessions, settings, now=started, **args)
+            result = await _run(spec, sessions, settings, started, args, again)
         finally:
             heartbeat.cancel()
     except asyncio.CancelledError:
@@ -75,8 +82,35 @@ async def run_job(
         log.exception("job %s failed", spec.name)
         error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
         return await _finish(sessions, run.id, "failed", {}, error, clock)
-    counts = counts_from(result, spec.name)
-    return await _finish(sessions, run.id, "succeeded", counts, "", clock)
+    return await _finish(sessions, run.id, "succeeded", result, "", clock)
+
+
+async def _run(
+    spec: JobSpec,
+    sessions: Sessions,
+    settings: Settings,
+    now: dt.datetime,
+    args: dict[str, Any],
+    again: Continue | None,
+) -> Counts:
+    """Call the job; continue it while it says :class:`Again`. Its counts."""
+    result = await spec.run(sessions, settings, now=now, **args)
+    if isinstance(result, Again) and again is not None:
+        await again(dict(result.kwargs))
+        return counts_from(result, spec.name)
+    total: Counts = {}
+    while isinstance(result, Again):
+        _add(total, counts_from(result, spec.name))
+        result = await spec.run(sessions, settings, now=now, **dict(result.kwargs))
+    _add(total, counts_from(result, spec.name))
+    return total
+
+
+def _add(total: Counts, more: Counts) -> None:
+    for action, per in more.items():
+        into = total.setdefault(action, {})
+        for outcome, n in per.items():
+            into[outcome] = into.get(outcome, 0) + n
 
 
 async def _beat(sessions: Sessions, run_id: int) -> None:

@@ -1,19 +1,31 @@
 """Sync jobs, the same for the embedded scheduler and procrastinate workers.
 
+The unit is one seller account's bounded step (``sync.seller``): it holds
+the seller's lock (``seller-account:<id>``; procrastinate ``lock=``, or the
+embedded runner's per-key lock), resolves, plans and sends at most a step's
+worth (:class:`~export_hub.listings.sync.options.SyncOptions` ``step_items``
+/ ``step_seconds``) and returns :class:`~jobs.registry.Again` while work
+remains, so its continuation queues behind the other sellers. Which worker
+serves which seller is the job engine's decision alone; a worker killed
+mid-step leaves a stalled job that another worker retries
+(:func:`jobs.worker.retry_stalled`), and the step's in-doubt marks make the
+repeat safe.
+
 * ``sync.run`` — one sync over a scope (all, a company, a marketplace; or a
-  dry run), started from the console or the CLI; progress in a ``SyncRun``.
-* ``sync.seller`` — one seller account; locked per seller account, so with
-  procrastinate workers a seller's rate limits hold across machines.
-* ``sync.all`` — periodic. Embedded (or SQLite): syncs every seller in this
-  process, round-robin. Scaled out (PostgreSQL, ``jobs.embedded = false``):
-  enqueues one ``sync.seller`` job per connected seller account instead.
-* ``sync.push`` — the stock push: quantities marked due after stock moved
-  (a sale on another channel), only those, for every seller concerned. The
-  order jobs start it right after an import that marked listings
-  (:func:`push_stock`), so a sale reaches the other channels within the
-  order pull that imported it, not at the next ``sync.all``.
+  dry run) with progress in a ``SyncRun``, from the console or the CLI.
+  Scaled out (:func:`fans_out`) it queues one ``sync.seller`` per seller,
+  which add to the run's counters; the last one closes the run. Embedded (or
+  a dry run, which sends nothing) it runs the sellers in this process.
+* ``sync.seller`` — one step of one seller account (see above).
+* ``sync.all`` — periodic: every connected seller, in this process
+  (embedded) or as ``sync.seller`` jobs (scaled out).
+* ``sync.push`` — the stock push: quantities marked due after stock moved,
+  only those, for every seller concerned (scaled out: ``sync.seller`` jobs
+  with ``push_only`` at the push's priority). The order jobs start it right
+  after an import that marked listings (:func:`push_stock`).
 * ``sync.follow_up`` — periodic: follows submitted listings until live or
-  failed.
+  failed (scaled out: one ``sync.follow_seller`` per seller, under the
+  seller's lock).
 
 Every run is recorded by :func:`jobs.runs.run_job` (who started it, counts
 per action and outcome, duration); the sync's own counts are returned.
@@ -22,18 +34,28 @@ per action and outcome, duration); the sync's own counts are returned.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from export_hub.db import is_sqlite, transaction
-from export_hub.listings.models import SyncRun
+from sqlalchemy import select, update
+
+from export_hub.db import is_sqlite, transaction, utcnow
+from export_hub.listings.models import Listing, SyncRun
 from export_hub.listings.sync.follow import follow_submitted
 from export_hub.listings.sync.load import seller_accounts
 from export_hub.listings.sync.options import SyncOptions
-from export_hub.listings.sync.run import run_sync
+from export_hub.listings.sync.run import (
+    close_when_complete,
+    push_first,
+    run_sync,
+    sync_seller_step,
+)
 from export_hub.orders.restock import accounts_to_push
 from export_hub.settings import Settings
-from jobs.registry import Counts, JobSpec, Sessions
+from jobs.registry import Again, Counts, JobSpec, Sessions
 
+PUSH_PRIORITY = 10
 FOLLOW_UP_SECONDS = 60
 
 
@@ -85,6 +107,10 @@ async def sync_run(
             dry_run=dry_run,
             started_by="job",
         )
+    if fans_out(settings) and not dry_run:
+        return await _fan_out_run(
+            sessions, settings, sync_run_id, company, marketplace, force
+        )
     report = await run_sync(
         sessions,
         settings,
@@ -97,6 +123,48 @@ async def sync_run(
     return report.as_counts()
 
 
+async def _fan_out_run(
+    sessions: Sessions,
+    settings: Settings,
+    run_id: int,
+    company: str | None,
+    marketplace: str | None,
+    force: bool,
+) -> Counts:
+    """Queue one ``sync.seller`` per seller in scope for run ``run_id``."""
+    async with sessions() as db:
+        accounts = await seller_accounts(
+            db, company_brn=company, marketplace=marketplace
+        )
+        due = await accounts_to_push(db)
+    ordered = push_first(accounts, due, only=False)
+    async with transaction(sessions) as db:
+        # No owner: the run lives in the queue, not in this process; the
+        # seller steps renew its heartbeat.
+        await db.execute(
+            update(SyncRun)
+            .where(SyncRun.id == run_id)
+            .values(
+                status="running",
+                started_at=utcnow(),
+                heartbeat_at=utcnow(),
+                sellers_total=len(ordered),
+                owner="",
+            )
+        )
+    extra: dict[str, Any] = {"sync_run_id": run_id}
+    if force:
+        extra["force"] = True
+    counts = await _defer_all(
+        settings,
+        sessions,
+        "sync.seller",
+        [{"seller_account_id": a.id, **extra} for a in ordered],
+    )
+    await close_when_complete(sessions, run_id)  # no seller in scope
+    return counts
+
+
 async def sync_seller(
     sessions: Sessions,
     settings: Settings,
@@ -105,22 +173,53 @@ async def sync_seller(
     seller_account_id: int,
     sync_run_id: int | None = None,
     dry_run: bool = False,
-) -> Counts:
-    """Sync one seller account (the job holds its per-seller lock)."""
-    report = await run_sync(
+    force: bool = False,
+    push_only: bool = False,
+    step_items: int | None = None,
+) -> Counts | Again:
+    """One bounded step of one seller account (the job holds its lock);
+    :class:`Again` with the same arguments while work remains.
+    ``step_items`` overrides the step's size (tests, benchmarks)."""
+    options = SyncOptions(dry_run=dry_run, force=force, push_only=push_only)
+    if step_items is not None:
+        options = replace(options, step_items=step_items)
+    report, more = await sync_seller_step(
         sessions,
         settings,
-        SyncOptions(account_id=seller_account_id, dry_run=dry_run),
+        seller_account_id,
+        options,
         sync_run_id=sync_run_id,
         now=now,
     )
-    return report.as_counts()
+    if not more:
+        return report.as_counts()
+    kwargs: dict[str, Any] = {"seller_account_id": seller_account_id}
+    for name, value in (
+        ("sync_run_id", sync_run_id),
+        ("dry_run", dry_run),
+        ("force", force),
+        ("push_only", push_only),
+        ("step_items", step_items),
+    ):
+        if value:
+            kwargs[name] = value
+    return Again(report.as_counts(), kwargs)
 
 
 async def sync_push(
     sessions: Sessions, settings: Settings, *, now: dt.datetime
 ) -> Counts:
     """Send the quantities due after stock moved, and nothing else."""
+    if fans_out(settings):
+        async with sessions() as db:
+            due = await accounts_to_push(db)
+        return await _defer_all(
+            settings,
+            sessions,
+            "sync.seller",
+            [{"seller_account_id": i, "push_only": True} for i in due],
+            priority=PUSH_PRIORITY,
+        )
     report = await run_sync(sessions, settings, SyncOptions(push_only=True), now=now)
     return report.as_counts()
 
@@ -138,19 +237,12 @@ async def push_stock(
         return {}
     if not fans_out(settings):
         return await sync_push(sessions, settings, now=now)
-    from jobs.defaults import default_registry
-    from jobs.worker import WorkerRuntime, build_app, defer
-
-    registry = default_registry(settings)
-    app = build_app(settings, registry, WorkerRuntime(settings, sessions))
-    async with app.open_async():
-        job = await defer(app, registry["sync.push"], {}, started_by="job")
-    return {"sync.push": {"queued" if job is not None else "already_queued": 1}}
+    return await _defer_all(settings, sessions, "sync.push", [{}])
 
 
 def fans_out(settings: Settings) -> bool:
-    """Whether ``sync.all`` enqueues per-seller jobs (procrastinate) instead of
-    syncing in this process."""
+    """Whether sync jobs queue per-seller jobs for the workers (procrastinate)
+    instead of serving the sellers in this process."""
     return not settings.jobs.embedded and not is_sqlite(settings.database.url)
 
 
@@ -160,38 +252,81 @@ async def sync_all(
     """Every connected seller: here (embedded) or as per-seller jobs (workers)."""
     if not fans_out(settings):
         return await sync_run(sessions, settings, now=now)
-    from jobs.defaults import default_registry
-    from jobs.worker import WorkerRuntime, build_app, defer
-
     async with sessions() as db:
         accounts = await seller_accounts(db)
-        due = set(await accounts_to_push(db))
+        due = await accounts_to_push(db)
     # Sellers with stock pushes due are queued first (workers take jobs of
     # one priority in the order they were queued).
-    accounts.sort(key=lambda a: a.id not in due)
-    registry = default_registry(settings)
-    app = build_app(settings, registry, WorkerRuntime(settings, sessions))
-    queued = skipped = 0
-    async with app.open_async():
-        for account in accounts:
-            job = await defer(
-                app,
-                registry["sync.seller"],
-                {"seller_account_id": account.id},
-                started_by="job",
-            )
-            if job is None:
-                skipped += 1
-            else:
-                queued += 1
-    return {"sync.seller": {"queued": queued, "already_queued": skipped}}
+    return await _defer_all(
+        settings,
+        sessions,
+        "sync.seller",
+        [{"seller_account_id": a.id} for a in push_first(accounts, due, only=False)],
+    )
 
 
 async def follow_up(
     sessions: Sessions, settings: Settings, *, now: dt.datetime
 ) -> Counts:
-    """Poll submitted listings once (bounded per seller)."""
-    return await follow_submitted(sessions, settings, now=now)
+    """Poll submitted listings once (bounded per seller): here, or as one
+    ``sync.follow_seller`` job per seller concerned (scaled out)."""
+    if not fans_out(settings):
+        return await follow_submitted(sessions, settings, now=now)
+    async with sessions() as db:
+        accounts = list(
+            await db.scalars(
+                select(Listing.seller_account_id)
+                .where(Listing.status == "submitted")
+                .distinct()
+                .order_by(Listing.seller_account_id)
+            )
+        )
+    return await _defer_all(
+        settings,
+        sessions,
+        "sync.follow_seller",
+        [{"seller_account_id": i} for i in accounts],
+    )
+
+
+async def follow_seller(
+    sessions: Sessions,
+    settings: Settings,
+    *,
+    now: dt.datetime,
+    seller_account_id: int,
+) -> Counts:
+    """Poll one seller's submitted listings once (the job holds its lock)."""
+    return await follow_submitted(
+        sessions, settings, now=now, account_id=seller_account_id
+    )
+
+
+async def _defer_all(
+    settings: Settings,
+    sessions: Sessions,
+    name: str,
+    many: list[Mapping[str, Any]],
+    *,
+    priority: int | None = None,
+) -> Counts:
+    """Queue job ``name`` once per kwargs; how many were queued or waited."""
+    from jobs.defaults import default_registry
+    from jobs.worker import WorkerRuntime, build_app, defer
+
+    registry = default_registry(settings)
+    app = build_app(settings, registry, WorkerRuntime(settings, sessions))
+    queued = skipped = 0
+    async with app.open_async():
+        for kwargs in many:
+            job = await defer(
+                app, registry[name], kwargs, started_by="job", priority=priority
+            )
+            if job is None:
+                skipped += 1
+            else:
+                queued += 1
+    return {name: {"queued": queued, "already_queued": skipped}}
 
 
 def seller_lock(kwargs: dict[str, Any] | Any) -> str:
@@ -227,8 +362,14 @@ def job_specs(settings: Settings) -> list[JobSpec]:
         JobSpec(
             name="sync.push",
             run=sync_push,
-            priority=10,
+            priority=PUSH_PRIORITY,
             description="Push quantities due after stock moved (sales elsewhere)",
+        ),
+        JobSpec(
+            name="sync.follow_seller",
+            run=follow_seller,
+            lock=seller_lock,
+            description="Follow one seller's submitted listings",
         ),
         JobSpec(
             name="sync.follow_up",

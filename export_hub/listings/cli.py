@@ -1,7 +1,9 @@
 """``export-hub sync``: one sync in the foreground, with a progress bar and a
 summary table (rich). The run is recorded like every job run (``JobRun``,
 started by ``cli``, runner ``foreground``) and its progress lives in a
-``SyncRun``, exactly what the staff console shows."""
+``SyncRun``, exactly what the staff console shows. Scaled out (PostgreSQL
+workers) the run queues one job per seller and the command watches the run
+until its last seller is done."""
 
 from __future__ import annotations
 
@@ -92,10 +94,14 @@ async def _sync(
             transient=False,
         ) as progress:
             bar = progress.add_task("planning", total=None)
-            while not job.done():
+            while True:
                 await asyncio.wait({job}, timeout=0.2)
                 async with sessions() as db:
                     row = await db.get_one(SyncRun, run_id, populate_existing=True)
+                if job.done() and (
+                    row.finished_at is not None or job.result().status != "succeeded"
+                ):
+                    break
                 progress.update(
                     bar,
                     total=max(row.planned, 1) if row.planned else None,
@@ -113,7 +119,8 @@ async def _sync(
             f"JobRun {record.id}: {record.status} in {record.duration_seconds}s"
             + (f" — {record.error}" if record.error else "")
         )
-        return str(record.status)
+        # Scaled out the job only queued the sellers: the run says how it went.
+        return str(row.status if record.status == "succeeded" else record.status)
     finally:
         await engine.dispose()
 

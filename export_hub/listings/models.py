@@ -138,23 +138,3 @@ class SyncRun(Base):
     #: ``host:pid:token`` of the running process, and its last sign of life.
     owner: Mapped[str] = mapped_column(String(200), default="")
     heartbeat_at: Mapped[dt.datetime | None]
-
-
-class SyncClaim(Base):
-    """Which process is syncing a seller account right now (a lease).
-
-    A run claims the account before touching its listings and renews the
-    lease while it works, so no listing is ever processed by two runs at once,
-    whichever runner started them. A claim whose lease ran out, or whose owner
-    process on this host is gone, may be taken over.
-    """
-
-    __tablename__ = "sync_claims"
-
-    seller_account_id: Mapped[int] = mapped_column(
-        ForeignKey("seller_accounts.id", ondelete="CASCADE"), primary_key=True
-    )
-    #: ``host:pid:token`` of the claiming run.
-    owner: Mapped[str] = mapped_column(String(200))
-    claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[dt.datetime]

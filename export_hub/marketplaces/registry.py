@@ -15,7 +15,7 @@ What must be shared across concurrent runs in one process lives in
 (operation, seller, marketplace) and the access tokens, so two syncs running
 at once in one process still keep each seller within its own limits and
 refresh its token once. Across processes a per-seller lock does the same
-(see :mod:`export_hub.listings.sync.claims`).
+(the job engine's, see :mod:`jobs.sync`).
 
 The refresh token is decrypted with :class:`~export_hub.security.SecretBox`
 only here, at the moment a connector is built; it is never logged.

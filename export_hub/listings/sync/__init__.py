@@ -1,3 +1,3 @@
 """Delta sync of listings to the marketplaces: plan (pure), load, run
-(fair, crash-safe executor), record (outcomes), follow (status after
-submission) and claims (one run per seller at a time)."""
+(one seller's bounded, crash-safe step; the job engine schedules the steps),
+record (outcomes) and follow (status after submission)."""

@@ -4,8 +4,9 @@ Amazon answers ``ACCEPTED`` (queued); the outcome comes later through GET.
 :func:`follow_submitted` looks up every ``submitted`` listing of the sellers
 in scope (a bounded number per seller and run) and applies the answer: live,
 ``needs_action`` with the marketplace's issues (explained, retries paused),
-or ended. Sellers are claimed like a sync so no listing is handled by two
-runs at once; a busy seller is left for the next run.
+or ended. A seller is followed under the same exclusivity as its sync: in
+this process :func:`~export_hub.listings.sync.run.seller_exclusive`; across
+workers the ``sync.follow_seller`` job's per-seller lock (:mod:`jobs.sync`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from export_hub.brand.config import load_brand, resolve_config_path
 from export_hub.db import transaction, utcnow
 from export_hub.errors import AuthorizationError, MarketplaceError
 from export_hub.listings.models import Listing
-from export_hub.listings.sync import claims, record
+from export_hub.listings.sync import record
+from export_hub.listings.sync.run import seller_exclusive
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.marketplaces.registry import ConnectorRegistry, NotConnected
 from export_hub.settings import Settings
@@ -63,12 +65,11 @@ async def follow_submitted(
         accounts = list(await db.scalars(query))
     own = connectors is None
     registry = connectors or ConnectorRegistry(settings)
-    owner = claims.new_owner()
     try:
         await asyncio.gather(
             *(
                 _follow_seller(
-                    sessions, registry, a, owner, now, per_seller, pause_hours, counts
+                    sessions, registry, a, now, per_seller, pause_hours, counts
                 )
                 for a in accounts
             )
@@ -83,16 +84,24 @@ async def _follow_seller(
     sessions: async_sessionmaker[AsyncSession],
     registry: ConnectorRegistry,
     account: SellerAccount,
-    owner: str,
     now: dt.datetime,
     limit: int,
     pause_hours: float,
     counts: Counter[str],
 ) -> None:
-    lease = dt.timedelta(minutes=5)
-    if not await claims.claim(sessions, account.id, owner, lease=lease):
-        counts["busy"] += 1
-        return
+    async with seller_exclusive(account.id):
+        await _follow_one(sessions, registry, account, now, limit, pause_hours, counts)
+
+
+async def _follow_one(
+    sessions: async_sessionmaker[AsyncSession],
+    registry: ConnectorRegistry,
+    account: SellerAccount,
+    now: dt.datetime,
+    limit: int,
+    pause_hours: float,
+    counts: Counter[str],
+) -> None:
     try:
         connector = registry.connector_for(account)
         async with sessions() as db:
@@ -132,5 +141,3 @@ async def _follow_seller(
             counts[status] += 1
     except NotConnected:
         counts["not_connected"] += 1
-    finally:
-        await claims.release(sessions, account.id, owner)

@@ -22,13 +22,18 @@ class SyncOptions:
     #: (:func:`export_hub.orders.restock.accounts_to_push`), and only their
     #: quantity and end work: the push that follows an order import.
     push_only: bool = False
+    #: Sellers served at once by an in-process run (:func:`run_sync`);
+    #: workers serve as many as their ``--concurrency``.
     max_parallel_sellers: int = 32
     #: Most listings per batch where the marketplace takes batches (eBay: 25).
     batch_size: int = 25
     #: Most single calls sent concurrently per turn (Amazon); the seller's
     #: rate limiter paces them, a larger turn saves bookkeeping between turns.
     single_batch_size: int = 100
-    lease_seconds: float = 300.0
+    #: One step of a seller (one job) sends at most this many listings, or
+    #: works this long, before its continuation goes back to the queue.
+    step_items: int = 1000
+    step_seconds: float = 60.0
     aging_seconds: float = 3600.0
 
 

@@ -1,20 +1,32 @@
-"""The sync executor: runs the plan for many sellers, fairly and crash-safely.
+"""The sync of one seller account, in bounded steps (a job's unit of work).
 
-Sellers are served round-robin by up to ``max_parallel_sellers`` workers: a
-worker takes the seller at the head of the queue, does one *turn* (its first
-turn claims the seller, resolves operations left in doubt and plans; later
-turns send one batch of its highest-priority work) and puts the seller back
-at the tail. One busy company therefore never delays the others, and each
-seller's calls are paced by its own rate limiters in the connectors.
+Which worker serves which seller is the job engine's business, not this
+module's: a ``sync.seller`` job (:mod:`jobs.sync`) holds the seller's lock
+(procrastinate ``lock=``, or the embedded runner's per-key lock) and calls
+:meth:`SyncEngine.step`, which does a bounded amount of work — resolve what
+is in doubt, plan, send batches until ``SyncOptions.step_items`` listings or
+``step_seconds`` — and says whether work remains; the job then defers its
+continuation, so sellers are served fairly by the queue, and a worker killed
+mid-step leaves a stalled job the engine gives to another worker.
+
+There is no scheduler, lease table or heartbeat of our own any more (the
+round-robin across sellers, ``sync_claims`` and its renewals were removed:
+they duplicated the engine's locks; ``bench/national.py`` measures the
+engine's scheduling). Inside one process :func:`seller_exclusive` still
+keeps two in-process runs (the embedded runner, ``export-hub sync``, a test)
+off one seller at a time.
+
+:func:`run_sync` runs every seller in scope in this process (the embedded
+runner, the CLI on SQLite, tests and benchmarks): each seller's steps one
+after the other, up to ``max_parallel_sellers`` sellers at once, sellers
+with stock pushes due first.
 
 Stock pushes come before everything else: a sale on one marketplace lowers
-what the others may offer, and every minute the old quantity stays up is a
-chance to oversell. The sellers with quantities marked due by the order
-import (:func:`export_hub.orders.restock.accounts_to_push`) head the queue,
-and while such a seller's next work is quantity (or end) work it goes back
-to the *head* of the queue, not the tail, so its pushes are sent before any
-other seller's price, content or new listings. ``SyncOptions.push_only``
-serves those sellers' quantity work alone (the push right after an import).
+what the others may offer. The planner orders quantity and end work first
+within a seller; across sellers, those with quantities marked due by the
+order import (:func:`export_hub.orders.restock.accounts_to_push`) start
+first (in-process) or are queued first at a higher priority (workers).
+``SyncOptions.push_only`` serves their quantity work alone.
 
 Batches use the bulk paths where they pay (see the builder's capabilities in
 :mod:`export_hub.marketplaces.registry`): eBay sends 25 listings or
@@ -24,10 +36,10 @@ PUT/PATCH calls otherwise.
 
 Crash safety: before a batch is sent, its listings are marked
 ``in_doubt_operation`` and committed; the answers are recorded, each with its
-listing update, in one transaction. A listing still in doubt at the next run
-(a crash, a timeout) is looked up on the marketplace before anything is sent
-again; every send is idempotent per SKU, so nothing is duplicated, and sent
-hashes are recorded only after success, so nothing is lost.
+listing update, in one transaction. A listing still in doubt at the next step
+(a killed worker, a timeout) is looked up on the marketplace before anything
+is sent again; every send is idempotent per SKU, so nothing is duplicated,
+and sent hashes are recorded only after success, so nothing is lost.
 """
 
 from __future__ import annotations
@@ -37,10 +49,11 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import Counter, deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -53,12 +66,12 @@ from export_hub.errors import (
     MarketplaceError,
 )
 from export_hub.listings.models import Listing, SyncRun
-from export_hub.listings.sync import claims, record
+from export_hub.listings.sync import record
 from export_hub.listings.sync.load import RateBook, load_candidates, seller_accounts
 from export_hub.listings.sync.options import SyncOptions, SyncReport
 from export_hub.listings.sync.plan import FULL, Action, PlanRules, Work, plan
 from export_hub.listings.sync.send import error_outcome, send_batch
-from export_hub.liveness import beat_forever
+from export_hub.liveness import beat_forever, new_owner
 from export_hub.marketplaces.models import SellerAccount
 from export_hub.marketplaces.registry import ConnectorRegistry, NotConnected
 from export_hub.orders.restock import accounts_to_push
@@ -66,7 +79,6 @@ from export_hub.pricing.config import PricingConfig, load_pricing
 from export_hub.settings import Settings
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 Sessions = async_sessionmaker[AsyncSession]
 
 
@@ -75,15 +87,6 @@ class _Seller:
     account: SellerAccount
     connector: MarketplaceConnector | None = None
     work: deque[Work] = field(default_factory=deque)
-    started: bool = False
-    claimed: bool = False
-    #: Stock moved: its quantity work goes before every other seller's work.
-    urgent: bool = False
-
-    @property
-    def pushing(self) -> bool:
-        """Urgent, and its next work is a quantity push or an end."""
-        return self.urgent and bool(self.work) and self.work[0].action in PUSH
 
 
 #: The work a stock push sends (and all ``push_only`` sends).
@@ -97,8 +100,27 @@ def load_configs(settings: Settings) -> tuple[BrandConfig, PricingConfig]:
     )
 
 
+#: Per event loop: the seller accounts being served in this process.
+_SERVING: WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Lock]] = (
+    WeakKeyDictionary()
+)
+
+
+@contextlib.asynccontextmanager
+async def seller_exclusive(account_id: int) -> AsyncIterator[None]:
+    """Hold seller ``account_id`` in this process (waits while another
+    in-process run serves it). Across processes the job engine's lock does
+    this; within one, jobs of different keys (``sync.all`` in process and a
+    ``sync.seller``) may otherwise meet on one seller."""
+    locks = _SERVING.setdefault(asyncio.get_running_loop(), {})
+    lock = locks.setdefault(account_id, asyncio.Lock())
+    async with lock:
+        yield
+
+
 class SyncEngine:
-    """One sync run (see the module docstring). ``await engine.run()``."""
+    """Sync state shared by the steps of one run (connectors, rates, report):
+    :meth:`step` serves one seller once, :meth:`run` every seller in scope."""
 
     def __init__(
         self,
@@ -124,11 +146,10 @@ class SyncEngine:
             self.brand, aging_seconds=self.options.aging_seconds
         )
         self.pause_hours = self.brand.sync.needs_human_pause_hours
-        self.owner = claims.new_owner()
-        self.lease = dt.timedelta(seconds=self.options.lease_seconds)
         self.report = SyncReport(dry_run=self.options.dry_run)
         self.rates = RateBook(self.pricing, self.now.date())
-        self._sellers: list[_Seller] = []
+        #: The counts already added to the run's row (several jobs add theirs).
+        self._written: dict[str, Counter[str]] = {}
         # SQLite has one writer at a time; queueing our own concurrent writers
         # here avoids its busy handler's sleeps (PostgreSQL needs no such lock).
         self._write_lock = asyncio.Lock() if is_sqlite(settings.database.url) else None
@@ -148,16 +169,13 @@ class SyncEngine:
         async with self._write_lock, transaction(self.sessions) as db:
             yield db
 
-    async def _locked(
-        self, fn: Callable[..., Awaitable[T]], *args: Any, **kw: Any
-    ) -> T:
-        if self._write_lock is None:
-            return await fn(self.sessions, *args, **kw)
-        async with self._write_lock:
-            return await fn(self.sessions, *args, **kw)
+    async def aclose(self) -> None:
+        """Close the connectors this engine opened."""
+        if self._own_connectors:
+            await self.connectors.aclose()
 
     async def run(self) -> SyncReport:
-        """Sync every seller account in scope; returns the report."""
+        """Sync every seller account in scope in this process; the report."""
         started = time.monotonic()
         heartbeat = asyncio.create_task(
             beat_forever(self._progress, self.settings.jobs.heartbeat_seconds)
@@ -171,62 +189,62 @@ class SyncEngine:
                     account_id=self.options.account_id,
                 )
                 due = await accounts_to_push(db)
-            queue = deque(_push_first(accounts, due, only=self.options.push_only))
-            self.report.sellers = len(queue)
-            await self._progress(sellers_total=len(queue), status="running")
-            self._sellers = list(queue)
-            workers = max(1, min(self.options.max_parallel_sellers, len(queue)))
-            await asyncio.gather(*(self._worker(queue) for _ in range(workers)))
+            ordered = push_first(accounts, due, only=self.options.push_only)
+            self.report.sellers = len(ordered)
+            await self._progress(
+                sellers_total=len(ordered), status="running", owner=new_owner()
+            )
+            slots = asyncio.Semaphore(max(1, self.options.max_parallel_sellers))
+
+            async def serve(account: SellerAccount) -> None:
+                more = True
+                while more:
+                    # A slot per step, not per seller: a busy seller waits
+                    # its turn between steps like a continuation job would.
+                    async with slots:
+                        more = await self.step(account)
+
+            await asyncio.gather(*(serve(a) for a in ordered))
         finally:
             heartbeat.cancel()
-            # Cancelled or failed: give back every claim still held, so the
-            # next run need not wait for the leases to expire.
-            held = [s for s in self._sellers if s.claimed]
-            if held:
-                await asyncio.shield(self._release_all(held))
-            if self._own_connectors:
-                await self.connectors.aclose()
+            await self.aclose()
             self.report.seconds = round(time.monotonic() - started, 3)
         return self.report
 
-    async def _worker(self, queue: deque[_Seller]) -> None:
-        while queue:
-            seller = queue.popleft()
-            if not await self._turn(seller):
-                await self._finish(seller)
-            elif seller.pushing:
-                queue.appendleft(seller)  # pushes first (module docstring)
-            else:
-                queue.append(seller)
+    async def step(self, account: SellerAccount) -> bool:
+        """Serve ``account`` once, a bounded amount; ``True`` if work remains
+        (run it again: the continuation re-plans and goes on)."""
+        async with seller_exclusive(account.id):
+            seller = _Seller(account)
+            more = await self._serve(seller)
+            if more:
+                # The continuation plans what is left again: count it once.
+                self.report.planned -= len(seller.work)
+                await self._progress(planned=-len(seller.work))
+        if not more and not self.options.dry_run:
+            await self._progress(sellers_done=1)
+        return more
 
-    async def _turn(self, seller: _Seller) -> bool:
-        """One turn for ``seller``; ``True`` if it has more work."""
-        if not seller.started:
-            seller.started = True
-            return await self._start(seller)
-        if not seller.work:
+    async def _serve(self, seller: _Seller) -> bool:
+        if not self.options.dry_run and not await self._start(seller):
             return False
-        if not await self._locked(
-            claims.renew, seller.account.id, self.owner, lease=self.lease
-        ):
-            self.report.add("seller", "claim_lost")
-            seller.work.clear()
+        await self._plan(seller)
+        if self.options.dry_run:
             return False
-        batch = self._next_batch(seller)
-        await self._send(seller, batch)
-        return bool(seller.work)
+        deadline = time.monotonic() + self.options.step_seconds
+        sent = 0
+        while seller.work:
+            if sent >= self.options.step_items or time.monotonic() >= deadline:
+                return True
+            batch = self._next_batch(seller, max(1, self.options.step_items - sent))
+            await self._send(seller, batch)
+            sent += len(batch)
+        return False
 
     async def _start(self, seller: _Seller) -> bool:
+        """Connect, set up and resolve doubts; ``False`` if the seller cannot
+        be served now."""
         account = seller.account
-        if self.options.dry_run:
-            await self._plan(seller)
-            return False
-        if not await self._locked(
-            claims.claim, account.id, self.owner, lease=self.lease
-        ):
-            self.report.add("seller", "busy")
-            return False
-        seller.claimed = True
         try:
             seller.connector = self.connectors.connector_for(account)
             await self._prepare(seller)
@@ -241,8 +259,7 @@ class SyncEngine:
             log.warning("seller %s not synced this run: %s", account.id, exc)
             self.report.add("seller", "unavailable")
             return False
-        await self._plan(seller)
-        return bool(seller.work)
+        return True
 
     async def _prepare(self, seller: _Seller) -> None:
         setup = await self.connectors.prepare(seller.account, _connector(seller))
@@ -369,7 +386,9 @@ class SyncEngine:
                 )
         return out
 
-    def _next_batch(self, seller: _Seller) -> list[Work]:
+    def _next_batch(self, seller: _Seller, budget: int) -> list[Work]:
+        """The next batch: one action group, at most what the step's
+        ``budget`` (listings) allows, yet a feed stays a feed."""
         first = seller.work[0]
         builder = self.connectors.builder(seller.account.marketplace)
         batched = (
@@ -384,9 +403,13 @@ class SyncEngine:
             threshold = builder.feed_threshold
             remaining = sum(1 for w in seller.work if w.action in FULL)
             if threshold is not None and remaining >= threshold:
-                limit = max(remaining, limit)
+                limit = max(min(remaining, budget), threshold)
+            else:
+                limit = min(limit, budget)
         elif first.action is Action.PREFLIGHT:
             limit = 500
+        else:
+            limit = min(limit, budget)
         batch: list[Work] = []
         kept: deque[Work] = deque()
         group = FULL if first.action in FULL else {first.action}
@@ -410,7 +433,6 @@ class SyncEngine:
             await self._progress(done=len(batch))
             return
         await self._mark_in_doubt(batch)
-        heartbeat = asyncio.create_task(self._keep_claim(seller))
         try:
             self.report.api_calls += 1
             outcomes = await send_batch(
@@ -423,18 +445,7 @@ class SyncEngine:
             await self._revoked(seller.account)
             seller.work.clear()
             return
-        finally:
-            heartbeat.cancel()
-            await asyncio.gather(heartbeat, return_exceptions=True)
         await self._record(outcomes)
-
-    async def _keep_claim(self, seller: _Seller) -> None:
-        """Renew the seller's lease while a long call (a feed) is in flight."""
-        while True:
-            await asyncio.sleep(self.lease.total_seconds() / 3)
-            await self._locked(
-                claims.renew, seller.account.id, self.owner, lease=self.lease
-            )
 
     async def _mark_in_doubt(self, batch: list[Work]) -> None:
         async with self._tx() as db:
@@ -525,18 +536,6 @@ class SyncEngine:
             )
         self.report.add("seller", "reauthorize")
 
-    async def _release_all(self, sellers: list[_Seller]) -> None:
-        for seller in sellers:
-            seller.claimed = False
-            await self._locked(claims.release, seller.account.id, self.owner)
-
-    async def _finish(self, seller: _Seller) -> None:
-        if seller.claimed:
-            seller.claimed = False
-            await self._locked(claims.release, seller.account.id, self.owner)
-        if not self.options.dry_run:
-            await self._progress(sellers_done=1)
-
     # -- progress ---------------------------------------------------------------
 
     async def _progress(self, **changes: Any) -> None:
@@ -546,26 +545,58 @@ class SyncEngine:
             await self._progress_in(db, **changes)
 
     async def _progress_in(self, db: AsyncSession, **changes: Any) -> None:
-        """Add to the run's counters (atomic increments, safe across workers)
-        and store the counts so far."""
+        """Add to the run's counters and counts (several jobs of one run add
+        theirs: increments, and the counts under the row's lock) and beat
+        its heartbeat."""
         if self.run_id is None:
             return
         values: dict[str, Any] = {}
         for name in ("planned", "done", "sellers_done"):
-            if name in changes:
+            if changes.get(name):
                 values[name] = getattr(SyncRun, name) + changes[name]
         if "sellers_total" in changes:
             values["sellers_total"] = changes["sellers_total"]
         if changes.get("status") == "running":
             values["status"] = "running"
             values["started_at"] = utcnow()
-            values["owner"] = self.owner
+            values["owner"] = changes["owner"]
         # Every progress write is a sign of life (see jobs/maintenance.py).
         values["heartbeat_at"] = utcnow()
-        values["counts"] = self.report.as_counts()
+        delta = self._unwritten()
+        if delta:
+            stored = await db.scalar(
+                select(SyncRun.counts)
+                .where(SyncRun.id == self.run_id)
+                .with_for_update()
+            )
+            values["counts"] = add_counts(stored or {}, delta)
         await db.execute(
             update(SyncRun).where(SyncRun.id == self.run_id).values(**values)
         )
+        for action, per in delta.items():
+            self._written.setdefault(action, Counter()).update(per)
+
+    def _unwritten(self) -> dict[str, dict[str, int]]:
+        """The report's counts not yet added to the run's row."""
+        delta: dict[str, dict[str, int]] = {}
+        for action, per in self.report.counts.items():
+            written = self._written.get(action, Counter())
+            changed = {o: n - written[o] for o, n in per.items() if n != written[o]}
+            if changed:
+                delta[action] = changed
+        return delta
+
+
+def add_counts(
+    into: dict[str, dict[str, int]], more: dict[str, dict[str, int]]
+) -> dict[str, dict[str, int]]:
+    """``into`` plus ``more``, per action and outcome (a new dict)."""
+    out = {action: dict(per) for action, per in into.items()}
+    for action, per in more.items():
+        target = out.setdefault(action, {})
+        for outcome, n in per.items():
+            target[outcome] = target.get(outcome, 0) + n
+    return dict(sorted(out.items()))
 
 
 async def _listings(
@@ -581,16 +612,17 @@ async def _listings(
     return {key: row for key, row in found.items()}
 
 
-def _push_first(
+def push_first(
     accounts: list[SellerAccount], due: list[int], *, only: bool
-) -> list[_Seller]:
-    """The run's sellers: those with pushes due first (oldest sale first,
-    marked urgent), then the others in their order (none with ``only``)."""
+) -> list[SellerAccount]:
+    """The run's sellers: those with pushes due first (oldest sale first),
+    then the others in their order (none with ``only``)."""
     by_id = {a.id: a for a in accounts}
-    urgent = [_Seller(by_id[i], urgent=True) for i in due if i in by_id]
+    urgent = [by_id[i] for i in due if i in by_id]
     if only:
         return urgent
-    return urgent + [_Seller(a) for a in accounts if a.id not in set(due)]
+    pushed = set(due)
+    return urgent + [a for a in accounts if a.id not in pushed]
 
 
 def _connector(seller: _Seller) -> MarketplaceConnector:
@@ -653,3 +685,68 @@ async def _close_run(
                 finished_at=utcnow(),
             )
         )
+
+
+async def sync_seller_step(
+    sessions: Sessions,
+    settings: Settings,
+    account_id: int,
+    options: SyncOptions | None = None,
+    *,
+    sync_run_id: int | None = None,
+    now: dt.datetime | None = None,
+    connectors: ConnectorRegistry | None = None,
+) -> tuple[SyncReport, bool]:
+    """One bounded step of one seller account (a ``sync.seller`` job's
+    work): its report and whether work remains. The caller holds the
+    seller's lock (the job engine's) and defers the continuation; with a
+    ``sync_run_id`` the run's counters grow, and the run is closed when its
+    last seller is done. An account not connected (any more) is done."""
+    options = replace(options or SyncOptions(), account_id=account_id)
+    engine = SyncEngine(
+        sessions,
+        settings,
+        options,
+        connectors=connectors,
+        sync_run_id=sync_run_id,
+        now=now,
+    )
+    started = time.monotonic()
+    more = False
+    try:
+        async with sessions() as db:
+            accounts = await seller_accounts(db, account_id=account_id)
+        if not accounts:
+            engine.report.add("seller", "not_connected")
+            await engine._progress(sellers_done=1)
+        else:
+            engine.report.sellers = 1
+            more = await engine.step(accounts[0])
+    except Exception:
+        engine.report.add("seller", "failed")
+        await asyncio.shield(engine._progress(sellers_done=1))
+        raise
+    finally:
+        await engine.aclose()
+        engine.report.seconds = round(time.monotonic() - started, 3)
+        if sync_run_id is not None and not more:
+            await asyncio.shield(close_when_complete(sessions, sync_run_id))
+    return engine.report, more
+
+
+async def close_when_complete(sessions: Sessions, run_id: int) -> bool:
+    """Close a run served by per-seller jobs once all its sellers are done
+    (``failed`` if one of them failed); ``True`` if this call closed it."""
+    async with transaction(sessions) as db:
+        run = await db.scalar(
+            select(SyncRun).where(SyncRun.id == run_id).with_for_update()
+        )
+        if run is None or run.status not in ("queued", "running"):
+            return False
+        if run.sellers_done < run.sellers_total:
+            return False
+        failed = (run.counts or {}).get("seller", {}).get("failed", 0)
+        run.status = "failed" if failed else "succeeded"
+        run.error = f"{failed} seller(s) failed" if failed else ""
+        run.finished_at = utcnow()
+        return True
