@@ -1,7 +1,7 @@
 """drop sync_claims: the job engine's per-seller locks decide who serves a seller
 
 Revision ID: 0017_drop_sync_claims
-Revises: 0013_sessions
+Revises: 0015_report_indexes
 Create Date: 2026-12-05 10:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import export_hub.db
 
 revision: str = "0017_drop_sync_claims"
-down_revision: str | Sequence[str] | None = "0013_sessions"
+down_revision: str | Sequence[str] | None = "0015_report_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
