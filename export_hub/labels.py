@@ -167,6 +167,17 @@ DOMAINS: dict[str, dict[str, Text]] = {
         disconnected=("연결 해제됨", "Disconnected"),
         revoked=("권한 취소됨", "Revoked"),
     ),
+    "mail_status": _domain(
+        stored=("보관됨 (발송 안 함)", "Stored (not sent)"),
+        queued=("발송 대기", "Queued"),
+        sending=("발송 중", "Sending"),
+        sent=("발송됨", "Sent"),
+        failed=("발송 실패", "Failed"),
+    ),
+    "branding_mode": _domain(
+        dual=("회사 브랜드 + 공동 브랜드 표기", "Company brand, shared brand in text"),
+        **{"co-brand": ("공동 브랜드", "Shared brand as the brand")},
+    ),
     "marketplace": _domain(
         amazon=("아마존", "Amazon"),
         ebay=("이베이", "eBay"),

@@ -153,7 +153,7 @@ def krw_chart(
         kind,
         title=name,
         desc=", ".join(f"{label}: {value:,.0f} KRW" for label, value in totals) or "-",
-        categories=[label for label, _ in totals],
+        categories=[label_in(lang, "marketplace", label) for label, _ in totals],
         series=[
             Series(Text("매출(원)", "Sales (KRW)").get(lang), [v for _, v in totals])
         ],

@@ -15,8 +15,11 @@ from export_hub.labels import DOMAINS
 
 HREF_RE = re.compile(r'<a\b[^>]*\bhref="([^"#]*)"', re.IGNORECASE)
 NAV_RE = re.compile(r"<nav\b.*?</nav>", re.IGNORECASE | re.DOTALL)
+#: Scripts, styles, comments, and elements marked as English content (the
+#: marketplace content is English by design, e.g. ``<pre lang="en">``).
 HIDDEN_RE = re.compile(
-    r"<(script|style)\b.*?</\1>|<!--.*?-->", re.IGNORECASE | re.DOTALL
+    r"<(script|style)\b.*?</\1>|<!--.*?-->|<(\w+)\b[^>]*\blang=\"en\"[^>]*>.*?</\3>",
+    re.IGNORECASE | re.DOTALL,
 )
 TAG_RE = re.compile(r"<[^>]+>")
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
