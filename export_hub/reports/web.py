@@ -13,6 +13,7 @@ from aiohttp_session import get_session
 from export_hub.accounts.models import Company, Role, User
 from export_hub.db import utcnow
 from export_hub.errors import NotFound, Text, ValidationFailed
+from export_hub.labels import label as label_in
 from export_hub.reports.charts import ChartView, Series, chart
 from export_hub.reports.dashboards import company_dashboard, staff_dashboard
 from export_hub.reports.files import COLUMNS, results_csv, results_xlsx

@@ -114,7 +114,9 @@ class Crawl:
         return body
 
 
-async def login(http: aiohttp.ClientSession, base: str, email: str, password: str) -> None:
+async def login(
+    http: aiohttp.ClientSession, base: str, email: str, password: str
+) -> None:
     """Log in through the form, then choose Korean."""
     async with http.get(base + "/login") as resp:
         token = CSRF_RE.search(await resp.text())
