@@ -93,6 +93,10 @@ DOMAINS: dict[str, dict[str, Text]] = {
         skipped=("건너뜀", "Skipped"),
         unchanged=("변경 없음", "Unchanged"),
         error=("오류", "Error"),
+        # The ``status`` action counts the listings' statuses it found.
+        pending=("전송 대기", "Pending"),
+        submitted=("전송됨 (결과 대기)", "Submitted"),
+        live=("판매 중", "Live"),
     ),
     "sync_status": _RUN_STATUS,
     "job_status": _RUN_STATUS,

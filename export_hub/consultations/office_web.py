@@ -46,6 +46,7 @@ from export_hub.validation import (
 )
 from export_hub.web.auth import require_staff, require_user
 from export_hub.web.keys import SESSIONS, SETTINGS
+from export_hub.web.middlewares import request_language
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KO_WEEKDAYS = ("월", "화", "수", "목", "금", "토", "일")
@@ -438,6 +439,7 @@ async def office_feed(request: web.Request) -> web.Response:
 
 async def staff_page(request: web.Request) -> web.Response:
     await require_staff(request)
+    lang = await request_language(request)
     async with request.app[SESSIONS]() as db:
         report = await build_report(db)
         recent = list(
@@ -455,10 +457,14 @@ async def staff_page(request: web.Request) -> web.Response:
         {
             "report": report,
             "office_chart": bar_chart(
-                report.by_office, title="사무소별 상담 / Consultations per office"
+                report.by_office,
+                title="사무소별 상담 / Consultations per office",
+                lang=lang,
             ),
             "company_chart": bar_chart(
-                report.by_company[:15], title="기업별 상담 / Consultations per company"
+                report.by_company[:15],
+                title="기업별 상담 / Consultations per company",
+                lang=lang,
             ),
             "recent": recent,
             "statuses": list(BookingStatus),

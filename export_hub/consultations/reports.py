@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.accounts.models import Company
 from export_hub.consultations.models import Booking, BookingStatus, Office
+from export_hub.labels import label
 
 STATUSES = tuple(BookingStatus)
 COLOURS = {
@@ -77,12 +78,13 @@ async def build_report(
     )
 
 
-def bar_chart(rows: list[ReportRow], *, title: str) -> Markup:
+def bar_chart(rows: list[ReportRow], *, title: str, lang: str = "ko") -> Markup:
     """A horizontal stacked bar per row, one colour per status, as inline SVG."""
     label_width, bar_width, row_height = 220, 420, 26
     top = 30
     height = top + row_height * max(len(rows), 1) + 40
     most = max((r.total for r in rows), default=0) or 1
+    names = {s: escape(label(lang, "booking_status", s)) for s in STATUSES}
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {label_width + bar_width + 60} {height}" '
@@ -103,7 +105,7 @@ def bar_chart(rows: list[ReportRow], *, title: str) -> Markup:
             parts.append(
                 f'<rect x="{x:.1f}" y="{y + 3}" width="{width:.1f}" height="18" '
                 f'fill="{COLOURS[status]}">'
-                f"<title>{status.value}: {count}</title></rect>"
+                f"<title>{names[status]}: {count}</title></rect>"
             )
             x += width
         parts.append(
@@ -115,7 +117,7 @@ def bar_chart(rows: list[ReportRow], *, title: str) -> Markup:
         parts.append(
             f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" '
             f'fill="{COLOURS[status]}"/>'
-            f'<text x="{x + 16}" y="{legend_y}" font-size="12">{status.value}</text>'
+            f'<text x="{x + 16}" y="{legend_y}" font-size="12">{names[status]}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text part is escaped above

@@ -18,7 +18,7 @@ NAV_RE = re.compile(r"<nav\b.*?</nav>", re.IGNORECASE | re.DOTALL)
 #: Scripts, styles, comments, and elements marked as English content (the
 #: marketplace content is English by design, e.g. ``<pre lang="en">``).
 HIDDEN_RE = re.compile(
-    r"<(script|style)\b.*?</\1>|<!--.*?-->|<(\w+)\b[^>]*\blang=\"en\"[^>]*>.*?</\3>",
+    r"<(script|style)\b.*?</\1>|<!--.*?-->|<(\w+)\b[^>]*\blang=\"en\"[^>]*>.*?</\2>",
     re.IGNORECASE | re.DOTALL,
 )
 TAG_RE = re.compile(r"<[^>]+>")
@@ -48,7 +48,13 @@ def raw_codes() -> set[str]:
     return {c for c in codes if c not in AMBIGUOUS and len(c) > 2}
 
 
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
 def found_codes(text: str, codes: set[str]) -> set[str]:
+    """The codes of ``codes`` that ``text`` shows as words (e-mail addresses
+    such as ``staff@...`` are names, not codes)."""
+    text = EMAIL_RE.sub(" ", text)
     return {w for w in WORD_RE.findall(text) if w in codes}
 
 
