@@ -150,6 +150,18 @@ DOMAINS: dict[str, dict[str, Text]] = {
         cancelled=("취소", "Cancelled"),
         refunded=("환불", "Refunded"),
     ),
+    "order_event": _domain(
+        status=("주문 상태", "Status"),
+        shipped=("발송", "Shipped"),
+        cancelled=("취소", "Cancelled"),
+        quantity=("수량", "Quantity"),
+        refunded=("환불", "Refunded"),
+        shipment=("발송 등록", "Shipment"),
+    ),
+    "order_event_source": _domain(
+        shipment=("발송 등록", "Shipment"),
+        **{"import": ("주문 가져오기", "Import")},
+    ),
     "shipment_status": _domain(
         sending=("전송 중", "Sending"),
         confirmed=("확인됨", "Confirmed"),

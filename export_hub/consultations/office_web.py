@@ -34,6 +34,7 @@ from export_hub.consultations.reports import bar_chart, build_report
 from export_hub.consultations.slots import local_date
 from export_hub.consultations.video import jitsi_problem
 from export_hub.errors import FieldErrors, NotFound, PermissionDenied
+from export_hub.i18n import pick
 from export_hub.mail import OutboxMessage
 from export_hub.security import constant_time_equals, new_token, sha256_hex
 from export_hub.validation import (
@@ -458,12 +459,12 @@ async def staff_page(request: web.Request) -> web.Response:
             "report": report,
             "office_chart": bar_chart(
                 report.by_office,
-                title="사무소별 상담 / Consultations per office",
+                title=pick(lang, "사무소별 상담", "Consultations per office"),
                 lang=lang,
             ),
             "company_chart": bar_chart(
                 report.by_company[:15],
-                title="기업별 상담 / Consultations per company",
+                title=pick(lang, "기업별 상담", "Consultations per company"),
                 lang=lang,
             ),
             "recent": recent,
