@@ -34,7 +34,10 @@ SKIPPED = re.compile(
 #: Codes that are also ordinary English words or names a page may show
 #: legitimately in Korean mode (marketplace content is English by design).
 #: Everything else in the vocabulary must never appear as a visible word.
-AMBIGUOUS = frozenset({"ok", "new", "used", "edit", "order", "user", "job", "end"})
+#: ``quantity`` is also a column name of the stock and import files.
+AMBIGUOUS = frozenset(
+    {"ok", "new", "used", "edit", "order", "user", "job", "end", "quantity"}
+)
 
 
 def visible_text(body: str) -> str:

@@ -83,7 +83,6 @@ async def test_korean_pages_show_no_raw_code_and_no_utc_time(
             assert not crawl.failures, (role, crawl.failures)
             assert len(crawl.pages) > 3, (role, list(crawl.pages))
             crawled += len(crawl.pages)
-            print(role, sorted(crawl.pages))
             for path, text in crawl.pages.items():
                 raw = sorted(found_codes(text, codes))
                 utc = utc_shown(text)

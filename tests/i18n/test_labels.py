@@ -70,7 +70,8 @@ def test_every_order_status_and_registered_job_has_a_label(tmp_path: Path) -> No
 def test_every_label_has_korean_and_english() -> None:
     for domain, vocabulary in DOMAINS.items():
         for code, text in vocabulary.items():
-            assert text.ko.strip() and text.en.strip(), (domain, code)
+            assert text.ko.strip(), (domain, code)
+            assert text.en.strip(), (domain, code)
             assert HANGUL.search(text.ko), f"{domain}.{code}: Korean label {text.ko!r}"
             assert not HANGUL.search(text.en), f"{domain}.{code}: {text.en!r}"
 
