@@ -115,8 +115,12 @@ async def create_user(
     office_code: str | None = None,
     language: str = "ko",
     cpu: CpuWork | None = None,
+    time_zone: str = "Asia/Seoul",
 ) -> User:
     """Validate and add a user. Raises ``ValidationFailed`` or ``Conflict``.
+
+    ``time_zone`` is where the user's pages show times (an office user's is
+    best the office's zone).
 
     The password is hashed off the event loop (through ``cpu`` when given).
     """
@@ -151,6 +155,7 @@ async def create_user(
         company=company,
         office_code=office_code,
         language=language,
+        time_zone=time_zone,
     )
     db.add(user)
     await db.flush()
