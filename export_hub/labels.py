@@ -80,6 +80,7 @@ DOMAINS: dict[str, dict[str, Text]] = {
     ),
     "sync_outcome": _domain(
         ok=("성공", "OK"),
+        planned=("계획됨 (시험 실행)", "Planned (dry run)"),
         failed=("실패", "Failed"),
         needs_action=("조치 필요", "Needs action"),
         ended=("종료됨", "Ended"),

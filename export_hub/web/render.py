@@ -22,6 +22,7 @@ from export_hub.i18n import (
     zone_label,
     zone_or_default,
 )
+from export_hub.labels import DOMAINS
 from export_hub.labels import label as label_in
 from export_hub.web.auth import USER, csrf_token, load_user
 
@@ -75,6 +76,11 @@ def _label(context: Any, domain: str, code: object) -> str:
 
 
 @jinja2.pass_context
+def _labels_of(context: Any, domain: str) -> dict[str, str]:
+    return {code: text.get(context["lang"]) for code, text in DOMAINS[domain].items()}
+
+
+@jinja2.pass_context
 def _label_filter(context: Any, code: object, domain: str) -> str:
     return label_in(context["lang"], domain, code)
 
@@ -119,10 +125,12 @@ def _display_name(context: Any, thing: Any) -> str:
 
 def install_filters(env: jinja2.Environment) -> None:
     """Register the label, time, number and name helpers every template uses:
-    globals ``label(domain, code)`` and ``zone_name()``; filters ``label``,
+    globals ``label(domain, code)``, ``labels_of(domain)`` (for scripts) and
+    ``zone_name()``; filters ``label``,
     ``local_time``, ``local_date``, ``number``, ``money``, ``display_name``."""
     env.globals["label"] = _label
     env.globals["zone_name"] = _zone_name
+    env.globals["labels_of"] = _labels_of
     env.filters["label"] = _label_filter
     env.filters["local_time"] = _local_time
     env.filters["local_date"] = _local_date
