@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import available_timezones
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,7 +15,7 @@ from export_hub.accounts.models import Company, Role, User
 from export_hub.accounts.throttle import ThrottleRule
 from export_hub.cpu import CpuWork
 from export_hub.db import transaction, utcnow
-from export_hub.errors import Conflict, FieldErrors, RequestError, Text
+from export_hub.errors import Conflict, FieldErrors, NotFound, RequestError, Text
 from export_hub.security import DUMMY_PASSWORD_HASH, hash_password, verify_password
 from export_hub.settings import WebSettings
 from export_hub.validation import validate_email, validate_password
@@ -114,8 +115,12 @@ async def create_user(
     office_code: str | None = None,
     language: str = "ko",
     cpu: CpuWork | None = None,
+    time_zone: str = "Asia/Seoul",
 ) -> User:
     """Validate and add a user. Raises ``ValidationFailed`` or ``Conflict``.
+
+    ``time_zone`` is where the user's pages show times (an office user's is
+    best the office's zone).
 
     The password is hashed off the event loop (through ``cpu`` when given).
     """
@@ -150,6 +155,7 @@ async def create_user(
         company=company,
         office_code=office_code,
         language=language,
+        time_zone=time_zone,
     )
     db.add(user)
     await db.flush()
@@ -161,3 +167,39 @@ async def hash_off_loop(password: str, cpu: CpuWork | None = None) -> str:
     if cpu is not None:
         return await cpu.run(hash_password, password)
     return await asyncio.to_thread(hash_password, password)
+
+
+#: Zones offered first on the account page (Seoul, then the overseas offices'
+#: usual zones); any other IANA name is accepted too.
+ZONE_CHOICES = (
+    "Asia/Seoul",
+    "America/Los_Angeles",
+    "America/New_York",
+    "Europe/Berlin",
+    "Europe/London",
+    "Asia/Tokyo",
+    "Asia/Shanghai",
+    "Asia/Ho_Chi_Minh",
+    "Asia/Jakarta",
+    "Asia/Singapore",
+)
+
+
+async def set_time_zone(db: AsyncSession, user: User, zone: str) -> None:
+    """Set ``user``'s time zone (IANA name, e.g. ``Europe/Berlin``): pages show
+    every time in it. Raises ``ValidationFailed`` for an unknown zone; the
+    caller commits."""
+    zone = zone.strip()
+    if zone not in available_timezones():
+        errors = FieldErrors()
+        errors.add(
+            "time_zone",
+            "알 수 없는 시간대입니다 (예: Asia/Seoul).",
+            "Unknown time zone (e.g. Asia/Seoul).",
+        )
+        errors.raise_if_any()
+    row = await db.get(User, user.id)
+    if row is None:
+        raise NotFound(Text("사용자가 없습니다.", "No such user."))
+    row.time_zone = zone
+    user.time_zone = zone

@@ -1,4 +1,4 @@
-"""Account security pages: your sessions, your password, a forgotten one."""
+"""Account pages: your sessions, your password, a forgotten one, your time zone."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from export_hub.accounts import passwords
 from export_hub.accounts.models import User, UserSession
-from export_hub.accounts.service import LoginPolicy
+from export_hub.accounts.service import ZONE_CHOICES, LoginPolicy, set_time_zone
 from export_hub.accounts.throttle import address_key, count_attempt
 from export_hub.db import transaction, utcnow
 from export_hub.errors import NotFound, Text, ValidationFailed
@@ -41,6 +41,8 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/password/forgot", forgot_submit)
     app.router.add_get("/password/reset/{token}", reset_page, name="password_reset")
     app.router.add_post("/password/reset/{token}", reset_submit)
+    app.router.add_get("/account/time-zone", zone_page, name="account_time_zone")
+    app.router.add_post("/account/time-zone", zone_submit)
 
 
 def _text(form: Any, name: str) -> str:
@@ -176,3 +178,43 @@ async def reset_submit(request: web.Request) -> web.StreamResponse:
             request, "account/reset.html", {"errors": exc.fields}, status=400
         )
     raise web.HTTPSeeOther("/login?reset=1")
+
+
+async def zone_page(request: web.Request) -> web.StreamResponse:
+    """The reader's time zone: every page shows times in it."""
+    user = await require_user(request)
+    saved = Text("시간대를 바꿨습니다.", "Your time zone was changed.")
+    return await render(
+        request,
+        "account/time_zone.html",
+        {
+            "errors": {},
+            "form": {"time_zone": user.time_zone},
+            "zones": ZONE_CHOICES,
+            "now": utcnow(),
+            "notice": saved if request.query.get("saved") else None,
+        },
+    )
+
+
+async def zone_submit(request: web.Request) -> web.StreamResponse:
+    """Save the time zone (an IANA name); a bad name changes nothing (400)."""
+    user = await require_user(request)
+    form = await request.post()
+    try:
+        async with request.app[SESSIONS].begin() as db:
+            await set_time_zone(db, user, _text(form, "time_zone"))
+    except ValidationFailed as exc:
+        return await render(
+            request,
+            "account/time_zone.html",
+            {
+                "errors": exc.fields,
+                "form": {"time_zone": _text(form, "time_zone")},
+                "zones": ZONE_CHOICES,
+                "now": utcnow(),
+                "notice": None,
+            },
+            status=400,
+        )
+    raise web.HTTPSeeOther("/account/time-zone?saved=1")

@@ -11,6 +11,7 @@ from aiohttp_session import get_session
 from export_hub.consultations.models import Booking
 from export_hub.consultations.notify import WEEKDAYS, when_label
 from export_hub.consultations.slots import SEOUL, describe
+from export_hub.consultations.video import video_note
 from export_hub.web.render import render
 
 LANGUAGE_NAMES = {
@@ -40,6 +41,7 @@ def helpers(lang: str) -> dict[str, Any]:
         "span": span,
         "between": between,
         "describe": describe,
+        "video_note": video_note,
         "SEOUL": SEOUL,
         "LANGUAGE_NAMES": LANGUAGE_NAMES,
     }

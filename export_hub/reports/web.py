@@ -17,6 +17,7 @@ from export_hub.accounts.models import Company, Role, User
 from export_hub.consultations.models import OutcomeKind
 from export_hub.db import utcnow
 from export_hub.errors import NotFound, Text, ValidationFailed
+from export_hub.labels import label as label_in
 from export_hub.reports.attribution import (
     Attribution,
     attribution_csv,
@@ -218,7 +219,7 @@ def krw_chart(
         kind,
         title=name,
         desc=", ".join(f"{label}: {value:,.0f} KRW" for label, value in totals) or "-",
-        categories=[label for label, _ in totals],
+        categories=[label_in(lang, "marketplace", label) for label, _ in totals],
         series=[
             Series(Text("매출(원)", "Sales (KRW)").get(lang), [v for _, v in totals])
         ],

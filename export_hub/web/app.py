@@ -37,6 +37,7 @@ from export_hub.web.middlewares import (
     language_middleware,
     security_headers_middleware,
 )
+from export_hub.web.render import install_filters
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -116,6 +117,7 @@ def create_app(settings: Settings) -> web.Application:
         undefined=jinja2.StrictUndefined,
     )
     env.globals["pick"] = pick
+    install_filters(env)
     app.cleanup_ctx.append(_database_ctx)
     app.router.add_static("/static/", STATIC, name="static")
     for setup in _feature_setups():

@@ -111,7 +111,7 @@ async def test_checklist_and_emulator_agree(
     if not ok:
         assert 'data-ok="no"' in item
         assert "Daejeon Teahouse" in item
-        assert "Seller Central" in item
+        assert "셀러 센트럴" in item  # Korean page: Korean checklist
         assert "셀러 센트럴" in item
         assert [i.code for i in state.issues] == ["5665"]
 

@@ -55,7 +55,7 @@ async def test_book_confirm_and_download_the_invite(
         await company.check("input[name=languages][value=de]")
         await company.click("form.form button[type=submit]")
         await company.wait_for_selector("#manage-link")
-        assert await company.inner_text("#status") == "pending"
+        assert await company.inner_text("#status") == "승인 대기"
         booking_url = company.url
 
         await log_in(office, "fra@office.example", PASSWORD)
@@ -66,7 +66,7 @@ async def test_book_confirm_and_download_the_invite(
         await office.wait_for_selector("#video-link")
 
         await company.goto(booking_url)
-        assert await company.inner_text("#status") == "confirmed"
+        assert await company.inner_text("#status") == "확정"
         link = await company.get_attribute("#video-link", "href")
         assert link.startswith("https://teams.microsoft.com/")
         assert "2026-12-03 (목) 16:00–17:00 KST" in await company.inner_text(

@@ -169,7 +169,7 @@ async def test_pending_business_policy_opt_in_is_reported_honestly(
     board = ebay_board(await (await web.get("/marketplaces")).text())
     assert 'data-status="connected"' in board
     assert 'data-item="ebay_policies" data-ok="no"' in board
-    assert "up to a day" in board
+    assert "최대 하루" in board  # the checklist speaks the page's language
     assert 'data-item="ebay_location" data-ok="yes"' in board
 
 

@@ -43,9 +43,9 @@ async def test_staff_dry_run_progress_and_company_sees_action_in_korean(
         await page.click("#start-sync button[type=submit]")
         await page.wait_for_url("**/staff/sync/*")
         await page.wait_for_selector('#sync-progress[data-finished="1"]')
-        assert await page.text_content('[data-field="status"]') == "succeeded"
+        assert await page.text_content('[data-field="status"]') == "성공"
         counts = await page.text_content('[data-field="counts"]')
-        assert "planned" in counts
+        assert "계획됨" in counts
         assert await page.get_attribute("progress", "value") == "100"
         await staff.close()
         assert len(amazon.state.calls) == calls  # a dry run sends nothing

@@ -130,8 +130,8 @@ async def test_console_filters_groups_history_retry_and_company_view(
             )
         )
     detail = await (await client.get(f"/staff/listings/{live_row.id}")).text()
-    assert "create" in detail
-    assert "status" in detail
+    assert "신규 등록" in detail  # the create action, labelled
+    assert "상태 확인" in detail  # the status check
     retried = await client.post(
         f"/staff/listings/{blocked.id}/retry",
         data={"csrf_token": csrf},
