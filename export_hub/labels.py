@@ -264,6 +264,10 @@ DOMAINS: dict[str, dict[str, Text]] = {
                 "전송한 리스팅 결과 확인",
                 "Follow submitted listings until live or failed",
             ),
+            "sync.follow_seller": (
+                "판매자 계정 하나의 전송 결과 확인",
+                "Follow one seller account's submitted listings",
+            ),
             "pricing.fetch_rates": ("환율 가져오기", "Fetch exchange rates"),
             "jobs.prune_runs": ("오래된 실행 기록 정리", "Delete old job-run records"),
             "jobs.close_dead_runs": (

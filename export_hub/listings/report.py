@@ -28,8 +28,8 @@ SERIES = (
     ("listings_needs_action", ("조치 필요 리스팅", "Listings needing action")),
 )
 TITLE = (
-    "일별 연결 기업과 리스팅 (UTC)",
-    "Companies connected and listings per day (UTC)",
+    "일별 연결 기업과 리스팅",
+    "Companies connected and listings per day",
 )
 UNIT = ("개 (기업·리스팅)", "count (companies, listings)")
 

@@ -213,13 +213,16 @@ def krw_chart(
     results: Results, kind: str, title: Text, lang: str, limit: int = 10
 ) -> ChartView:
     """KRW sales per group of ``results`` as one chart (top ``limit`` groups)."""
-    totals = list(_krw_by_key(results).values())[:limit]
+    totals = [
+        (label_in(lang, "marketplace", key), value)
+        for key, value in list(_krw_by_key(results).values())[:limit]
+    ]
     name = title.get(lang)
     return chart(
         kind,
         title=name,
         desc=", ".join(f"{label}: {value:,.0f} KRW" for label, value in totals) or "-",
-        categories=[label_in(lang, "marketplace", label) for label, _ in totals],
+        categories=[label for label, _ in totals],
         series=[
             Series(Text("매출(원)", "Sales (KRW)").get(lang), [v for _, v in totals])
         ],
