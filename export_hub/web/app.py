@@ -87,7 +87,7 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
 def create_app(settings: Settings) -> web.Application:
     """Build the web application for ``settings`` (nothing is started yet)."""
     storage = EncryptedCookieStorage(
-        settings.web.session_key.get_secret_value(),
+        settings.web.cookie_key(),
         cookie_name="export_hub_session",
         httponly=True,
         secure=settings.web.secure_cookies or settings.environment == "production",
