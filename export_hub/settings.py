@@ -115,6 +115,8 @@ class WebSettings(_Section):
     #: empty: the client address is the socket's peer.
     trusted_proxies: list[str] = Field(default_factory=list)
     password_reset_ttl_seconds: int = Field(default=3600, ge=60)
+    #: How long an e-mailed invitation (new user, company colleague) works.
+    invite_ttl_seconds: int = Field(default=7 * 86400, ge=3600)
     #: Password hashes and image checks running at once, off the event loop
     #: (0: one less than the CPUs, leaving one to the event loop).
     cpu_work_limit: int = Field(default=0, ge=0)
