@@ -6,11 +6,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from export_hub.accounts.companies import company_by_brn
 from export_hub.accounts.models import ApiToken, Company, Role, User, UserSession
+from export_hub.accounts.picker import search_companies
 from export_hub.catalog.models import AuditEvent
 from export_hub.consultations.models import Office
+from export_hub.errors import ValidationFailed
 from export_hub.listings.models import SyncRun
 from export_hub.mail import OutboxMessage
 from tests.conftest import csrf_from, login
@@ -315,3 +319,29 @@ async def test_listings_accept_a_registration_number_with_dashes(
     async with sessions() as db:
         found = await db.scalar(select(Company.id).where(Company.brn == "9999999999"))
     assert found is None
+
+
+async def test_every_staff_company_box_takes_a_name_or_a_dashed_number(
+    client, sessions
+) -> None:
+    company, _ = await make_company_user(sessions, 1)  # BRN 3148620457
+    await make_company_user(sessions, 0)
+    staff = await make_user(sessions, Role.STAFF, "staff@example.kr")
+    await login(client, staff.email, PASSWORD)
+    for path in ("/staff/orders", "/reports/export-results", "/staff/import"):
+        page = await client.get(path, params={"company": "314-86-20457"})
+        assert page.status == 200, path
+        assert "data-company-picker" in await page.text(), path
+    page = await client.get("/staff/import/stock")
+    assert "data-company-picker" in await page.text()
+    async with sessions() as db:
+        for typed in ("314-86-20457", "3148620457", "테스트기업1", "Test Company 1"):
+            assert (await company_by_brn(db, typed)).id == company.id, typed
+        label = (await search_companies(db, "314-86"))[0].label
+        assert (await company_by_brn(db, label)).id == company.id
+        for typed, problem in (("테스트기업", "Several"), ("nobody", "No company")):
+            with pytest.raises(ValidationFailed) as info:
+                await company_by_brn(db, typed)
+            assert problem in info.value.fields["brn"].en
+    resp = await client.get("/reports/export-results", params={"company": "테스트기업"})
+    assert resp.status == 400
