@@ -101,10 +101,19 @@ async def resolve_company(
     """The one company ``text`` names; ``None`` for an empty box.
 
     Raises ``ValidationFailed`` on ``field`` (Korean and English) when no
-    company or more than one matches.
+    company or more than one matches, or for part of a number.
     """
     if not text.strip():
         return None
+    digits = brn_digits(text)
+    if digits is not None and len(digits) != 10:
+        # Part of a number names no company for sure: ask for all of it.
+        raise _refuse(
+            field,
+            "사업자등록번호 10자리를 모두 입력하거나 목록에서 기업을 골라 주세요.",
+            "Enter all 10 digits of the registration number, or pick a company "
+            "from the list.",
+        )
     rows = list(await db.scalars(select(Company).where(matches_company(text)).limit(2)))
     if not rows:
         raise _refuse(
