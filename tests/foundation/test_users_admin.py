@@ -345,3 +345,12 @@ async def test_every_staff_company_box_takes_a_name_or_a_dashed_number(
             assert problem in info.value.fields["brn"].en
     resp = await client.get("/reports/export-results", params={"company": "테스트기업"})
     assert resp.status == 400
+
+
+async def test_sessions_and_tokens_pages_link_to_each_other(client, sessions) -> None:
+    staff = await make_user(sessions, Role.STAFF, "staff@example.kr")
+    await login(client, staff.email, PASSWORD)
+    sessions_page = await (await client.get("/account/sessions")).text()
+    tokens_page = await (await client.get("/account/tokens")).text()
+    assert 'href="/account/tokens" id="to-tokens"' in sessions_page
+    assert 'href="/account/sessions" id="to-sessions"' in tokens_page
