@@ -47,7 +47,19 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
-@click.group()
+class _Commands(click.Group):
+    """The top group: a secret missing where it is used (``SettingsError``
+    from :meth:`~export_hub.settings.WebSettings.cookie_key` and the like)
+    ends any command with the message naming the key, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Commands)
 @click.option(
     "--config",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -72,10 +84,7 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     given = {"host": host, "port": port}
     web_overrides = {k: v for k, v in given.items() if v is not None}
     settings = ctx.load(web=web_overrides) if web_overrides else ctx.settings
-    try:
-        app = create_app(settings)
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+    app = create_app(settings)
     web.run_app(
         app,
         host=settings.web.host,

@@ -31,6 +31,8 @@ _SECRET_PATTERNS = [
     # link and an office's calendar feed. Access logs must not keep them.
     re.compile(r"(/consultations/manage/)[A-Za-z0-9_-]{20,100}"),
     re.compile(r"(/consultations/feeds/[A-Za-z0-9_-]+/)[A-Za-z0-9_-]{20,100}"),
+    # Single-use links that set a password: an invitation, a reset.
+    re.compile(r"(/invite/|/password/reset/)[A-Za-z0-9_-]{20,100}"),
 ]
 NOISY_LOGGERS = ("sp_api", "httpx", "httpcore", "ebaysdk", "urllib3")
 #: Loggers that write a line per outgoing request at INFO.

@@ -159,3 +159,20 @@ async def test_emulator_calls_write_no_log_lines(
         await emulator.aclose()
     noisy = [r for r in caplog.records if r.name.startswith(("httpx", "aiohttp"))]
     assert noisy == []
+
+
+def test_serve_without_secrets_names_the_missing_key(tmp_path: Path) -> None:
+    """No var/dev.env here: ``serve`` stops with the key to set, no traceback."""
+    (tmp_path / "config").symlink_to(ROOT / "config")
+    result = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "export_hub", "serve", "--port", "1"],
+        cwd=tmp_path,
+        env=_fresh_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "EXPORT_HUB_WEB__SESSION_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
