@@ -363,7 +363,8 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml_file = _config_path_from_env()
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if DEV_ENV_FILE.is_file() and _environment(toml_file) != "production":
+        environment = init_settings().get("environment") or _environment(toml_file)
+        if DEV_ENV_FILE.is_file() and environment != "production":
             sources.append(
                 DotEnvSettingsSource(
                     settings_cls, env_file=DEV_ENV_FILE, env_file_encoding="utf-8"

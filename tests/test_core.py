@@ -49,6 +49,9 @@ def test_dev_env_is_read_outside_production_only(
     cfg.write_text('environment = "production"\n')
     with pytest.raises(SettingsError, match=r"web\.session_key"):
         load_settings(cfg).web.cookie_key()
+    cfg.write_text("")
+    with pytest.raises(SettingsError, match=r"web\.session_key"):
+        load_settings(cfg, environment="production").web.cookie_key()
 
 
 def test_public_base_url_follows_the_port(

@@ -164,7 +164,7 @@ async def test_emulator_calls_write_no_log_lines(
 def test_serve_without_secrets_names_the_missing_key(tmp_path: Path) -> None:
     """No var/dev.env here: ``serve`` stops with the key to set, no traceback."""
     (tmp_path / "config").symlink_to(ROOT / "config")
-    result = subprocess.run(  # noqa: S603 - our own interpreter and module
+    result = subprocess.run(
         [sys.executable, "-m", "export_hub", "serve", "--port", "1"],
         cwd=tmp_path,
         env=_fresh_env(),
