@@ -176,3 +176,18 @@ def test_serve_without_secrets_names_the_missing_key(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "EXPORT_HUB_WEB__SESSION_KEY" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_one_access_log_line_per_request(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.browser import serve_app
+
+    configure_logging("INFO")
+    async with serve_app(settings) as server:
+        with caplog.at_level(logging.INFO):
+            async with httpx.AsyncClient() as client:
+                await client.get(f"{server.url}/login")
+    lines = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert [r.name for r in lines] == ["aiohttp.access"]
+    assert "GET /login" in lines[0].getMessage()
