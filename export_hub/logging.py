@@ -5,6 +5,11 @@ DEBUG, so its loggers are capped at INFO and every record passes a filter that
 masks anything that looks like a bearer or LWA token, an OAuth code or state
 in a query string, or the secret part of a capability URL (manage links,
 calendar feeds) in an access-log line.
+
+httpx and httpcore log one INFO line per request; with the emulators served
+in-process every marketplace call would be a line, so they are capped at
+WARNING. The web's one line per request is aiohttp's access log
+(``aiohttp.access``); the emulators run without one.
 """
 
 from __future__ import annotations
@@ -26,8 +31,12 @@ _SECRET_PATTERNS = [
     # link and an office's calendar feed. Access logs must not keep them.
     re.compile(r"(/consultations/manage/)[A-Za-z0-9_-]{20,100}"),
     re.compile(r"(/consultations/feeds/[A-Za-z0-9_-]+/)[A-Za-z0-9_-]{20,100}"),
+    # Single-use links that set a password: an invitation, a reset.
+    re.compile(r"(/invite/|/password/reset/)[A-Za-z0-9_-]{20,100}"),
 ]
 NOISY_LOGGERS = ("sp_api", "httpx", "httpcore", "ebaysdk", "urllib3")
+#: Loggers that write a line per outgoing request at INFO.
+PER_REQUEST_LOGGERS = ("httpx", "httpcore")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -64,3 +73,5 @@ def configure_logging(level: str = "INFO") -> None:
     floor = numeric if isinstance(numeric, int) else logging.INFO
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.INFO, floor))
+    for name in PER_REQUEST_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, floor))

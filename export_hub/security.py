@@ -58,7 +58,9 @@ class SecretBox:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SecretBox:
-        return cls([k.get_secret_value() for k in settings.security.secret_keys])
+        """The box for ``security.secret_keys``; raises
+        :class:`~export_hub.settings.SettingsError` when none is set."""
+        return cls(settings.security.keys())
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()

@@ -3,14 +3,24 @@
 Loaded once from ``config/export_hub.toml`` (or the file named by
 ``EXPORT_HUB_CONFIG``) plus ``EXPORT_HUB_*`` environment variables, nested keys
 joined with ``__`` (``EXPORT_HUB_DATABASE__URL``). Environment variables win over
-the file. Secrets are :class:`pydantic.SecretStr`, so their ``repr`` is masked.
-Nothing else in the code base reads ``os.environ``: pass :class:`Settings` down.
+the file. Outside production, the development secrets ``make run`` writes to
+``var/dev.env`` (relative to the working directory, like the SQLite database)
+are read too, below the environment and above the file, so every command
+finds them the way ``make run`` does.
+
+Secrets are :class:`pydantic.SecretStr`, so their ``repr`` is masked. They are
+optional while loading: a command that does not use them does not ask for
+them; the code that does use them asks through :meth:`WebSettings.cookie_key`
+and :meth:`SecuritySettings.keys`, which raise :class:`SettingsError` naming
+the missing key. Nothing else in the code base reads ``os.environ``: pass
+:class:`Settings` down.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,9 +31,11 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
+    DotEnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -31,6 +43,22 @@ from pydantic_settings import (
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "export_hub.toml"
+#: Where ``make run`` keeps the development secrets (relative to the working
+#: directory); read only when ``environment`` is not ``production``.
+DEV_ENV_FILE = Path("var/dev.env")
+
+
+class SettingsError(RuntimeError):
+    """The configuration is missing or invalid; the message says what to fix."""
+
+
+def _missing(key: str) -> SettingsError:
+    env = "EXPORT_HUB_" + key.replace(".", "__").upper()
+    return SettingsError(
+        "invalid configuration / 설정이 올바르지 않습니다:\n"
+        f"  - {key} ({env}): Field required (`make run` writes development "
+        f"values to {DEV_ENV_FILE})"
+    )
 
 
 _POSTGRES_SCHEME = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://")
@@ -68,7 +96,8 @@ class WebSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     #: 32 url-safe base64 bytes (Fernet key) encrypting the session cookie.
-    session_key: SecretStr
+    #: Required by the web application only (see :meth:`cookie_key`).
+    session_key: SecretStr | None = None
     #: ``False`` only for plain-http local runs; production serves over TLS.
     secure_cookies: bool = False
     session_max_age_seconds: int = 8 * 3600
@@ -86,6 +115,8 @@ class WebSettings(_Section):
     #: empty: the client address is the socket's peer.
     trusted_proxies: list[str] = Field(default_factory=list)
     password_reset_ttl_seconds: int = Field(default=3600, ge=60)
+    #: How long an e-mailed invitation (new user, company colleague) works.
+    invite_ttl_seconds: int = Field(default=7 * 86400, ge=3600)
     #: Password hashes and image checks running at once, off the event loop
     #: (0: one less than the CPUs, leaving one to the event loop).
     cpu_work_limit: int = Field(default=0, ge=0)
@@ -93,14 +124,46 @@ class WebSettings(_Section):
     upload_dir: Path = Path("var/uploads")
     upload_max_bytes: int = 5 * 1024 * 1024
     upload_max_pixels: int = 40_000_000
-    public_base_url: str = "http://127.0.0.1:8080"
+    #: The address users and marketplaces reach the service at (links in
+    #: e-mails, image URLs). Unset: ``http://<host>:<port>`` of this instance
+    #: (``127.0.0.1`` when listening on every interface).
+    public_base_url: str = ""
+
+    @model_validator(mode="after")
+    def _base_url_follows_port(self) -> WebSettings:
+        if not self.public_base_url:
+            host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host  # noqa: S104 - compared, not bound
+            if ":" in host:
+                host = f"[{host}]"
+            object.__setattr__(self, "public_base_url", f"http://{host}:{self.port}")
+        return self
+
+    def cookie_key(self) -> str:
+        """The session cookie's Fernet key.
+
+        Raises :class:`SettingsError` when ``web.session_key`` is not set.
+        """
+        if self.session_key is None or not self.session_key.get_secret_value():
+            raise _missing("web.session_key")
+        return self.session_key.get_secret_value()
 
 
 class SecuritySettings(_Section):
     #: Fernet keys encrypting secrets at rest (refresh tokens). The first one
     #: encrypts; all of them decrypt, so a new key can be put first and the old
-    #: ones re-encrypted away with ``export-hub secrets rotate``.
-    secret_keys: list[SecretStr] = Field(min_length=1)
+    #: ones re-encrypted away with ``export-hub secrets rotate``. Required only
+    #: where secrets are stored or read (see :meth:`keys`).
+    secret_keys: list[SecretStr] = Field(default_factory=list)
+
+    def keys(self) -> list[str]:
+        """The secret keys, newest first.
+
+        Raises :class:`SettingsError` when ``security.secret_keys`` is empty.
+        """
+        keys = [k.get_secret_value() for k in self.secret_keys]
+        if not keys or not all(keys):
+            raise _missing("security.secret_keys")
+        return keys
 
 
 class AmazonSettings(_Section):
@@ -278,8 +341,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     log_level: str = "INFO"
     database: DatabaseSettings = DatabaseSettings()
-    web: WebSettings = Field(default_factory=dict, validate_default=True)
-    security: SecuritySettings = Field(default_factory=dict, validate_default=True)
+    web: WebSettings = WebSettings()
+    security: SecuritySettings = SecuritySettings()
     amazon: AmazonSettings = AmazonSettings()
     ebay: EbaySettings = EbaySettings()
     emulators: EmulatorSettings = EmulatorSettings()
@@ -300,13 +363,29 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml_file = _config_path_from_env()
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        environment = init_settings().get("environment") or _environment(toml_file)
+        if DEV_ENV_FILE.is_file() and environment != "production":
+            sources.append(
+                DotEnvSettingsSource(
+                    settings_cls, env_file=DEV_ENV_FILE, env_file_encoding="utf-8"
+                )
+            )
         if toml_file is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
         return tuple(sources)
 
 
-class SettingsError(RuntimeError):
-    """The configuration is missing or invalid; the message says what to fix."""
+def _environment(toml_file: Path | None) -> str:
+    """``environment`` as the environment or the TOML file gives it, read
+    before the settings are built (it decides whether ``var/dev.env`` counts)."""
+    named = os.environ.get("EXPORT_HUB_ENVIRONMENT")
+    if named:
+        return named
+    if toml_file is not None and toml_file.is_file():
+        with toml_file.open("rb") as f:
+            value = tomllib.load(f).get("environment", "development")
+        return str(value)
+    return "development"
 
 
 _config_override: Path | None = None

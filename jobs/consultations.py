@@ -138,16 +138,24 @@ async def deliver_mail(sessions: Sessions, settings: Settings, now: dt.datetime)
     return await deliver_queued(sessions, settings.mail, now)
 
 
+def _smtp(settings: Settings) -> bool:
+    return settings.mail.backend == "smtp"
+
+
 @dataclass(frozen=True)
 class PeriodicJob:
     name: str
     run: Callable[[Sessions, Settings, dt.datetime], Awaitable[int]]
     interval_seconds: int
+    #: Whether the settings give the job anything to do; a job with nothing
+    #: to do is not registered, so it neither runs nor fills the runs list.
+    needed: Callable[[Settings], bool] | None = None
 
 
 #: For the job runner to register: name, function, interval.
 PERIODIC_JOBS = (
     PeriodicJob("consultations.expire_pending", expire_pending, 60),
     PeriodicJob("consultations.send_reminders", send_reminders, 60),
-    PeriodicJob("mail.deliver", deliver_mail, 30),
+    # With the outbox backend mail stays in the database: nothing to deliver.
+    PeriodicJob("mail.deliver", deliver_mail, 30, needed=_smtp),
 )

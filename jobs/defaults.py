@@ -57,6 +57,7 @@ def _feature_specs(
                 description=(job.run.__doc__ or "").strip().split("\n")[0],
             )
             for job in module.PERIODIC_JOBS
+            if getattr(job, "needed", None) is None or job.needed(settings)
         ]
     log.warning("%s defines neither job_specs() nor PERIODIC_JOBS", module_name)
     return []

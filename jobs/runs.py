@@ -140,6 +140,11 @@ async def _finish(
     return row
 
 
+async def run_kinds(session: AsyncSession) -> list[str]:
+    """Every job name with a recorded run (for the jobs page's filter)."""
+    return list(await session.scalars(select(JobRun.kind).distinct()))
+
+
 async def recent_runs(
     session: AsyncSession,
     *,

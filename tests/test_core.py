@@ -10,18 +10,63 @@ from cryptography.fernet import Fernet
 from export_hub.accounts.models import Role
 from export_hub.accounts.service import create_user
 from export_hub.settings import SettingsError, load_settings
+from export_hub.web.app import create_app
 from tests.conftest import csrf_from, login
 
 
-def test_settings_fail_clearly_when_secrets_are_missing(tmp_path: Path) -> None:
+def test_secrets_are_asked_for_where_they_are_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no var/dev.env here
     cfg = tmp_path / "empty.toml"
     cfg.write_text("")
+    settings = load_settings(cfg)  # commands without secrets load fine
     with pytest.raises(SettingsError) as info:
-        load_settings(cfg)
+        create_app(settings)
     message = str(info.value)
     assert "web.session_key" in message
     assert "EXPORT_HUB_WEB__SESSION_KEY" in message
-    assert "security.secret_keys" in message
+    key = Fernet.generate_key().decode()
+    with pytest.raises(SettingsError, match=r"security\.secret_keys"):
+        create_app(load_settings(cfg, web={"session_key": key}))
+
+
+def test_dev_env_is_read_outside_production_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    key = Fernet.generate_key().decode()
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "dev.env").write_text(
+        f"EXPORT_HUB_WEB__SESSION_KEY={key}\n"
+        f"EXPORT_HUB_SECURITY__SECRET_KEYS='[\"{key}\"]'\n"
+    )
+    cfg = tmp_path / "dev.toml"
+    cfg.write_text('environment = "development"\n')
+    settings = load_settings(cfg)
+    assert settings.web.cookie_key() == key
+    assert settings.security.keys() == [key]
+    cfg.write_text('environment = "production"\n')
+    with pytest.raises(SettingsError, match=r"web\.session_key"):
+        load_settings(cfg).web.cookie_key()
+    cfg.write_text("")
+    with pytest.raises(SettingsError, match=r"web\.session_key"):
+        load_settings(cfg, environment="production").web.cookie_key()
+
+
+def test_public_base_url_follows_the_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    cfg = tmp_path / "empty.toml"
+    cfg.write_text("")
+    assert load_settings(cfg).web.public_base_url == "http://127.0.0.1:8080"
+    monkeypatch.setenv("EXPORT_HUB_WEB__PORT", "8181")
+    assert load_settings(cfg).web.public_base_url == "http://127.0.0.1:8181"
+    monkeypatch.setenv("EXPORT_HUB_WEB__HOST", "0.0.0.0")  # noqa: S104
+    assert load_settings(cfg).web.public_base_url == "http://127.0.0.1:8181"
+    monkeypatch.setenv("EXPORT_HUB_WEB__PUBLIC_BASE_URL", "https://hub.example")
+    assert load_settings(cfg).web.public_base_url == "https://hub.example"
 
 
 def test_settings_mask_secrets_and_read_nested_environment(
@@ -34,7 +79,7 @@ def test_settings_mask_secrets_and_read_nested_environment(
     settings = load_settings()
     assert settings.database.url == "sqlite+aiosqlite:///x.db"
     assert key not in repr(settings)
-    assert settings.web.session_key.get_secret_value() == key
+    assert settings.web.cookie_key() == key
     with pytest.raises(Exception, match="frozen"):
         settings.log_level = "DEBUG"  # type: ignore[misc]
 

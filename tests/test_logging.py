@@ -26,6 +26,8 @@ def test_oauth_codes_and_capability_urls_are_masked() -> None:
     lines = [
         f'"GET /consultations/manage/{token} HTTP/1.1" 200',
         f'"GET /consultations/feeds/FRA/{token}.ics HTTP/1.1" 200',
+        f'"GET /invite/{token} HTTP/1.1" 200',
+        f'"POST /password/reset/{token} HTTP/1.1" 303',
         f"GET /marketplaces/amazon/callback?state={token}&spapi_oauth_code={token}",
         f"POST /identity/v1/oauth2/token code={token}&grant_type=authorization_code",
     ]

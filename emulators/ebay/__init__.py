@@ -63,7 +63,7 @@ class EbayEmulator:
 
     async def start(self) -> EbayEmulator:
         self._runner = web.AppRunner(
-            create_emulator_app(self.state), handle_signals=False
+            create_emulator_app(self.state), handle_signals=False, access_log=None
         )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.accounts.models import Company, Role, User
+from export_hub.accounts.picker import brn_digits, resolve_company
 from export_hub.accounts.service import create_user
 from export_hub.catalog.models import AuditEvent
 from export_hub.errors import Conflict, FieldErrors, Text, ValidationFailed
@@ -232,10 +233,15 @@ def company_form_values(company: Company) -> dict[str, str]:
 
 
 async def company_by_brn(db: AsyncSession, raw: str) -> Company:
-    """The company with business registration number ``raw`` (dashes allowed).
+    """The company with business registration number ``raw`` (dashes allowed),
+    or the one the company search box names (a name or a chosen suggestion).
 
     Raises ``ValidationFailed`` on field ``brn`` if it is invalid or unknown.
     """
+    if raw.strip() and brn_digits(raw) is None:
+        chosen = await resolve_company(db, raw, field="brn")
+        if chosen is not None:
+            return chosen
     errors = FieldErrors()
     brn = validate_brn(raw, errors)
     errors.raise_if_any()

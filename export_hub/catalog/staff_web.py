@@ -5,12 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.accounts.companies import company_by_brn, company_form_values
 from export_hub.accounts.models import Company
 from export_hub.accounts.web import form_values
 from export_hub.catalog.importer import IMPORT_COLUMNS, ImportRejected, import_products
-from export_hub.catalog.models import ReviewState
+from export_hub.catalog.models import Product, ReviewState
 from export_hub.catalog.notify import notify_review, notify_revision
 from export_hub.catalog.operations import stock_view
 from export_hub.catalog.queries import (
@@ -37,6 +38,36 @@ from export_hub.validation import lenient_int, optional_id, parse_id
 from export_hub.web.auth import require_staff
 from export_hub.web.keys import SESSIONS, SETTINGS
 from export_hub.web.render import render
+
+#: What the review page says after an action (``?done=``), in both languages.
+DONE = {
+    "approved": Text(
+        "승인했습니다. 기업에 결과를 메일로 알렸고, 다음 동기화 때 리스팅됩니다.",
+        "Approved. The company has been told by e-mail; the product is listed "
+        "at the next sync.",
+    ),
+    "changes_requested": Text(
+        "보완을 요청했습니다. 기업에 사유와 함께 메일로 알렸습니다.",
+        "Changes requested. The company has been told by e-mail, with your reason.",
+    ),
+    "rejected": Text(
+        "반려했습니다. 기업에 사유와 함께 메일로 알렸습니다.",
+        "Rejected. The company has been told by e-mail, with your reason.",
+    ),
+    "revision_approved": Text(
+        "변경을 승인했습니다. 다음 동기화 때 마켓플레이스에 반영됩니다.",
+        "Revision approved. The marketplaces get it at the next sync.",
+    ),
+    "revision_rejected": Text(
+        "변경을 반려했습니다. 승인된 내용이 그대로 판매됩니다.",
+        "Revision rejected. The approved content stays live.",
+    ),
+}
+DONE_BY_STATE = {
+    ReviewState.APPROVED: "approved",
+    ReviewState.CHANGES_REQUESTED: "changes_requested",
+    ReviewState.REJECTED: "rejected",
+}
 
 SORT_LABELS = {
     "submitted": Text("제출 오래된 순", "Oldest submission"),
@@ -124,6 +155,8 @@ async def review_page(
         history = await product_history(db, product.id)
         actors = await actor_names(db, history)
         revision = await latest_revision(db, product.id)
+        done = DONE.get(request.query.get("done", ""))
+        next_product = await _next_in_queue(db, product.id) if done else None
     return await render(
         request,
         "staff/product_review.html",
@@ -138,9 +171,18 @@ async def review_page(
             "labels": STATE_LABELS,
             "errors": errors or {},
             "values": values or {},
+            "done": done if errors is None else None,
+            "next_product": next_product,
         },
         status=status,
     )
+
+
+async def _next_in_queue(db: AsyncSession, after: int) -> Product | None:
+    """The product waiting longest for review, other than ``after``."""
+    flt = ProductFilter(state=ReviewState.SUBMITTED, sort="submitted")
+    page = await find_products(db, flt, page=1, per_page=2)
+    return next((p for p, _ in page.items if p.id != after), None)
 
 
 async def review_submit(request: web.Request) -> web.StreamResponse:
@@ -167,7 +209,8 @@ async def review_submit(request: web.Request) -> web.StreamResponse:
             await notify_review(db, request.app[SETTINGS], product)
     except ValidationFailed as exc:
         return await review_page(request, errors=exc.fields, values=values, status=400)
-    raise web.HTTPSeeOther(f"/staff/products/{product.id}")
+    done = DONE_BY_STATE.get(product.state, "")
+    raise web.HTTPSeeOther(f"/staff/products/{product.id}?done={done}")
 
 
 async def revision_submit(request: web.Request) -> web.StreamResponse:
@@ -198,7 +241,12 @@ async def revision_submit(request: web.Request) -> web.StreamResponse:
     except ValidationFailed as exc:
         return await review_page(request, errors=exc.fields, values=values, status=400)
     image_store(request).discard(names)
-    raise web.HTTPSeeOther(f"/staff/products/{product.id}")
+    done = (
+        "revision_approved"
+        if values.get("action") == "approve"
+        else ("revision_rejected")
+    )
+    raise web.HTTPSeeOther(f"/staff/products/{product.id}?done={done}")
 
 
 async def companies_page(request: web.Request) -> web.StreamResponse:

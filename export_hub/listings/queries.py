@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from export_hub.accounts.models import Company
+from export_hub.accounts.picker import matches_company
 from export_hub.catalog.models import Product
 from export_hub.listings.explain import Explanation, explain
 from export_hub.listings.models import Listing, ListingEvent, ListingIssue, SyncRun
@@ -64,14 +65,7 @@ def _filtered(query: Select, f: ListingFilter) -> Select:  # type: ignore[type-a
     if f.company_id is not None:
         query = query.where(Product.company_id == f.company_id)
     if f.company:
-        like = f"%{f.company}%"
-        query = query.where(
-            or_(
-                Company.brn == f.company,
-                Company.name_ko.like(like),
-                Company.name_en.like(like),
-            )
-        )
+        query = query.where(matches_company(f.company))
     if f.code:
         query = query.where(
             Listing.id.in_(

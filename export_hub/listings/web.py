@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
 
-from export_hub.accounts.models import Company, Role
+from export_hub.accounts.models import Role
+from export_hub.accounts.picker import resolve_company
 from export_hub.db import transaction, utcnow
 from export_hub.errors import NotFound, Text, ValidationFailed
 from export_hub.listings import queries
@@ -83,6 +83,16 @@ def _common() -> dict[str, Any]:
 
 async def staff_listings(request: web.Request) -> web.Response:
     await require_staff(request)
+    return await _staff_listings_page(request)
+
+
+async def _staff_listings_page(
+    request: web.Request,
+    *,
+    sync_values: dict[str, str] | None = None,
+    sync_errors: dict[str, Text] | None = None,
+    status: int = 200,
+) -> web.Response:
     f = _filter(request)
     async with request.app[SESSIONS]() as db:
         page = await queries.listing_page(db, f, _page_number(request))
@@ -91,7 +101,16 @@ async def staff_listings(request: web.Request) -> web.Response:
     return await render(
         request,
         "listings/staff_list.html",
-        {**_common(), "page": page, "f": f, "groups": groups, "runs": runs},
+        {
+            **_common(),
+            "page": page,
+            "f": f,
+            "groups": groups,
+            "runs": runs,
+            "sync_values": sync_values or {},
+            "sync_errors": sync_errors or {},
+        },
+        status=status,
     )
 
 
@@ -136,33 +155,31 @@ async def start_sync(request: web.Request) -> web.StreamResponse:
         errors["marketplace"] = Text(
             "알 수 없는 마켓플레이스입니다.", "Unknown marketplace."
         )
+    brn = ""
     if company:
-        if not (company.isdigit() and len(company) == 10):
-            errors["company"] = Text(
-                "사업자등록번호 10자리를 입력해 주세요.", "Enter a 10-digit BRN."
-            )
-        else:
-            async with request.app[SESSIONS]() as db:
-                if (
-                    await db.scalar(select(Company.id).where(Company.brn == company))
-                    is None
-                ):
-                    errors["company"] = Text(
-                        "등록되지 않은 기업입니다.", "No company with this BRN."
-                    )
+        async with request.app[SESSIONS]() as db:
+            try:
+                chosen = await resolve_company(db, company)
+            except ValidationFailed as exc:
+                errors.update(exc.fields)
+            else:
+                brn = chosen.brn if chosen is not None else ""
     if errors:
-        raise ValidationFailed(errors, message=next(iter(errors.values())))
+        values = {"company": company[:100], "marketplace": marketplace}
+        return await _staff_listings_page(
+            request, sync_values=values, sync_errors=errors, status=400
+        )
     run_id = await new_sync_run(
         request.app[SESSIONS],
-        company=company or None,
+        company=brn or None,
         marketplace=marketplace or None,
         dry_run=dry_run,
         started_by="user",
         user_id=user.id,
     )
     kwargs: dict[str, Any] = {"sync_run_id": run_id, "dry_run": dry_run}
-    if company:
-        kwargs["company"] = company
+    if brn:
+        kwargs["company"] = brn
     if marketplace:
         kwargs["marketplace"] = marketplace
     await _start_job(request, "sync.run", kwargs, user.id)

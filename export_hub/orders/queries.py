@@ -11,12 +11,13 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from connectors.base import OrderStatus
 from export_hub.accounts.models import Company
+from export_hub.accounts.picker import matches_company
 from export_hub.errors import FieldErrors
 from export_hub.orders.lines import OPEN_STATUSES
 from export_hub.orders.models import Order
@@ -100,14 +101,7 @@ def _filtered(
     if flt.company_id is not None:
         query = query.where(Order.company_id == flt.company_id)
     if flt.company:
-        like = f"%{flt.company}%"
-        query = query.where(
-            or_(
-                Company.name_ko.ilike(like),
-                Company.name_en.ilike(like),
-                Company.brn == flt.company,
-            )
-        )
+        query = query.where(matches_company(flt.company))
     if flt.start is not None:
         query = query.where(Order.purchased_at >= flt.start)
     if flt.end is not None:

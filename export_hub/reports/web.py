@@ -14,6 +14,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from export_hub.accounts.models import Company, Role, User
+from export_hub.accounts.picker import resolve_company
 from export_hub.consultations.models import OutcomeKind
 from export_hub.db import utcnow
 from export_hub.errors import NotFound, Text, ValidationFailed
@@ -64,6 +65,10 @@ async def load_results(request: web.Request) -> Results:
     start, end, group = parse_results_params(request.query, utcnow().date())
     company_id = _company_scope(user, request.query.get("company_id"))
     async with request.app[SESSIONS]() as db:
+        # Staff pick a company in the search box (name or BRN, any dashes).
+        picked = request.query.get("company", "") if user.is_staff else ""
+        chosen = await resolve_company(db, picked) if picked.strip() else None
+        company_id = chosen.id if chosen is not None else company_id
         if company_id is not None and await db.get(Company, company_id) is None:
             raise NotFound()
         return await export_results(
@@ -112,6 +117,7 @@ async def results_page(request: web.Request) -> web.Response:
             "groups": GROUP_LABELS,
             "columns": COLUMNS,
             "query_string": request.query_string,
+            "company_text": request.query.get("company", "")[:100],
             "chart_view": results_chart(results, lang),
             "last_day": results.query.end.fromordinal(
                 results.query.end.toordinal() - 1

@@ -47,6 +47,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 def _feature_setups() -> list[Callable[[web.Application], None]]:
     # Imported here so that each feature may import the web core freely.
     from export_hub.accounts import session_web as accounts_session_web
+    from export_hub.accounts import team_web as accounts_team_web
+    from export_hub.accounts import users_web as accounts_users_web
     from export_hub.accounts import web as accounts_web
     from export_hub.api import openapi as api_openapi
     from export_hub.api import routes as api_routes
@@ -68,6 +70,8 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
         core_routes.setup,
         accounts_web.setup,
         accounts_session_web.setup,
+        accounts_users_web.setup,
+        accounts_team_web.setup,
         catalog_web.setup,
         catalog_staff_web.setup,
         api_openapi.setup,
@@ -88,7 +92,7 @@ def _feature_setups() -> list[Callable[[web.Application], None]]:
 def create_app(settings: Settings) -> web.Application:
     """Build the web application for ``settings`` (nothing is started yet)."""
     storage = EncryptedCookieStorage(
-        settings.web.session_key.get_secret_value(),
+        settings.web.cookie_key(),
         cookie_name="export_hub_session",
         httponly=True,
         secure=settings.web.secure_cookies or settings.environment == "production",

@@ -21,7 +21,7 @@ from export_hub.web.keys import JOB_REGISTRY, QUEUE, SCHEDULER, SESSIONS, SETTIN
 from export_hub.web.render import render
 from jobs.defaults import default_registry
 from jobs.embedded import EmbeddedScheduler
-from jobs.runs import recent_runs
+from jobs.runs import recent_runs, run_kinds
 from jobs.worker import WorkerRuntime, build_app, defer
 
 STATUSES = ("running", "succeeded", "failed", "cancelled")
@@ -57,14 +57,17 @@ async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def jobs_page(request: web.Request) -> web.Response:
+    """Registered jobs and recent runs, filtered by job and by outcome (an
+    unknown job or outcome shows all)."""
     await require_staff(request)
-    kind = request.query.get("kind", "")
-    status = request.query.get("status", "")
-    async with request.app[SESSIONS]() as db:
-        runs = await recent_runs(
-            db, kind=kind or None, status=status if status in STATUSES else None
-        )
     registry = request.app[JOB_REGISTRY]
+    async with request.app[SESSIONS]() as db:
+        kinds = sorted({spec.name for spec in registry} | set(await run_kinds(db)))
+        kind = request.query.get("kind", "")
+        kind = kind if kind in kinds else ""
+        status = request.query.get("status", "")
+        status = status if status in STATUSES else ""
+        runs = await recent_runs(db, kind=kind or None, status=status or None)
     return await render(
         request,
         "jobs/runs.html",
@@ -72,6 +75,7 @@ async def jobs_page(request: web.Request) -> web.Response:
             "specs": list(registry),
             "runs": runs,
             "kind": kind,
+            "kinds": kinds,
             "status": status,
             "statuses": STATUSES,
             "embedded": SCHEDULER in request.app,

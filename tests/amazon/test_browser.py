@@ -92,7 +92,9 @@ async def test_company_connects_and_disconnects_amazon(
         test_call = card.locator("li[data-item=test_call]")
         assert await test_call.get_attribute("data-ok") == "yes"
 
-        await card.locator("button[data-action=disconnect]").click()
+        # Disconnecting asks first (a <details> confirmation, no JavaScript).
+        await card.locator("summary[data-action=disconnect]").click()
+        await card.locator("button[data-action=confirm-disconnect]").click()
         await page.wait_for_url(
             lambda url: url == f"{app_url}/marketplaces?done=disconnected"
         )

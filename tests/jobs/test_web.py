@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 from sqlalchemy import select, text
@@ -123,3 +124,47 @@ async def test_scaled_out_mode_enqueues_through_procrastinate(
     assert rows == [
         ("consultations.expire_pending", "consultations.expire_pending", "todo")
     ]
+
+
+async def test_jobs_page_filters_by_job_and_outcome_and_idle_jobs_are_absent(
+    client, sessions, settings
+) -> None:
+    from jobs.defaults import default_registry
+
+    assert "mail.deliver" not in default_registry(settings)  # outbox backend
+    smtp = settings.model_copy(
+        update={"mail": settings.mail.model_copy(update={"backend": "smtp"})}
+    )
+    assert "mail.deliver" in default_registry(smtp)
+    async with transaction(sessions) as db:
+        await create_user(
+            db, email="staff@example.kr", password=PASSWORD, role=Role.STAFF
+        )
+        for kind, status in (
+            ("pricing.fetch_rates", "succeeded"),
+            ("pricing.fetch_rates", "failed"),
+            ("consultations.send_reminders", "failed"),
+        ):
+            db.add(JobRun(kind=kind, status=status, runner="embedded"))
+    await login(client, "staff@example.kr", PASSWORD)
+
+    async def shown(**params: str) -> set[tuple[str, str]]:
+        body = await (await client.get("/staff/jobs", params=params)).text()
+        rows = re.findall(
+            r'<tr class="status-(\w+)">\s*<td>\d+</td>\s*<td><code>([\w.]+)</code>',
+            body,
+        )
+        return {(kind, status) for status, kind in rows}
+
+    assert len(await shown()) == 3
+    assert await shown(kind="pricing.fetch_rates", status="failed") == {
+        ("pricing.fetch_rates", "failed")
+    }
+    assert await shown(status="failed") == {
+        ("pricing.fetch_rates", "failed"),
+        ("consultations.send_reminders", "failed"),
+    }
+    # Unknown values filter nothing (and are not echoed back).
+    assert len(await shown(kind="<script>", status="nope")) == 3
+    page = await (await client.get("/staff/jobs")).text()
+    assert '<option value="consultations.send_reminders"' in page
