@@ -389,7 +389,7 @@ async def store_fingerprints(db: AsyncSession, fingerprints: dict[int, str]) -> 
     statement = (
         update(Listing.__table__)  # type: ignore[arg-type]
         .where(
-            Listing.__table__.c.id == bindparam("listing_id"),
+            Listing.__table__.c.id == bindparam("row_id"),
             Listing.__table__.c.status.in_(("live", "submitted")),
             Listing.__table__.c.in_doubt_operation.is_(None),
         )
@@ -398,7 +398,7 @@ async def store_fingerprints(db: AsyncSession, fingerprints: dict[int, str]) -> 
     connection = await db.connection()
     await connection.execute(
         statement,
-        [{"listing_id": i, "fingerprint": f} for i, f in fingerprints.items()],
+        [{"row_id": i, "fingerprint": f} for i, f in fingerprints.items()],
     )
 
 
