@@ -54,6 +54,7 @@ def serve_emulators(conn: Connection, companies: int, scale: float) -> None:
                         (u, ebay.state.issue_refresh_token(u)) for u in users
                     ],
                     "ebay_rate": (ebay_config.rate_per_second, ebay_config.rate_burst),
+                    "amazon_feed_seconds": amazon_config.processing_delay_seconds,
                 }
             )
             loop = asyncio.get_running_loop()

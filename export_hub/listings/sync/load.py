@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -159,7 +160,7 @@ async def load_plan_inputs(
             .where(Product.company_id == account.company_id)
         )
     ).all()
-    images: dict[int, list[tuple[object, ...]]] = defaultdict(list)
+    images: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for row in image_rows:
         images[row[0]].append(image_stamp(row))
     rates = await rates_book.rates(db, account)
