@@ -129,7 +129,13 @@ async def load_plan_inputs(
     id order."""
     company = await db.get_one(Company, account.company_id)
     trading = trading_items(account)
-    listings = await listings_by_product(db, account)
+    # Rows, not records: most listings are settled and only read.
+    listings = {
+        row.product_id: row
+        for row in await db.execute(
+            select(*LISTING_VIEW).where(Listing.seller_account_id == account.id)
+        )
+    }
     stamps = (
         await db.execute(
             select(
@@ -204,21 +210,50 @@ async def load_plan_inputs(
             full[pid] = (quantity, fingerprint)
     for chunk in _chunks(list(full), 500):
         chunk_images = await images_of(db, chunk)
+        records = {
+            row.product_id: row
+            for row in await db.scalars(
+                select(Listing).where(
+                    Listing.seller_account_id == account.id,
+                    Listing.product_id.in_(chunk),
+                )
+            )
+        }
         for product in await db.scalars(select(Product).where(Product.id.in_(chunk))):
-            listing = listings.get(product.id)
+            record = records.get(product.id)
             quantity, fingerprint = full[product.id]
             out[product.id] = Candidate(
                 product=product,
                 company=company,
                 account=account,
                 images=chunk_images.get(product.id, ()),
-                listing=listing,
+                listing=record,
                 quantity=quantity,
                 rates=rates,
-                trading_item=trading.get(listing.sku) if listing is not None else None,
+                trading_item=trading.get(record.sku) if record is not None else None,
                 fingerprint=fingerprint,
             )
     return [out[pid] for pid in sorted(out)]
+
+
+#: The listing columns the planner reads of a settled listing
+#: (:class:`~export_hub.listings.sync.plan.ListingView`).
+LISTING_VIEW = (
+    Listing.id,
+    Listing.product_id,
+    Listing.sku,
+    Listing.status,
+    Listing.sent_hashes,
+    Listing.sent_quantity,
+    Listing.sent_currency,
+    Listing.sent_fingerprint,
+    Listing.in_doubt_operation,
+    Listing.paused_until,
+    Listing.last_quantity_assert_at,
+    Listing.last_submitted_at,
+    Listing.pending_since,
+    Listing.offer_id,
+)
 
 
 def _in_scope(account: SellerAccount) -> ColumnElement[bool]:

@@ -52,6 +52,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Protocol
 
 from connectors.base import ListingPayload
 from export_hub.accounts.models import Company
@@ -111,6 +112,38 @@ class Candidate:
     fingerprint: str | None = None
 
 
+class ListingView(Protocol):
+    """What the planner reads of a settled listing: a
+    :class:`~export_hub.listings.models.Listing` or a row of its columns."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def sku(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def sent_hashes(self) -> dict[str, str]: ...
+    @property
+    def sent_quantity(self) -> int | None: ...
+    @property
+    def sent_currency(self) -> str: ...
+    @property
+    def sent_fingerprint(self) -> str | None: ...
+    @property
+    def in_doubt_operation(self) -> str | None: ...
+    @property
+    def paused_until(self) -> dt.datetime | None: ...
+    @property
+    def last_quantity_assert_at(self) -> dt.datetime | None: ...
+    @property
+    def last_submitted_at(self) -> dt.datetime | None: ...
+    @property
+    def pending_since(self) -> dt.datetime | None: ...
+    @property
+    def offer_id(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class Settled:
     """A listed product whose inputs match its listing's sent fingerprint
@@ -122,7 +155,7 @@ class Settled:
     state: str
     quantity: int
     account: SellerAccount
-    listing: Listing
+    listing: ListingView
     fingerprint: str
 
 
@@ -202,7 +235,7 @@ class PlanRules:
         )
 
 
-def is_settled(listing: Listing | None, fingerprint: str | None) -> bool:
+def is_settled(listing: ListingView | None, fingerprint: str | None) -> bool:
     """Whether ``listing`` was last brought in step with exactly the inputs
     ``fingerprint`` stands for, so that planning it needs no rendering."""
     return (
@@ -213,7 +246,7 @@ def is_settled(listing: Listing | None, fingerprint: str | None) -> bool:
     )
 
 
-def _steady(listing: Listing) -> bool:
+def _steady(listing: ListingView) -> bool:
     """Live or submitted with a full listing sent: a state a fingerprint can
     vouch for."""
     return (
@@ -381,7 +414,11 @@ def plan_settled(
 
 
 def _settled_work(
-    base: Work, listing: Listing, fingerprint: str, rules: PlanRules, now: dt.datetime
+    base: Work,
+    listing: ListingView,
+    fingerprint: str,
+    rules: PlanRules,
+    now: dt.datetime,
 ) -> list[Work] | str:
     """Unchanged inputs: only the quantity re-assertion can be due, with what
     was last sent (the rendering would give the same)."""
@@ -525,7 +562,7 @@ def _base(
     account: SellerAccount,
     product_id: int,
     sku: str,
-    listing: Listing | None,
+    listing: ListingView | None,
     now: dt.datetime,
 ) -> Work:
     """The work item before an action is chosen."""
@@ -551,7 +588,7 @@ def _was_sent(listing: Listing) -> bool:
     return bool(listing.sent_hashes) or bool(listing.listing_id or listing.offer_id)
 
 
-def _reassert_due(listing: Listing, rules: PlanRules, now: dt.datetime) -> bool:
+def _reassert_due(listing: ListingView, rules: PlanRules, now: dt.datetime) -> bool:
     if listing.status not in ("live", "submitted"):
         return False
     last = listing.last_quantity_assert_at or listing.last_submitted_at
