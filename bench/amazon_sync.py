@@ -6,11 +6,12 @@ time-compressed by ``--scale``.
 ``burst`` PUTs at once, then one per 1/rate seconds, sellers in parallel:
 ``(M - burst) / (5 * scale)``. ``efficiency`` is bound / measured.
 
-The baseline is what a user writes without Export Hub: a plain sequential loop
-over python-amazon-sp-api's ``ListingsItems.put_listings_item`` wrapped in its
-own ``throttle_retry`` decorator (delays divided by ``--scale`` so both runs
-live in the same compressed time). It runs ``--baseline-sellers`` sellers
-(a sequential loop over all of them would take many minutes).
+The baseline is what a user writes with the library alone: for each seller a
+loop over python-amazon-sp-api's ``ListingsItems.put_listings_item`` wrapped
+in the library's own ``throttle_retry`` decorator (delays divided by
+``--scale`` so both runs live in the same compressed time), all sellers
+concurrently (``asyncio.gather``), on its own sellers: ``--baseline-sellers``
+(default: as many as ``--sellers``) × ``--skus``, measured the same way.
 
 Prints one JSON line last: sellers, skus, seconds, bound_seconds, efficiency,
 throttled, failed, and ``baseline`` with the same figures.
@@ -165,9 +166,9 @@ async def run_baseline(
     }
     marketplace = Marketplaces.US
     failed = 0
-    throttled_before = emulator.state.throttled
-    started = time.perf_counter()
-    for i in range(first, first + sellers):
+
+    async def one_seller(i: int) -> None:
+        nonlocal failed
         client = ListingsItems(
             marketplace,
             refresh_token=f"Atzr|bench-{i}",
@@ -179,11 +180,9 @@ async def run_baseline(
         client.endpoint = emulator.base_url
 
         @throttle_retry(delay=5 / scale)
-        async def put(
-            sku: str, client: Any = client, seller: str = seller_id(i)
-        ) -> Any:
+        async def put(sku: str) -> Any:
             return await client.put_listings_item(
-                seller,
+                seller_id(i),
                 sku,
                 marketplaceIds=[US],
                 body={
@@ -202,6 +201,10 @@ async def run_baseline(
                 failed += 1
                 print(f"baseline failed: {exc!r}", file=sys.stderr)
         await client.aclose()
+
+    throttled_before = emulator.state.throttled
+    started = time.perf_counter()
+    await asyncio.gather(*(one_seller(i) for i in range(first, first + sellers)))
     seconds = time.perf_counter() - started
     return figures(
         sellers,
@@ -220,6 +223,8 @@ def _context(settings: AmazonSettings) -> Any:
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
+    if args.baseline_sellers is None:
+        args.baseline_sellers = args.sellers
     total = args.sellers + args.baseline_sellers
     config = EmulatorConfig(
         sellers=[
@@ -251,7 +256,12 @@ if __name__ == "__main__":
     parser.add_argument("--sellers", type=int, default=20)
     parser.add_argument("--skus", type=int, default=100, help="new SKUs per seller")
     parser.add_argument("--scale", type=float, default=1.0, help="rate multiplier")
-    parser.add_argument("--baseline-sellers", type=int, default=1)
+    parser.add_argument(
+        "--baseline-sellers",
+        type=int,
+        default=None,
+        help="sellers of the library-only baseline (default: --sellers); 0: none",
+    )
     parser.add_argument(
         "--tls",
         action=argparse.BooleanOptionalAction,

@@ -44,6 +44,10 @@ class Listing(Base):
     sent_price: Mapped[str | None] = mapped_column(String(20))
     sent_currency: Mapped[str] = mapped_column(String(3), default="USD")
     sent_quantity: Mapped[int | None]
+    #: Digest of everything the rendering depended on when the listing was
+    #: last brought fully in step (:mod:`export_hub.listings.sync.fingerprint`):
+    #: while it matches, the planner knows nothing changed without rendering.
+    sent_fingerprint: Mapped[str | None] = mapped_column(String(64))
     #: Set while an operation's outcome is unknown (timeout): look before redoing.
     in_doubt_operation: Mapped[str | None] = mapped_column(String(20))
     #: Automatic retries paused until then (errors that need a human).

@@ -28,6 +28,16 @@ state, since stock never waits for review — and, once the product is
 approved, its price are compared with what was last sent and revised
 (ReviseInventoryStatus, through the connector).
 
+Unchanged listings are planned without rendering: a candidate carries the
+fingerprint of its inputs (:mod:`export_hub.listings.sync.fingerprint`);
+when it equals the fingerprint its listing was last brought in step with,
+the rendering would be what was sent, so only the quantity re-assertion
+(on its schedule, or marked due by a sale elsewhere) can be due. The loader
+does not even load such a product (:class:`Settled`). The last work item
+planned for a listing carries the fingerprint, recorded once the marketplace
+accepted it; a listing found in sync by rendering has its fingerprint
+refreshed (``Plan.fingerprints``).
+
 Paused listings (``paused_until`` in the future) are skipped. Work is ordered
 by priority — end and quantity first, then price, then content and new
 listings — and ages: every ``aging_seconds`` of waiting raises an item one
@@ -42,6 +52,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Protocol
 
 from connectors.base import ListingPayload
 from export_hub.accounts.models import Company
@@ -97,6 +108,55 @@ class Candidate:
     #: API (imported and linked, not yet migrated): only its price and
     #: quantity are ours to send (ReviseInventoryStatus); it is never created.
     trading_item: str | None = None
+    #: Digest of everything the rendering depends on (``None``: unknown).
+    fingerprint: str | None = None
+
+
+class ListingView(Protocol):
+    """What the planner reads of a settled listing: a
+    :class:`~export_hub.listings.models.Listing` or a row of its columns."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def sku(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def sent_hashes(self) -> dict[str, str]: ...
+    @property
+    def sent_quantity(self) -> int | None: ...
+    @property
+    def sent_currency(self) -> str: ...
+    @property
+    def sent_fingerprint(self) -> str | None: ...
+    @property
+    def in_doubt_operation(self) -> str | None: ...
+    @property
+    def paused_until(self) -> dt.datetime | None: ...
+    @property
+    def last_quantity_assert_at(self) -> dt.datetime | None: ...
+    @property
+    def last_submitted_at(self) -> dt.datetime | None: ...
+    @property
+    def pending_since(self) -> dt.datetime | None: ...
+    @property
+    def offer_id(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A listed product whose inputs match its listing's sent fingerprint
+    (:func:`is_settled`): planned from the listing alone, without loading or
+    rendering the product."""
+
+    product_id: int
+    #: The product's review state.
+    state: str
+    quantity: int
+    account: SellerAccount
+    listing: ListingView
+    fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -120,6 +180,10 @@ class Work:
     marketplace_listing_id: str | None = None
     issues: tuple[MarketplaceIssue, ...] = ()
     waiting_since: dt.datetime | None = None
+    #: Recorded on the listing once the marketplace accepted this item: the
+    #: listing is then in step with these inputs. Only the listing's last
+    #: item carries it (an earlier one clears it until the last succeeds).
+    fingerprint: str | None = None
 
     def effective_priority(self, now: dt.datetime, aging_seconds: float) -> int:
         base = PRIORITY[self.action]
@@ -135,6 +199,9 @@ class Plan:
 
     work: list[Work] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
+    #: listing row id -> fingerprint, for listings found in sync by
+    #: rendering whose stored fingerprint is stale (nothing to send).
+    fingerprints: dict[int, str] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         return dict(Counter(w.action.value for w in self.work))
@@ -168,8 +235,49 @@ class PlanRules:
         )
 
 
+def is_settled(listing: ListingView | None, fingerprint: str | None) -> bool:
+    """Whether ``listing`` was last brought in step with exactly the inputs
+    ``fingerprint`` stands for, so that planning it needs no rendering."""
+    return (
+        fingerprint is not None
+        and listing is not None
+        and listing.sent_fingerprint == fingerprint
+        and _steady(listing)
+    )
+
+
+def _steady(listing: ListingView) -> bool:
+    """Live or submitted with a full listing sent: a state a fingerprint can
+    vouch for."""
+    return (
+        listing.status in ("live", "submitted")
+        and bool(listing.sent_hashes.get("content"))
+        and "quantity" in listing.sent_hashes
+        and listing.sent_quantity is not None
+    )
+
+
+def _stale_fingerprint(
+    candidate: Candidate | Settled, outcome: str
+) -> tuple[int, str] | None:
+    """(listing id, fingerprint) to store for a listing found in sync by
+    rendering, when what it stores differs."""
+    if outcome != "in_sync" or not isinstance(candidate, Candidate):
+        return None
+    listing, fingerprint = candidate.listing, candidate.fingerprint
+    if (
+        listing is None
+        or fingerprint is None
+        or candidate.trading_item is not None
+        or listing.sent_fingerprint == fingerprint
+        or not _steady(listing)
+    ):
+        return None
+    return listing.id, fingerprint
+
+
 def plan(
-    candidates: Iterable[Candidate],
+    candidates: Iterable[Candidate | Settled],
     config: BrandConfig,
     pricing: PricingConfig,
     rules: PlanRules,
@@ -185,17 +293,23 @@ def plan(
     """
     result = Plan()
     for candidate in candidates:
-        work = plan_one(
-            candidate,
-            config,
-            pricing,
-            rules,
-            now=now,
-            public_base_url=public_base_url,
-            force=force,
-        )
+        if isinstance(candidate, Settled):
+            work = plan_settled(candidate, rules, now=now)
+        else:
+            work = plan_one(
+                candidate,
+                config,
+                pricing,
+                rules,
+                now=now,
+                public_base_url=public_base_url,
+                force=force,
+            )
         if isinstance(work, str):
             result.skipped[work] += 1
+            stale = _stale_fingerprint(candidate, work)
+            if stale is not None:
+                result.fingerprints[stale[0]] = stale[1]
         else:
             result.work.extend(work)
     result.work.sort(
@@ -219,8 +333,14 @@ def plan_one(
     force: bool = False,
 ) -> list[Work] | str:
     """The work for one candidate, or the reason there is none."""
-    product, listing, account = candidate.product, candidate.listing, candidate.account
-    base = _base(candidate, now)
+    product, listing = candidate.product, candidate.listing
+    base = _base(
+        candidate.account,
+        product.id,
+        listing.sku if listing is not None else product.sku,
+        listing,
+        now,
+    )
     if listing is not None and listing.paused_until and listing.paused_until > now:
         return "paused"
     if listing is not None and listing.in_doubt_operation:
@@ -249,6 +369,86 @@ def plan_one(
         )
     if state != "approved":
         return "not_approved"
+    fingerprint = candidate.fingerprint
+    if (
+        not force
+        and listing is not None
+        and fingerprint is not None
+        and is_settled(listing, fingerprint)
+    ):
+        return _settled_work(base, listing, fingerprint, rules, now)
+    work = _plan_rendered(
+        candidate,
+        base,
+        config,
+        pricing,
+        rules,
+        now=now,
+        public_base_url=public_base_url,
+        force=force,
+    )
+    if isinstance(work, list) and work:
+        work[-1] = replace(work[-1], fingerprint=candidate.fingerprint)
+    return work
+
+
+def plan_settled(
+    item: Settled, rules: PlanRules, *, now: dt.datetime
+) -> list[Work] | str:
+    """The work for a :class:`Settled` listing, or the reason there is none."""
+    listing = item.listing
+    base = _base(item.account, item.product_id, listing.sku, listing, now)
+    if listing.paused_until and listing.paused_until > now:
+        return "paused"
+    if listing.in_doubt_operation:
+        return [replace(base, action=Action.CHECK)]
+    if item.state in rules.end_states or (
+        item.quantity <= 0 and rules.out_of_stock_ends
+    ):
+        return [replace(base, action=Action.END)]
+    if item.state != "approved":
+        return "not_approved"
+    if not is_settled(listing, item.fingerprint):
+        raise ValueError(f"listing {listing.id} is not settled")
+    return _settled_work(base, listing, item.fingerprint, rules, now)
+
+
+def _settled_work(
+    base: Work,
+    listing: ListingView,
+    fingerprint: str,
+    rules: PlanRules,
+    now: dt.datetime,
+) -> list[Work] | str:
+    """Unchanged inputs: only the quantity re-assertion can be due, with what
+    was last sent (the rendering would give the same)."""
+    if not _reassert_due(listing, rules, now):
+        return "in_sync"
+    return [
+        replace(
+            base,
+            action=Action.UPDATE_QUANTITY,
+            quantity=listing.sent_quantity,
+            currency=listing.sent_currency,
+            hashes={"quantity": listing.sent_hashes["quantity"]},
+            fingerprint=fingerprint,
+        )
+    ]
+
+
+def _plan_rendered(
+    candidate: Candidate,
+    base: Work,
+    config: BrandConfig,
+    pricing: PricingConfig,
+    rules: PlanRules,
+    *,
+    now: dt.datetime,
+    public_base_url: str,
+    force: bool,
+) -> list[Work] | str:
+    """Render the candidate and plan the difference with what was sent."""
+    product, listing, account = candidate.product, candidate.listing, candidate.account
     prepared = prepare_listing(
         config,
         pricing,
@@ -358,15 +558,20 @@ def _plan_trading(
     return work or "in_sync"
 
 
-def _base(candidate: Candidate, now: dt.datetime) -> Work:
-    """The candidate's work item before an action is chosen."""
-    listing = candidate.listing
+def _base(
+    account: SellerAccount,
+    product_id: int,
+    sku: str,
+    listing: ListingView | None,
+    now: dt.datetime,
+) -> Work:
+    """The work item before an action is chosen."""
     return Work(
         action=Action.CHECK,
-        account_id=candidate.account.id,
-        product_id=candidate.product.id,
-        sku=listing.sku if listing is not None else candidate.product.sku,
-        marketplace=candidate.account.marketplace,
+        account_id=account.id,
+        product_id=product_id,
+        sku=sku,
+        marketplace=account.marketplace,
         listing_row_id=listing.id if listing is not None else None,
         # eBay price/quantity updates need the offer id (looked up by SKU
         # when unknown); Amazon needs none.
@@ -383,7 +588,7 @@ def _was_sent(listing: Listing) -> bool:
     return bool(listing.sent_hashes) or bool(listing.listing_id or listing.offer_id)
 
 
-def _reassert_due(listing: Listing, rules: PlanRules, now: dt.datetime) -> bool:
+def _reassert_due(listing: ListingView, rules: PlanRules, now: dt.datetime) -> bool:
     if listing.status not in ("live", "submitted"):
         return False
     last = listing.last_quantity_assert_at or listing.last_submitted_at

@@ -5,6 +5,11 @@ its issues and events) in the caller's transaction; none commits. Issues are
 explained with :mod:`export_hub.listings.explain`: the action owner comes from
 there, and the history event keeps the bilingual explanation. An issue that
 needs a human pauses automatic retries (``needs_human_pause_hours``).
+
+The listing's ``sent_fingerprint`` (:mod:`export_hub.listings.sync.fingerprint`)
+is set only by an accepted work item that carries one (the last planned for
+the listing) and cleared by every other outcome, so it never vouches for a
+listing that is not in step with its inputs.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import (
@@ -138,6 +143,7 @@ async def needs_action(
 ) -> None:
     """Status ``needs_action`` with ``issues``; pause retries if a human must act."""
     listing.status = "needs_action"
+    listing.sent_fingerprint = None
     if await replace_issues(db, listing, issues, source=source, now=now):
         listing.paused_until = _pause(listing.marketplace, issues, now, pause_hours)
 
@@ -197,6 +203,7 @@ async def record_result(
         )
         return "needs_action"
     listing.sent_hashes = {**listing.sent_hashes, **work.hashes}
+    listing.sent_fingerprint = work.fingerprint
     if work.price is not None:
         listing.sent_price = str(work.price)
         listing.sent_currency = work.currency
@@ -252,6 +259,7 @@ async def record_error(
         "code": exc.code,
         "status": exc.status,
     }
+    listing.sent_fingerprint = None
     if outcome == "needs_action":
         issues = exc.issues or (
             MarketplaceIssue(str(exc.code or exc.status or "ERROR"), exc.message),
@@ -303,6 +311,7 @@ async def record_preflight(
     before = listing.status
     listing.status = "needs_action"
     listing.in_doubt_operation = None
+    listing.sent_fingerprint = None
     await replace_issues(db, listing, work.issues, source="preflight", now=now)
     codes = sorted(i.code[:40] for i in work.issues)
     if before != "needs_action" or before_codes != codes:
@@ -369,6 +378,28 @@ async def apply_state(
             issues=explained(listing.marketplace, state.issues),
         )
     return listing.status
+
+
+async def store_fingerprints(db: AsyncSession, fingerprints: dict[int, str]) -> None:
+    """Store the fingerprints of listings found in sync by rendering (listing
+    id -> fingerprint), in one statement; a listing that left the steady
+    state meanwhile keeps none (its fingerprint must not vouch for it)."""
+    if not fingerprints:
+        return
+    statement = (
+        update(Listing.__table__)  # type: ignore[arg-type]
+        .where(
+            Listing.__table__.c.id == bindparam("row_id"),
+            Listing.__table__.c.status.in_(("live", "submitted")),
+            Listing.__table__.c.in_doubt_operation.is_(None),
+        )
+        .values(sent_fingerprint=bindparam("fingerprint"))
+    )
+    connection = await db.connection()
+    await connection.execute(
+        statement,
+        [{"row_id": i, "fingerprint": f} for i, f in fingerprints.items()],
+    )
 
 
 def _sent(work: Work) -> dict[str, Any]:

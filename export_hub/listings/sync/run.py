@@ -67,7 +67,7 @@ from export_hub.errors import (
 )
 from export_hub.listings.models import Listing, SyncRun
 from export_hub.listings.sync import record
-from export_hub.listings.sync.load import RateBook, load_candidates, seller_accounts
+from export_hub.listings.sync.load import RateBook, load_plan_inputs, seller_accounts
 from export_hub.listings.sync.options import SyncOptions, SyncReport
 from export_hub.listings.sync.plan import FULL, Action, PlanRules, Work, plan
 from export_hub.listings.sync.send import error_outcome, send_batch
@@ -316,11 +316,14 @@ class SyncEngine:
 
     async def _plan(self, seller: _Seller) -> None:
         async with self.sessions() as db:
-            candidates = await load_candidates(
+            candidates = await load_plan_inputs(
                 db,
                 seller.account,
                 self.rates,
-                safety_buffer=self.brand.sync.safety_buffer,
+                self.brand,
+                self.pricing,
+                public_base_url=self.settings.web.public_base_url,
+                force=self.options.force,
             )
         result = plan(
             candidates,
@@ -343,6 +346,9 @@ class SyncEngine:
                 planned=len(result.work), done=len(result.work), sellers_done=1
             )
             return
+        if result.fingerprints:
+            async with self._tx() as db:
+                await record.store_fingerprints(db, result.fingerprints)
         seller.work = deque(await self._materialise(seller.account, result.work))
         await self._progress(planned=len(result.work))
 
