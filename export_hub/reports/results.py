@@ -44,6 +44,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    null,
     select,
     text,
     union_all,
@@ -295,10 +296,11 @@ def _rated(per_order: Any, names: list[str], periods: list[RatePeriod]) -> Any:
     )
     d = daily.c
     if not periods:
+        # Typed NULLs: PostgreSQL takes an untyped NULL in a CTE for text.
         return select(
             daily,
-            literal(None, Numeric(24, 12)).label("rate"),
-            literal(None, String).label("effective_on"),
+            cast(null(), Numeric(24, 12)).label("rate"),
+            cast(null(), String).label("effective_on"),
         ).cte("rated")
     rates = _rates_table(periods)
     return (
