@@ -33,6 +33,10 @@ _SECRET_PATTERNS = [
     re.compile(r"(/consultations/feeds/[A-Za-z0-9_-]+/)[A-Za-z0-9_-]{20,100}"),
     # Single-use links that set a password: an invitation, a reset.
     re.compile(r"(/invite/|/password/reset/)[A-Za-z0-9_-]{20,100}"),
+    # PostgreSQL repeats a refused row's values in its DETAIL line ("Key
+    # (email)=(someone@example.kr) already exists"), whatever SQLAlchemy's
+    # hide_parameters says: keep the key's name, not its value.
+    re.compile(r"(Key \([^)]*\)=\()[^)]*(?=\))"),
 ]
 NOISY_LOGGERS = ("sp_api", "httpx", "httpcore", "ebaysdk", "urllib3")
 #: Loggers that write a line per outgoing request at INFO.
@@ -47,12 +51,20 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
+    """Masks secrets in the message and in the traceback of every record."""
+
+    _formatter = logging.Formatter()
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
             record.msg = cleaned
             record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
         return True
 
 
