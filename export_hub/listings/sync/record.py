@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import (
@@ -390,7 +390,11 @@ async def store_fingerprints(db: AsyncSession, fingerprints: dict[int, str]) -> 
         update(Listing.__table__)  # type: ignore[arg-type]
         .where(
             Listing.__table__.c.id == bindparam("row_id"),
-            Listing.__table__.c.status.in_(("live", "submitted")),
+            # Two comparisons, not IN: an expanding IN cannot be executemany'd.
+            or_(
+                Listing.__table__.c.status == "live",
+                Listing.__table__.c.status == "submitted",
+            ),
             Listing.__table__.c.in_doubt_operation.is_(None),
         )
         .values(sent_fingerprint=bindparam("fingerprint"))
