@@ -154,7 +154,11 @@ async def test_two_workers_sync_with_per_seller_locks(
         fan_out = await run_job(
             registry["sync.all"], sessions, settings, started_by="user"
         )
-        assert fan_out.counts == {"sync.seller": {"queued": 4, "already_queued": 0}}
+        # Each seller gets one more job unless its step is still waiting in
+        # the queue (the queueing lock then refuses a second one): either
+        # way, one per seller, never two waiting.
+        counts = fan_out.counts["sync.seller"]
+        assert counts["queued"] + counts["already_queued"] == 4, fan_out.counts
         await asyncio.wait_for(_finished(sessions, "sync.seller", 8), 180)
         await asyncio.wait_for(_queue_empty(sessions), 180)
     finally:
