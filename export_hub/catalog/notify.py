@@ -65,35 +65,9 @@ async def notify_review(db: AsyncSession, settings: Settings, product: Product) 
     subject = _SUBJECTS.get(product.state)
     if subject is None:
         return 0
-    users = await db.scalars(
-        select(User).where(User.company_id == product.company_id, User.is_active)
+    return await _mail_company(
+        db, settings, product, subject, _NEXT[product.state], product.review_reason
     )
-    link = f"{settings.web.public_base_url}/company/products/{product.id}"
-    now = utcnow()
-    queued = 0
-    for user in users:
-        lang = "en" if user.language == "en" else "ko"
-        name = product.name_en if lang == "en" and product.name_en else product.name_ko
-        lines = [
-            subject.get(lang).format(name=name).split("] ", 1)[1],
-            "",
-            f"SKU: {product.sku}",
-            _NEXT[product.state].get(lang),
-        ]
-        if product.review_reason:
-            label = "Reason" if lang == "en" else "사유"
-            lines += ["", f"{label}: {product.review_reason}"]
-        lines += ["", link]
-        mail = Mail(
-            to=user.email,
-            subject=subject.get(lang).format(name=name),
-            body="\n".join(lines),
-            language=lang,
-            related=f"product:{product.id}",
-        )
-        if enqueue(db, settings.mail, mail, now) is not None:
-            queued += 1
-    return queued
 
 
 _REVISION_SUBJECTS: dict[RevisionState, Text] = {
@@ -127,6 +101,21 @@ async def notify_revision(
     subject = _REVISION_SUBJECTS.get(revision.state)
     if subject is None:
         return 0
+    return await _mail_company(
+        db, settings, product, subject, _REVISION_NEXT[revision.state], revision.reason
+    )
+
+
+async def _mail_company(
+    db: AsyncSession,
+    settings: Settings,
+    product: Product,
+    subject: Text,
+    next_step: Text,
+    reason: str,
+) -> int:
+    """One e-mail about ``product`` to each active user of its company, in the
+    user's language; returns how many were queued."""
     users = await db.scalars(
         select(User).where(User.company_id == product.company_id, User.is_active)
     )
@@ -140,11 +129,11 @@ async def notify_revision(
             subject.get(lang).format(name=name).split("] ", 1)[1],
             "",
             f"SKU: {product.sku}",
-            _REVISION_NEXT[revision.state].get(lang),
+            next_step.get(lang),
         ]
-        if revision.reason:
+        if reason:
             label = "Reason" if lang == "en" else "사유"
-            lines += ["", f"{label}: {revision.reason}"]
+            lines += ["", f"{label}: {reason}"]
         lines += ["", link]
         mail = Mail(
             to=user.email,
